@@ -1,0 +1,79 @@
+/**
+ * Every error nO throws is a {@link NoError}: one base class, a `code` from one union, and a `name`
+ * per subclass, so callers branch on `code` (or an `isXxxError` guard) rather than on message text.
+ */
+export const NO_ERROR_CODES = [
+  // request validation (scheduler)
+  'INVALID_REQUEST',
+  'DUPLICATE_TASK',
+  'UNKNOWN_DEPENDENCY',
+  'CYCLE_DETECTED',
+  'RESOURCE_EXCEEDED',
+  'REQUEST_TOO_LARGE',
+  'INVALID_NUMBER',
+  // scheduling and dispatch
+  'NO_CAPABLE_AGENT',
+  'INVALID_FEEDBACK',
+  // execution and recovery
+  'TIMEOUT',
+  'ABORTED',
+  'CIRCUIT_OPEN',
+  'BULKHEAD_FULL',
+  'TASK_FAILED',
+  'RUN_FAILED',
+  'AGENT_NOT_FOUND',
+  'STATE_MIGRATION_FAILED',
+  // tools
+  'INVALID_INPUT',
+  'PERMISSION_DENIED',
+  'RATE_LIMITED',
+  'TOOL_NOT_FOUND',
+  'INTERNAL_ERROR',
+  // network
+  'MAILBOX_FULL',
+  'SIGNATURE_INVALID',
+  'MESSAGE_REFUSED',
+] as const;
+
+export type NoErrorCode = (typeof NO_ERROR_CODES)[number];
+
+export interface NoErrorOptions {
+  /** Structured facts about the failure (ids, paths, limits); safe to log. */
+  details?: Record<string, unknown>;
+  /** The error that caused this one. */
+  cause?: unknown;
+}
+
+export class NoError extends Error {
+  override name = 'NoError';
+  readonly code: NoErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: NoErrorCode, message: string, options: NoErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+
+  toJSON(): { name: string; code: NoErrorCode; message: string; details: Record<string, unknown> } {
+    return { name: this.name, code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** `true` for any nO error, optionally of one code. */
+export function isNoError(value: unknown, code?: NoErrorCode): value is NoError {
+  return value instanceof NoError && (code === undefined || value.code === code);
+}
+
+/** Turns anything thrown (strings, objects, undefined) into an Error without losing its text. */
+export function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  if (typeof value === 'string') return new Error(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return new Error(`non-Error thrown: ${text}`);
+}
