@@ -1,5 +1,6 @@
 export * from './common.js';
 export * from './errors.js';
+export * from './validate.js';
 export * from './scheduler.js';
 export * from './loop.js';
 export * from './tools.js';

@@ -1,0 +1,21 @@
+export {
+  TELEMETRY_SCOPE,
+  SPAN_NAMES,
+  SCHEDULER_ATTRIBUTES,
+  COORDINATION_ATTRIBUTES,
+  METRICS,
+  SIMPLE_PLAN_MAX_TASKS,
+  MODERATE_PLAN_MAX_TASKS,
+  complexityOf,
+} from './names.js';
+export type { MetricDefinition, Complexity } from './names.js';
+export { getNoTracer, withSpan } from './tracer.js';
+export {
+  recordSchedulingLatency,
+  recordAgentUtilization,
+  recordToolInvocation,
+  recordCoordinationEfficiency,
+} from './metrics.js';
+export { redact, REDACTED, DEFAULT_SECRET_KEY_PATTERN } from './redact.js';
+export { createAuditTrail, verifyAuditEntries, DEFAULT_AUDIT_MAX_ENTRIES, AUDIT_GENESIS_HASH } from './audit.js';
+export type { AuditInput, AuditEntry, AuditVerification, AuditTrailOptions, AuditTrail } from './audit.js';
