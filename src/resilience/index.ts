@@ -1,0 +1,39 @@
+export { abortError, anySignal, sleep, type LinkedSignal } from './abort.js';
+export {
+  DEFAULT_BACKOFF_FACTOR,
+  DEFAULT_INITIAL_DELAY_MS,
+  DEFAULT_JITTER,
+  DEFAULT_MAX_DELAY_MS,
+  exponentialBackoff,
+  type Backoff,
+  type ExponentialBackoffOptions,
+  type JitterKind,
+} from './backoff.js';
+export { DEFAULT_MAX_QUEUE, bulkhead, type Bulkhead, type BulkheadOptions } from './bulkhead.js';
+export { circuitBreaker } from './circuit-breaker.js';
+export {
+  CIRCUIT_BREAKER_SNAPSHOT_VERSION,
+  CircuitBreakerSnapshotSchema,
+  DEFAULT_FAILURE_THRESHOLD,
+  DEFAULT_RECOVERY_TIMEOUT_MS,
+  DEFAULT_SUCCESS_THRESHOLD,
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitBreakerSnapshot,
+  type CircuitStateChange,
+  type CircuitStateChangeReason,
+} from './circuit-types.js';
+export { BAD_INPUT_ERROR_CODES, FATAL_ERROR_CODES, TRANSIENT_ERROR_CODES, classifyFailure } from './classify.js';
+export { type Policy, type PolicyContext } from './policy.js';
+export { DEFAULT_MAX_ATTEMPTS, retry, type RetryInfo, type RetryOptions } from './retry.js';
+export {
+  compensateInReverse,
+  saga,
+  type Compensation,
+  type CompensationReport,
+  type SagaResult,
+  type SagaRunOptions,
+  type SagaStep,
+} from './saga.js';
+export { timeout, type TimeoutOptions } from './timeout.js';
+export { wrap } from './wrap.js';

@@ -1,0 +1,58 @@
+import { NoError } from '../contracts/errors.js';
+import { abortError, anySignal } from './abort.js';
+import { invoke, requireNumber, type Policy, type PolicyContext } from './policy.js';
+
+/** setTimeout's largest delay; longer ones fire at once in Node. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** No options yet; the parameter is kept so options can be added without a breaking change. */
+export type TimeoutOptions = Record<string, never>;
+
+/**
+ * Bounds a call to `ms` milliseconds. On time-out it aborts the signal the function received (so
+ * cooperative work stops) and rejects with `NoError('TIMEOUT')` at once, without waiting for the
+ * function: a function that ignores its signal is abandoned, never awaited. An outer abort rejects
+ * with `NoError('ABORTED')` the same way. The timer and listeners are cleared when the call settles.
+ *
+ * @example
+ * const reply = await timeout(5_000).execute(({ signal }) => agent.invoke(input, { signal }), runSignal);
+ */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+export function timeout(ms: number, _options: TimeoutOptions = {}): Policy {
+  const timeoutMs = requireNumber('timeout ms', ms, { min: 1, max: MAX_TIMER_MS });
+
+  return {
+    execute<T>(fn: (ctx: PolicyContext) => Promise<T>, signal?: AbortSignal): Promise<T> {
+      if (signal?.aborted) return Promise.reject(abortError(signal));
+      const own = new AbortController();
+      const linked = anySignal([signal, own.signal]);
+
+      return new Promise<T>((resolve, reject) => {
+        let settled = false;
+        const settle = (finish: () => void): void => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onOuterAbort);
+          linked.dispose();
+          finish();
+        };
+        const onOuterAbort = (): void => {
+          own.abort(signal?.reason);
+          settle(() => reject(abortError(signal as AbortSignal)));
+        };
+        const timer = setTimeout(() => {
+          const error = new NoError('TIMEOUT', `timed out after ${timeoutMs} ms`, { details: { timeoutMs } });
+          own.abort(error);
+          settle(() => reject(error));
+        }, timeoutMs);
+        signal?.addEventListener('abort', onOuterAbort, { once: true });
+
+        invoke(fn, { signal: linked.signal, attempt: 1 }).then(
+          (value) => settle(() => resolve(value)),
+          (error: unknown) => settle(() => reject(error)),
+        );
+      });
+    },
+  };
+}
