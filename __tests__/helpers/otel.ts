@@ -46,15 +46,12 @@ export function installTestTelemetry(): TestTelemetry {
     spans: () => exporter.getFinishedSpans(),
     async metric(name) {
       const found = await collect(name);
-      return (found?.dataPoints ?? []).map((p: DataPoint<number | Histogram>) => ({
-        name,
-        attributes: p.attributes,
-        value: p.value,
-      }));
+      const points = (found?.dataPoints ?? []) as Array<DataPoint<number | Histogram>>;
+      return points.map((p) => ({ name, attributes: p.attributes, value: p.value }));
     },
     async boundaries(name) {
       const found = await collect(name);
-      const first = found?.dataPoints[0]?.value;
+      const first = (found?.dataPoints as Array<DataPoint<number | Histogram>> | undefined)?.[0]?.value;
       return typeof first === 'object' ? first.buckets.boundaries : undefined;
     },
     reset: () => exporter.reset(),

@@ -19,3 +19,5 @@ export {
 export { redact, REDACTED, DEFAULT_SECRET_KEY_PATTERN } from './redact.js';
 export { createAuditTrail, verifyAuditEntries, DEFAULT_AUDIT_MAX_ENTRIES, AUDIT_GENESIS_HASH } from './audit.js';
 export type { AuditInput, AuditEntry, AuditVerification, AuditTrailOptions, AuditTrail } from './audit.js';
+export { createEventEnvelope, activeTraceparent } from './events.js';
+export type { EnvelopeOptions } from './events.js';

@@ -1,0 +1,30 @@
+export { createIntelligenceScheduler, taskClassOf } from './intelligence-scheduler.js';
+export type { IntelligenceScheduler, IntelligenceSchedulerOptions } from './intelligence-scheduler.js';
+export { DEFAULT_REQUEST_LIMITS, checkRequestShape, checkTaskNumbers, checkTaskSizes } from './request-limits.js';
+export type { RequestLimits } from './request-limits.js';
+export { validateRequest, buildPlan, toSchedulingProblem, planIdOf, COORDINATION_RESOURCE } from './planner.js';
+export type { ValidatedRequest } from './planner.js';
+export { buildDag } from './dag.js';
+export type { Dag, DagNode } from './dag.js';
+export { criticalPath } from './critical-path.js';
+export type { CriticalPath } from './critical-path.js';
+export { solveSchedule, DEFAULT_TIME_BUDGET_MS, DEFAULT_SEED } from './rcpsp.js';
+export type { SchedulingProblem, SolveOptions, Solution } from './rcpsp.js';
+export { makespanLowerBound } from './lower-bound.js';
+export { generateRcpspInstance, instanceToProblem } from './instance-generator.js';
+export type { RcpspInstance, GenerateOptions } from './instance-generator.js';
+export { analyzeShape, selectStrategy, needsCoordination, DEFAULT_MIN_PARALLELISM, DEFAULT_MAX_COORDINATED_SHARE } from './strategy.js';
+export type { DagShape, StrategyChoice, StrategySelectionOptions } from './strategy.js';
+export {
+  createAdaptiveEngine,
+  rewardOf,
+  AdaptiveStateSchema,
+  DEFAULT_QUALITY_THRESHOLD,
+  DEFAULT_CONFIDENCE_THRESHOLD,
+} from './adaptive.js';
+export type { AdaptiveDecisionEngine, AdaptiveEngineOptions, AdaptiveState, StrategyDraw, RewardOptions } from './adaptive.js';
+export { scheduleAgents } from './assignment.js';
+export { monitorExecution, DEFAULT_MONITOR_TOLERANCE_MS } from './monitor.js';
+export type { MonitorOptions } from './monitor.js';
+export { createRandom, hashString } from './random.js';
+export type { Random } from './random.js';
