@@ -203,3 +203,51 @@ export {
   createEventEnvelope,
 } from './telemetry/index.js';
 export type { AuditTrail, AuditEntry, AuditInput, AuditVerification, EnvelopeOptions } from './telemetry/index.js';
+
+// The master agent loop (LangGraph).
+export {
+  createMasterAgentLoop,
+  addMasterLoop,
+  MasterLoopAnnotation,
+  MASTER_LOOP_NODES,
+  MASTER_LOOP_CHANNELS,
+  createAgentPool,
+  migrateAgentState,
+  decideRecovery,
+  DEFAULT_RECOVERY_STRATEGIES,
+  idempotencyKeyOf,
+  STORE_NAMESPACES,
+  DEFAULT_ATTEMPT_TIMEOUT_MS,
+  DEFAULT_TASK_RETRIES,
+  DEFAULT_MAX_ROUNDS,
+} from './loop/index.js';
+export type {
+  MasterLoopOptions,
+  MasterLoopLimits,
+  MasterLoopHandle,
+  MasterLoopState,
+  AddMasterLoopOptions,
+  MasterAgentLoop,
+  AgentDefinition,
+  AgentRunContext,
+  AgentRunner,
+  AgentPool,
+  CompensationContext,
+  TaskRecord,
+  RecoveryStrategy,
+  FailureContext,
+  EventListener,
+} from './loop/index.js';
+
+// The current package's surface, kept working.
+export {
+  createCerebrumGraph,
+  createCerebrumGraphBuilder,
+  CerebrumAnnotation,
+  CEREBRUM_NODES,
+  DEFAULT_CEREBRUM_PERSONA,
+  PERSONA_REQUIREMENTS,
+  assertPersona,
+  selectModel,
+} from './compat/index.js';
+export type { CerebrumState, SelectedModel, ModelSelectionOptions } from './compat/index.js';

@@ -1,0 +1,228 @@
+import { NoError } from '../contracts/errors.js';
+import { AgentConfigurationSchema, type AgentState } from '../contracts/loop.js';
+import type { AgentHealth } from '../contracts/scheduler.js';
+import { parseWith } from '../contracts/validate.js';
+import { CIRCUIT_BREAKER_SNAPSHOT_VERSION, DEFAULT_RECOVERY_TIMEOUT_MS, circuitBreaker, type CircuitBreaker, type CircuitBreakerOptions } from '../resilience/index.js';
+import type { AgentDefinition, AgentRunner } from './agents.js';
+import { initialAgentState, migrateAgentState } from './agent-state.js';
+
+/** Weight of the newest latency in the moving average. @default 0.3 */
+export const DEFAULT_LATENCY_ALPHA = 0.3;
+
+export interface AgentPoolOptions {
+  /** Per-agent circuit breaker settings (the seed's adaptive threshold included). */
+  breaker?: Omit<CircuitBreakerOptions, 'load' | 'initial'>;
+  /** @default DEFAULT_LATENCY_ALPHA */
+  latencyAlpha?: number;
+  now?: () => number;
+}
+
+interface Member {
+  definition: AgentDefinition;
+  maxConcurrency: number;
+  runner: AgentRunner;
+  breaker: CircuitBreaker;
+  state: AgentState;
+  restarting: boolean;
+}
+
+/** The agents a loop dispatches to: capabilities, capacity, health, circuit breakers and restarts. */
+export interface AgentPool {
+  /** Adds agents; validates each configuration. Ids must be unique across the pool. */
+  add(definitions: readonly AgentDefinition[]): AgentPool;
+  /** The seed's asynchronous form of {@link AgentPool.add}. */
+  initializeAgents(definitions: readonly AgentDefinition[]): Promise<AgentPool>;
+  ids(): string[];
+  definition(agentId: string): AgentDefinition;
+  runner(agentId: string): AgentRunner;
+  breaker(agentId: string): CircuitBreaker;
+  /** Agents that offer the capability (all agents when it is undefined), healthy or not. */
+  capable(capability: string | undefined): string[];
+  /** Whether the agent can take one more task now (free slot, circuit not open, not restarting). */
+  available(agentId: string): boolean;
+  /** Running tasks / slots, 0..1. */
+  load(agentId: string): number;
+  health(agentId: string): AgentHealth;
+  begin(agentId: string): void;
+  end(agentId: string): void;
+  recordSuccess(agentId: string, latencyMs: number): void;
+  recordFailure(agentId: string): void;
+  /** Rebuilds the agent from its factory and closes its circuit; false when it has no factory. */
+  restart(agentId: string): Promise<boolean>;
+  /** Snapshot of every agent's state (what the checkpointer and the Store keep). */
+  states(): Record<string, AgentState>;
+  /** Loads persisted states (any known version); unknown agents are ignored. */
+  restore(states: Record<string, unknown>): void;
+  /** Running tasks / slots over the whole pool, 0..1. */
+  utilization(): number;
+  /**
+   * When the agent's open circuit lets a trial through (epoch ms): now or earlier if it already may,
+   * undefined when the circuit is not open or is held open until a reset.
+   */
+  recoversAt(agentId: string): number | undefined;
+}
+
+/**
+ * @example
+ * const pool = await createAgentPool().initializeAgents([{ id: 'w1', capabilities: ['http'], run: fetchAgent }]);
+ */
+export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
+  const now = options.now ?? Date.now;
+  const alpha = options.latencyAlpha ?? DEFAULT_LATENCY_ALPHA;
+  const members = new Map<string, Member>();
+  const recoveryTimeoutMs = options.breaker?.recoveryTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUT_MS;
+
+  const member = (agentId: string): Member => {
+    const found = members.get(agentId);
+    if (!found) throw new NoError('AGENT_NOT_FOUND', `no agent '${agentId}' in the pool`, { details: { agentId } });
+    return found;
+  };
+  const sync = (m: Member): void => {
+    m.state.circuit = m.breaker.state;
+    m.state.activeTasks = Math.max(0, m.state.activeTasks);
+    m.state.status = m.restarting
+      ? 'restarting'
+      : m.state.circuit === 'open'
+        ? 'broken'
+        : m.state.activeTasks > 0
+          ? 'busy'
+          : m.state.consecutiveFailures > 0 || m.state.circuit === 'half-open'
+            ? 'degraded'
+            : 'idle';
+    m.state.updatedAt = now();
+  };
+  const pool: AgentPool = {
+    async initializeAgents(definitions) {
+      return pool.add(definitions);
+    },
+    add(definitions) {
+      for (const definition of definitions) {
+        const config = parseWith(AgentConfigurationSchema, definition, { what: `agent '${String(definition?.id)}'` });
+        if (members.has(config.id)) {
+          throw new NoError('INVALID_REQUEST', `duplicate agent id '${config.id}'`, { details: { agentId: config.id } });
+        }
+        if (typeof definition.run !== 'function' && typeof (definition.run as { invoke?: unknown })?.invoke !== 'function') {
+          throw new NoError('INVALID_REQUEST', `agent '${config.id}': run must be a function, a Runnable or a compiled graph`, {
+            details: { agentId: config.id },
+          });
+        }
+        members.set(config.id, {
+          definition,
+          maxConcurrency: config.maxConcurrency,
+          runner: definition.run,
+          breaker: circuitBreaker({ ...options.breaker, now, load: () => pool.utilization() }),
+          state: initialAgentState(config.id, now()),
+          restarting: false,
+        });
+      }
+      return pool;
+    },
+    ids: () => [...members.keys()],
+    definition: (agentId) => member(agentId).definition,
+    runner: (agentId) => member(agentId).runner,
+    breaker: (agentId) => member(agentId).breaker,
+    capable(capability) {
+      const out: string[] = [];
+      for (const [id, m] of members) if (capability === undefined || m.definition.capabilities.includes(capability)) out.push(id);
+      return out;
+    },
+    available(agentId) {
+      const m = member(agentId);
+      if (m.restarting || m.state.activeTasks >= m.maxConcurrency) return false;
+      const circuit = m.breaker.state;
+      // Half-open lets exactly one trial through: only an idle agent may take it.
+      return circuit === 'closed' || (circuit === 'half-open' && m.state.activeTasks === 0);
+    },
+    load: (agentId) => member(agentId).state.activeTasks / member(agentId).maxConcurrency,
+    health(agentId) {
+      const m = member(agentId);
+      const circuit = m.breaker.state;
+      if (circuit === 'open' || m.restarting) return 'unhealthy';
+      return circuit === 'half-open' || m.state.consecutiveFailures > 0 ? 'degraded' : 'healthy';
+    },
+    begin(agentId) {
+      const m = member(agentId);
+      m.state.activeTasks++;
+      sync(m);
+    },
+    end(agentId) {
+      const m = member(agentId);
+      m.state.activeTasks--;
+      sync(m);
+    },
+    recordSuccess(agentId, latencyMs) {
+      const m = member(agentId);
+      const s = m.state;
+      s.avgLatencyMs = s.totalSuccesses === 0 ? latencyMs : s.avgLatencyMs + alpha * (latencyMs - s.avgLatencyMs);
+      s.totalSuccesses++;
+      s.consecutiveFailures = 0;
+      s.lastSuccessAt = now();
+      sync(m);
+    },
+    recordFailure(agentId) {
+      const m = member(agentId);
+      m.state.totalFailures++;
+      m.state.consecutiveFailures++;
+      m.state.lastFailureAt = now();
+      sync(m);
+    },
+    async restart(agentId) {
+      const m = member(agentId);
+      if (!m.definition.factory || m.restarting) return false;
+      m.restarting = true;
+      sync(m);
+      try {
+        m.runner = await m.definition.factory();
+        m.breaker.reset();
+        m.state.consecutiveFailures = 0;
+        m.state.restarts++;
+        return true;
+      } finally {
+        m.restarting = false;
+        sync(m);
+      }
+    },
+    states() {
+      const out: Record<string, AgentState> = {};
+      for (const [id, m] of members) {
+        sync(m);
+        out[id] = structuredClone(m.state);
+      }
+      return out;
+    },
+    restore(states) {
+      for (const [id, raw] of Object.entries(states)) {
+        const m = members.get(id);
+        if (!m) continue;
+        const restored = migrateAgentState(raw);
+        // Running tasks belong to the process that ran them; a restored agent starts with none.
+        m.state = { ...restored, agentId: id, activeTasks: 0 };
+        // The breaker resumes where it was: open since the last failure, so it recovers on time.
+        m.breaker.restore({
+          version: CIRCUIT_BREAKER_SNAPSHOT_VERSION,
+          state: restored.circuit === 'closed' ? 'closed' : 'open',
+          consecutiveFailures: restored.consecutiveFailures,
+          halfOpenSuccesses: 0,
+          ...(restored.circuit === 'closed' ? {} : { openedAt: restored.lastFailureAt ?? now() }),
+          isolated: false,
+        });
+        sync(m);
+      }
+    },
+    recoversAt(agentId) {
+      const snap = member(agentId).breaker.snapshot();
+      if (snap.state === 'closed' || snap.isolated || snap.openedAt === undefined) return undefined;
+      return snap.state === 'half-open' ? now() : snap.openedAt + recoveryTimeoutMs;
+    },
+    utilization() {
+      let active = 0;
+      let slots = 0;
+      for (const m of members.values()) {
+        active += m.state.activeTasks;
+        slots += m.maxConcurrency;
+      }
+      return slots === 0 ? 0 : active / slots;
+    },
+  };
+  return pool;
+}

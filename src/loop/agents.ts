@@ -1,0 +1,67 @@
+import type { Task } from '../contracts/scheduler.js';
+
+/** What an agent's `run` receives besides its input. */
+export interface AgentRunContext {
+  /** The planned task. */
+  task: Task;
+  /** Outputs of the task's dependencies, by task id. */
+  dependencies: Record<string, unknown>;
+  /** Aborts on timeout, on cancellation of the run, or when the run fails. Pass it to I/O. */
+  signal: AbortSignal;
+  /** 1-based attempt number for this task (retries and moves to other agents raise it). */
+  attempt: number;
+  /** The same for every attempt of this task in this run, also after a crash and resume. */
+  idempotencyKey: string;
+  agentId: string;
+  threadId: string;
+}
+
+export type AgentFunction = (input: unknown, ctx: AgentRunContext) => unknown;
+
+/** Anything with LangChain's `invoke`: a Runnable, a chat model chain, a compiled LangGraph graph. */
+export interface RunnableLike {
+  invoke(input: unknown, config?: Record<string, unknown>): Promise<unknown>;
+}
+
+export type AgentRunner = AgentFunction | RunnableLike;
+
+/** What a saga compensation receives. */
+export interface CompensationContext {
+  task: Task;
+  agentId: string;
+  idempotencyKey: string;
+  signal: AbortSignal;
+}
+
+export interface AgentDefinition {
+  id: string;
+  capabilities: string[];
+  /** Tasks it may run at once. @default 1 */
+  maxConcurrency?: number;
+  /** Per-attempt timeout for tasks on this agent; a task's own `timeoutMs` wins. */
+  timeoutMs?: number;
+  metadata?: Record<string, unknown>;
+  run: AgentRunner;
+  /** Builds a fresh runner when the agent breaks (its circuit opens); without it the agent is not restarted. */
+  factory?: () => AgentRunner | Promise<AgentRunner>;
+  /** Undoes a completed task's effects when the run fails (saga). */
+  compensate?: (output: unknown, ctx: CompensationContext) => unknown;
+}
+
+export function isRunnableLike(value: unknown): value is RunnableLike {
+  return typeof value === 'object' && value !== null && typeof (value as RunnableLike).invoke === 'function';
+}
+
+/**
+ * Runs an agent on one input. Functions get `(input, ctx)`; Runnables and compiled graphs get
+ * `invoke(input, { signal, configurable })`, with the idempotency key in `configurable`.
+ */
+export async function invokeAgent(runner: AgentRunner, input: unknown, ctx: AgentRunContext): Promise<unknown> {
+  if (isRunnableLike(runner)) {
+    return runner.invoke(input, {
+      signal: ctx.signal,
+      configurable: { idempotency_key: ctx.idempotencyKey, task_id: ctx.task.id, attempt: ctx.attempt },
+    });
+  }
+  return runner(input, ctx);
+}

@@ -1,0 +1,29 @@
+export { createMasterAgentLoop, addMasterLoop, MASTER_LOOP_NODES, MASTER_LOOP_CHANNELS } from './builder.js';
+export type { MasterLoopHandle, AddMasterLoopOptions, MasterAgentLoop } from './builder.js';
+export { MasterLoopAnnotation, RESET } from './state.js';
+export type { MasterLoopState, MasterLoopUpdate, TaskRecord } from './state.js';
+export {
+  DEFAULT_ATTEMPT_TIMEOUT_MS,
+  DEFAULT_TASK_RETRIES,
+  DEFAULT_MAX_ROUNDS,
+  DEFAULT_MAX_REPLAN_WAIT_MS,
+  STORE_NAMESPACES,
+  ADAPTIVE_STATE_KEY,
+} from './runtime.js';
+export type { MasterLoopOptions, MasterLoopLimits } from './runtime.js';
+export { createAgentPool, DEFAULT_LATENCY_ALPHA } from './agent-pool.js';
+export type { AgentPool, AgentPoolOptions } from './agent-pool.js';
+export { invokeAgent, isRunnableLike } from './agents.js';
+export type { AgentDefinition, AgentRunContext, AgentFunction, AgentRunner, RunnableLike, CompensationContext } from './agents.js';
+export { initialAgentState, migrateAgentState } from './agent-state.js';
+export { Dispatcher } from './dispatcher.js';
+export type { DispatchTask, DispatcherOptions, Grant, DependencyResult } from './dispatcher.js';
+export { decideRecovery, DEFAULT_RECOVERY_STRATEGIES } from './recovery-handler.js';
+export type { FailureContext, RecoveryStrategy } from './recovery-handler.js';
+export { runTask } from './run-task.js';
+export type { TaskOutcome, TaskRunEnv } from './run-task.js';
+export { idempotencyKeyOf } from './nodes/coordinator-node.js';
+export { applyLimits } from './nodes/scheduler-node.js';
+export { trackWrites } from './durable-writes.js';
+export type { WriteTracker } from './durable-writes.js';
+export type { EventListener } from './emitter.js';

@@ -1,0 +1,197 @@
+import { createHash } from 'node:crypto';
+import { task as durableTask, type LangGraphRunnableConfig } from '@langchain/langgraph';
+import { NoError } from '../../contracts/errors.js';
+import type { AgentError, RecoveryAction } from '../../contracts/loop.js';
+import type { ExecutionPlan, Task } from '../../contracts/scheduler.js';
+import { exponentialBackoff } from '../../resilience/index.js';
+import { buildDag, criticalPath, needsCoordination } from '../../scheduler/index.js';
+import { recordAgentUtilization, recordCoordinationEfficiency } from '../../telemetry/metrics.js';
+import { COORDINATION_ATTRIBUTES, SPAN_NAMES } from '../../telemetry/names.js';
+import { withSpan } from '../../telemetry/tracer.js';
+import { Dispatcher, type DispatchTask } from '../dispatcher.js';
+import { trackWrites } from '../durable-writes.js';
+import { createRunEmitter, type RunEmitter } from '../emitter.js';
+import { runTask, type TaskOutcome } from '../run-task.js';
+import {
+  checkpointerOf,
+  DEFAULT_ATTEMPT_TIMEOUT_MS,
+  DEFAULT_TASK_RETRIES,
+  threadIdOf,
+  type LoopRuntime,
+} from '../runtime.js';
+import type { MasterLoopState, MasterLoopUpdate, TaskRecord } from '../state.js';
+
+/** The same for every attempt of a task in a run, across crashes: agents deduplicate side effects with it. */
+export function idempotencyKeyOf(threadId: string, runId: string, taskId: string): string {
+  return createHash('sha256').update(`${threadId}\u0000${runId}\u0000${taskId}`).digest('hex').slice(0, 32);
+}
+
+function dispatchTasks(plan: ExecutionPlan): DispatchTask[] {
+  const dag = buildDag(plan.tasks);
+  const { tails } = criticalPath(dag, plan.tasks.map((t) => t.estimatedDurationMs));
+  const coordinated = plan.strategy === 'parallel-coordinated';
+  return plan.tasks.map((t, index) => ({
+    id: t.id,
+    index,
+    priority: t.priority,
+    tail: tails[index]!,
+    resources: t.resources,
+    ...(t.capability === undefined ? {} : { capability: t.capability }),
+    dependsOn: t.dependsOn,
+    exclusive: coordinated && needsCoordination(t),
+  }));
+}
+
+function recordOf(outcome: TaskOutcome): TaskRecord {
+  const { output: _output, ...record } = outcome;
+  return record;
+}
+
+function recordMetrics(runtime: LoopRuntime, plan: ExecutionPlan, outcomes: TaskOutcome[], wallMs: number): number {
+  const attempts = outcomes.reduce((n, o) => n + o.attempts, 0);
+  const succeeded = outcomes.filter((o) => o.status === 'completed' && o.attempts > 0).length;
+  const efficiency = attempts === 0 ? 1 : succeeded / attempts;
+  const agentIds = runtime.pool.ids();
+  recordCoordinationEfficiency(efficiency, { coordination_type: plan.strategy, agent_count: agentIds.length });
+  for (const agentId of agentIds) {
+    const busy = outcomes.filter((o) => o.agentId === agentId && o.durationMs > 0).reduce((ms, o) => ms + o.durationMs, 0);
+    const slots = runtime.pool.definition(agentId).maxConcurrency ?? 1;
+    const ratio = wallMs <= 0 ? 0 : Math.min(1, busy / (wallMs * slots));
+    recordAgentUtilization(ratio, { agent_id: agentId, capability_type: runtime.pool.definition(agentId).capabilities.join(',') });
+  }
+  return efficiency;
+}
+
+/**
+ * Dispatches the plan. Every task not finished yet gets one LangGraph `task()` call, made up front in
+ * plan order: the order of calls is what identifies them, so a resumed run lines each stored result
+ * up with the same task, however differently the tasks finish. Each call's body waits in memory for
+ * its dependencies, an agent and resources, so a task starts the moment it can (no superstep waves).
+ */
+export function createCoordinatorNode(runtime: LoopRuntime) {
+  return async function coordinator(rawState: Record<string, unknown>, config: LangGraphRunnableConfig): Promise<MasterLoopUpdate> {
+    const state = rawState as MasterLoopState;
+    const plan = state.plan;
+    const runId = state.runId;
+    if (!plan || !runId) throw new NoError('INVALID_REQUEST', 'the coordinator needs a plan: run the scheduler node first', { details: {} });
+    const threadId = threadIdOf(config);
+    const emitter: RunEmitter = createRunEmitter({ writer: config.writer, listeners: runtime.listeners, correlationId: runId, source: runtime.options.eventSource });
+    const tracker = trackWrites(checkpointerOf(config));
+    const byId = new Map<string, Task>(plan.tasks.map((t) => [t.id, t]));
+    const done = new Map<string, unknown>();
+    for (const [id, record] of Object.entries(state.tasks)) if (record.status === 'completed') done.set(id, state.results[id]);
+    const todo = plan.order.filter((id) => !done.has(id));
+    const agentIds = runtime.pool.ids();
+
+    const abort = new AbortController();
+    const onOuterAbort = (): void => abort.abort(config.signal?.reason);
+    config.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    const dispatcher = new Dispatcher({
+      tasks: dispatchTasks(plan),
+      pool: runtime.pool,
+      capacities: plan.resources,
+      maxConcurrent: plan.strategy === 'sequential-safe' ? 1 : plan.constraints.maxConcurrentAgents ?? Number.POSITIVE_INFINITY,
+      completed: done,
+    });
+    const audit = (action: RecoveryAction): void => {
+      runtime.audit.append({ actor: 'recovery', action: `recovery.${action.type}`, outcome: 'success', details: { ...action, runId } });
+    };
+    // A task settles once its outcome is in the checkpointer: only then may the run move on.
+    const settled = new Set<string>();
+    const settle = (outcome: TaskOutcome): void => {
+      if (settled.has(outcome.taskId)) return;
+      settled.add(outcome.taskId);
+      if (outcome.status === 'completed') return dispatcher.complete(outcome.taskId, outcome.output);
+      dispatcher.fail(outcome.taskId, outcome.error?.message ?? outcome.status);
+      if (outcome.status === 'failed') dispatcher.cancel(`run failing: task '${outcome.taskId}' failed`);
+    };
+    const ranHere = new Set<string>();
+    const env = {
+      dispatcher,
+      pool: runtime.pool,
+      emitter,
+      threadId,
+      idempotencyKey: (taskId: string) => idempotencyKeyOf(threadId, runId, taskId),
+      signal: abort.signal,
+      defaultTimeoutMs: runtime.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
+      defaultRetries: runtime.options.retries ?? DEFAULT_TASK_RETRIES,
+      backoff: exponentialBackoff(runtime.options.backoff),
+      ...(runtime.options.recoveryStrategies ? { strategies: runtime.options.recoveryStrategies } : {}),
+      onError: (_error: AgentError) => {},
+      onRecovery: audit,
+      onFatal: (reason: string) => {
+        dispatcher.cancel(reason);
+        abort.abort(new NoError('ABORTED', reason));
+      },
+    };
+    const runOne = durableTask('no.task', async (input: { taskId: string }): Promise<TaskOutcome> => {
+      ranHere.add(input.taskId);
+      return runTask(byId.get(input.taskId)!, env);
+    });
+
+    emitter.emit('orchestration.coordination.started', { strategy: plan.strategy, runId, participants: agentIds });
+    emitter.emit('no.agent.coordination.started', { runId, planId: plan.id, strategy: plan.strategy, agentIds, taskCount: todo.length });
+    const started = Date.now();
+    const attributes = {
+      [COORDINATION_ATTRIBUTES.id]: runId,
+      [COORDINATION_ATTRIBUTES.participantCount]: agentIds.length,
+      [COORDINATION_ATTRIBUTES.participantIds]: agentIds.join(','),
+    };
+    const outcomes: TaskOutcome[] = [];
+    // Runs after a task's outcome is known (fresh or replayed from the checkpointer).
+    const afterTask = async (taskId: string, outcome: TaskOutcome): Promise<void> => {
+      if (outcome.taskId !== taskId) {
+        throw new NoError('INTERNAL_ERROR', `stored result of '${outcome.taskId}' came back for '${taskId}'`, { details: { taskId } });
+      }
+      outcomes.push(outcome);
+      // Dependents start, and the completion is announced, only once the result is stored.
+      await tracker.flush();
+      settle(outcome);
+      const replayed = !ranHere.has(taskId);
+      if (outcome.status === 'completed') {
+        emitter.emit('orchestration.task.completed', {
+          taskId,
+          result: outcome.output ?? null,
+          durationMs: outcome.durationMs,
+          metadata: { agentId: outcome.agentId, attempts: outcome.attempts, usedFallback: outcome.usedFallback, replayed },
+        });
+      } else if (outcome.attempts === 0) {
+        // Tasks that never ran (blocked or cancelled) get their failure announced here; attempts did so themselves.
+        emitter.emit('orchestration.task.failed', {
+          taskId,
+          error: outcome.error?.message ?? outcome.status,
+          retryable: false,
+          metadata: { status: outcome.status, replayed },
+        });
+      }
+    };
+    return withSpan(SPAN_NAMES.coordinationExecute, attributes, async (span) => {
+      try {
+        await Promise.all(todo.map(async (taskId) => afterTask(taskId, await runOne({ taskId }))));
+      } finally {
+        config.signal?.removeEventListener('abort', onOuterAbort);
+      }
+      const results: Record<string, unknown> = {};
+      const tasks: Record<string, TaskRecord> = {};
+      for (const o of outcomes) {
+        tasks[o.taskId] = recordOf(o);
+        if (o.status === 'completed') results[o.taskId] = o.output;
+      }
+      const completed = done.size + outcomes.filter((o) => o.status === 'completed').length;
+      const status = completed === plan.tasks.length ? 'completed' : abort.signal.aborted && config.signal?.aborted ? 'cancelled' : 'failed';
+      const efficiency = recordMetrics(runtime, plan, outcomes, Date.now() - started);
+      span.setAttributes({
+        [COORDINATION_ATTRIBUTES.successRate]: efficiency,
+        [COORDINATION_ATTRIBUTES.messagesExchanged]: outcomes.reduce((n, o) => n + 2 * o.attempts, 0),
+      });
+      return {
+        results,
+        tasks,
+        errors: outcomes.flatMap((o) => o.errors),
+        recoveries: outcomes.flatMap((o) => o.recoveries),
+        agents: runtime.pool.states(),
+        status,
+      };
+    });
+  };
+}

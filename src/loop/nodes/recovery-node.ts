@@ -1,0 +1,161 @@
+import { task as durableTask, type LangGraphRunnableConfig } from '@langchain/langgraph';
+import { toError } from '../../contracts/errors.js';
+import type { RecoveryAction, RunStatus } from '../../contracts/loop.js';
+import { ExecutionRequestSchema, type ExecutionFeedback, type ExecutionPlan, type Task } from '../../contracts/scheduler.js';
+import { sleep } from '../../resilience/index.js';
+import { createAdaptiveEngine, taskClassOf, type AdaptiveState } from '../../scheduler/index.js';
+import { createRunEmitter, type RunEmitter } from '../emitter.js';
+import {
+  ADAPTIVE_STATE_KEY,
+  DEFAULT_MAX_REPLAN_WAIT_MS,
+  DEFAULT_MAX_ROUNDS,
+  STORE_NAMESPACES,
+  type LoopRuntime,
+} from '../runtime.js';
+import { idempotencyKeyOf } from './coordinator-node.js';
+import type { MasterLoopState, MasterLoopUpdate, TaskRecord } from '../state.js';
+
+/** Where the recovery node sends the run next. */
+export const REPLAN = 'replan';
+
+/**
+ * When another pass is worth it: every failed task failed because of its agents (not its input, not
+ * a fatal error) and every agent that could run it has an open circuit that recovers within the wait
+ * budget. Returns how long to wait, or undefined when re-planning would not help.
+ */
+export function replanDelay(state: MasterLoopState, runtime: LoopRuntime, maxWaitMs: number, now = Date.now()): number | undefined {
+  const failed = Object.values(state.tasks).filter((r) => r.status === 'failed');
+  if (failed.length === 0) return undefined;
+  let latest = now;
+  for (const record of failed) {
+    if (record.error?.classification !== 'agent-fault' && record.error?.classification !== 'transient') return undefined;
+    const task = state.plan!.tasks.find((t) => t.id === record.taskId)!;
+    for (const agentId of runtime.pool.capable(task.capability)) {
+      const at = runtime.pool.recoversAt(agentId);
+      if (at === undefined) return undefined;
+      latest = Math.max(latest, at);
+    }
+  }
+  return latest - now <= maxWaitMs ? latest - now : undefined;
+}
+
+function feedbackOf(state: MasterLoopState, plan: ExecutionPlan): ExecutionFeedback {
+  const records = Object.values(state.tasks);
+  const completed = records.filter((r) => r.status === 'completed');
+  const starts = completed.map((r) => r.startedAt).filter((t): t is number => t !== undefined);
+  const ends = completed.map((r) => r.finishedAt).filter((t): t is number => t !== undefined);
+  const request = ExecutionRequestSchema.safeParse(state.request);
+  return {
+    planId: plan.id,
+    strategy: plan.strategy,
+    taskClass: request.success ? taskClassOf(request.data) : 'default',
+    totalTasks: plan.tasks.length,
+    succeededTasks: completed.length,
+    failedTasks: plan.tasks.length - completed.length,
+    retries: state.recoveries.filter((a) => a.type === 'retry-with-backoff').length,
+    predictedMakespanMs: plan.makespanMs,
+    actualMakespanMs: starts.length === 0 ? 0 : Math.max(...ends) - Math.min(...starts),
+  };
+}
+
+async function learn(runtime: LoopRuntime, config: LangGraphRunnableConfig, feedback: ExecutionFeedback, emitter: RunEmitter) {
+  const store = config.store;
+  const stored = store ? await store.get([...STORE_NAMESPACES.adaptive], ADAPTIVE_STATE_KEY) : undefined;
+  const engine = createAdaptiveEngine(runtime.options.scheduler?.adaptive, (stored?.value as AdaptiveState | undefined) ?? runtime.adaptiveState);
+  const adjustment = engine.adaptStrategy(feedback);
+  const learned = engine.getState();
+  runtime.adaptiveState = learned;
+  if (store) await store.put([...STORE_NAMESPACES.adaptive], ADAPTIVE_STATE_KEY, learned as unknown as Record<string, unknown>);
+  if (adjustment.changed) {
+    emitter.emit('no.schedule.adjusted', {
+      taskClass: adjustment.taskClass,
+      previousStrategy: adjustment.previousStrategy,
+      newStrategy: adjustment.recommendedStrategy,
+      reason: adjustment.reason,
+      confidence: adjustment.confidence,
+    });
+  }
+  return adjustment;
+}
+
+/**
+ * Handles what the coordinator could not: re-plans once agents recover, compensates completed tasks
+ * in reverse order when the run failed (each compensation a durable step, so a resume never repeats
+ * one), and feeds the run's result to the adaptive engine.
+ */
+export function createRecoveryNode(runtime: LoopRuntime) {
+  // One durable step per compensation: after a crash, finished compensations are not run again.
+  const compensateStep = durableTask(
+    'no.compensate',
+    async (input: { task: Task; agentId: string; idempotencyKey: string; output: unknown }): Promise<{ ok: boolean; error?: string }> => {
+      try {
+        // Compensations get a signal of their own: a cancelled run must still be able to undo its work.
+        await runtime.pool.definition(input.agentId).compensate!(input.output, {
+          task: input.task, agentId: input.agentId, idempotencyKey: input.idempotencyKey, signal: new AbortController().signal,
+        });
+        return { ok: true };
+      } catch (caught) {
+        return { ok: false, error: toError(caught).message };
+      }
+    },
+  );
+  return async function recovery(rawState: Record<string, unknown>, config: LangGraphRunnableConfig): Promise<MasterLoopUpdate> {
+    const state = rawState as MasterLoopState;
+    const plan = state.plan!;
+    const runId = state.runId!;
+    const emitter = createRunEmitter({ writer: config.writer, listeners: runtime.listeners, correlationId: runId, source: runtime.options.eventSource });
+    const record = (action: RecoveryAction): RecoveryAction => {
+      runtime.audit.append({ actor: 'recovery', action: `recovery.${action.type}`, outcome: 'success', details: { ...action, runId } });
+      emitter.emit('no.recovery.action.taken', {
+        taskId: action.taskId, action: action.type, level: action.level, reason: action.reason,
+        ...(action.agentId === undefined ? {} : { agentId: action.agentId }),
+      });
+      return action;
+    };
+
+    const status: RunStatus = state.status;
+    const maxRounds = runtime.options.maxRounds ?? DEFAULT_MAX_ROUNDS;
+    const delay = status === 'failed' && state.round + 1 < maxRounds
+      ? replanDelay(state, runtime, runtime.options.maxReplanWaitMs ?? DEFAULT_MAX_REPLAN_WAIT_MS)
+      : undefined;
+    if (delay !== undefined) {
+      await sleep(delay, config.signal);
+      const blocked = Object.values(state.tasks).filter((r) => r.status !== 'completed');
+      const actions = blocked.map((r) => record({ type: 'replan', level: 'scheduler', taskId: r.taskId, reason: 'its agents were broken; re-planning once their circuits recover' }));
+      emitter.emit('orchestration.plan.updated', { planId: plan.id, changes: blocked.map((r) => ({ taskId: r.taskId, change: 'rescheduled' })) });
+      return { round: state.round + 1, status: 'running', recoveries: actions };
+    }
+
+    const compensated: string[] = [];
+    if (status === 'failed') {
+      const done = Object.values(state.tasks)
+        .filter((r) => r.status === 'completed' && r.agentId !== undefined && runtime.pool.definition(r.agentId).compensate !== undefined)
+        .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0) || plan.order.indexOf(b.taskId) - plan.order.indexOf(a.taskId));
+      const threadId = String(config.configurable?.['thread_id'] ?? 'default');
+      for (const r of done) {
+        const task = plan.tasks.find((t) => t.id === r.taskId)!;
+        const result: { ok: boolean; error?: string } = await compensateStep({
+          task, agentId: r.agentId!, idempotencyKey: idempotencyKeyOf(threadId, runId, r.taskId), output: state.results[r.taskId],
+        });
+        if (result.ok) compensated.push(r.taskId);
+        runtime.audit.append({ actor: 'recovery', action: 'recovery.compensate', outcome: result.ok ? 'success' : 'failure', details: { taskId: r.taskId, runId, error: result.error } });
+        emitter.emit('no.task.compensated', { taskId: r.taskId, success: result.ok, ...(result.error === undefined ? {} : { error: result.error }) });
+      }
+    }
+
+    const feedback = feedbackOf(state, plan);
+    const adjustment = await learn(runtime, config, feedback, emitter);
+    if (config.store) {
+      for (const [agentId, agentState] of Object.entries(runtime.pool.states())) {
+        await config.store.put([...STORE_NAMESPACES.agents], agentId, agentState as unknown as Record<string, unknown>);
+      }
+    }
+    const finished = Object.values(state.tasks);
+    emitter.emit('no.run.completed', {
+      runId, planId: plan.id, status: status === 'completed' ? 'completed' : status === 'cancelled' ? 'cancelled' : 'failed',
+      durationMs: feedback.actualMakespanMs, completedTasks: finished.filter((r) => r.status === 'completed').length,
+      failedTasks: finished.filter((r) => r.status !== 'completed').length,
+    });
+    return { feedback, adjustment, compensated, status, agents: runtime.pool.states() };
+  };
+}

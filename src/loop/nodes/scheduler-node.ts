@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import { NoError } from '../../contracts/errors.js';
+import type { ExecutionPlan, ExecutionRequestInput } from '../../contracts/scheduler.js';
+import { createIntelligenceScheduler, type AdaptiveState } from '../../scheduler/index.js';
+import { createRunEmitter } from '../emitter.js';
+import { ADAPTIVE_STATE_KEY, STORE_NAMESPACES, type LoopRuntime, type MasterLoopLimits } from '../runtime.js';
+import { RESET, type MasterLoopUpdate } from '../state.js';
+
+const minDefined = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b);
+
+/** The loop's hard limits win over the request's where they are tighter; the request may only lower them. */
+export function applyLimits(request: ExecutionRequestInput, limits: MasterLoopLimits, totalSlots: number): ExecutionRequestInput {
+  const resources: Record<string, number> = { ...(request.resources ?? {}) };
+  for (const [name, capacity] of Object.entries(limits.resources ?? {})) resources[name] = minDefined(resources[name], capacity)!;
+  const maxConcurrentAgents = minDefined(minDefined(request.constraints?.maxConcurrentAgents, limits.maxConcurrentAgents), totalSlots);
+  return {
+    ...request,
+    resources,
+    constraints: { ...request.constraints, ...(maxConcurrentAgents === undefined ? {} : { maxConcurrentAgents }) },
+  };
+}
+
+function checkCapabilities(plan: ExecutionPlan, runtime: LoopRuntime): void {
+  for (const task of plan.tasks) {
+    const needed = [task.capability, task.fallback?.capability].filter((c): c is string => c !== undefined);
+    for (const capability of needed) {
+      if (runtime.pool.capable(capability).length === 0) {
+        throw new NoError('NO_CAPABLE_AGENT', `task '${task.id}' needs capability '${capability}', which no agent offers`, {
+          details: { taskId: task.id, capability, agents: runtime.pool.ids() },
+        });
+      }
+    }
+  }
+}
+
+/**
+ * Plans the request with the intelligence scheduler. Invalid requests and unknown capabilities
+ * throw typed errors here, before any agent runs.
+ */
+export function createSchedulerNode(runtime: LoopRuntime) {
+  return async function scheduler(state: Record<string, unknown>, config: LangGraphRunnableConfig): Promise<MasterLoopUpdate> {
+    const request = runtime.toRequest(state);
+    if (request === undefined || request === null) {
+      throw new NoError('INVALID_REQUEST', 'no request to plan: invoke the loop with { request }', { details: {} });
+    }
+    const store = config.store;
+    const stored = store ? await store.get([...STORE_NAMESPACES.adaptive], ADAPTIVE_STATE_KEY) : undefined;
+    const adaptiveState = (stored?.value as AdaptiveState | undefined) ?? runtime.adaptiveState;
+    const planner = createIntelligenceScheduler({ ...runtime.options.scheduler, ...(adaptiveState ? { adaptiveState } : {}) });
+    const totalSlots = runtime.pool.ids().reduce((sum, id) => sum + (runtime.pool.definition(id).maxConcurrency ?? 1), 0);
+    const plan = planner.planExecution(applyLimits(request, runtime.options.limits ?? {}, totalSlots));
+    checkCapabilities(plan, runtime);
+
+    if (store) {
+      const agents = await store.search([...STORE_NAMESPACES.agents], { limit: 10_000 });
+      runtime.pool.restore(Object.fromEntries(agents.map((item) => [item.key, item.value])));
+    }
+    const runId = randomUUID();
+    const emitter = createRunEmitter({ writer: config.writer, listeners: runtime.listeners, correlationId: runId, source: runtime.options.eventSource });
+    emitter.emit('orchestration.plan.created', {
+      planId: plan.id,
+      summary: `${plan.tasks.length} tasks, ${plan.strategy}, predicted makespan ${plan.makespanMs} ms (bound ${plan.lowerBoundMs} ms)`,
+      steps: plan.schedule,
+    });
+    emitter.emit('orchestration.decision.made', {
+      decisionId: `${plan.id}:strategy`,
+      outcome: plan.strategy,
+      metadata: { requested: plan.requestedStrategy, reason: plan.strategyReason },
+    });
+    for (const task of plan.tasks) emitter.emit('orchestration.task.created', { taskId: task.id, input: task.input ?? null });
+    return {
+      request,
+      runId,
+      plan,
+      status: 'running',
+      round: 0,
+      results: RESET,
+      tasks: RESET,
+      errors: RESET,
+      recoveries: RESET,
+      compensated: RESET,
+      feedback: undefined,
+      adjustment: undefined,
+    };
+  };
+}

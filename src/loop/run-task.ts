@@ -1,0 +1,197 @@
+import { isNoError, toError } from '../contracts/errors.js';
+import type { AgentError, FailureClass, RecoveryAction } from '../contracts/loop.js';
+import type { Task } from '../contracts/scheduler.js';
+import { classifyFailure, sleep, timeout, type Backoff } from '../resilience/index.js';
+import type { AgentPool } from './agent-pool.js';
+import { invokeAgent } from './agents.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { RunEmitter } from './emitter.js';
+import { decideRecovery, type RecoveryStrategy } from './recovery-handler.js';
+
+/** How one task ended; this is what the checkpointer keeps for it. */
+export interface TaskOutcome {
+  taskId: string;
+  status: 'completed' | 'failed' | 'skipped' | 'cancelled';
+  output?: unknown;
+  agentId?: string;
+  attempts: number;
+  durationMs: number;
+  /** Wall-clock start and end of the successful attempt (epoch ms). */
+  startedAt?: number;
+  finishedAt?: number;
+  usedFallback: boolean;
+  idempotencyKey: string;
+  error?: { message: string; classification: FailureClass; code?: string };
+  /** Every failed attempt and every recovery decision, kept with the outcome so a resume has them. */
+  errors: AgentError[];
+  recoveries: RecoveryAction[];
+}
+
+export interface TaskRunEnv {
+  dispatcher: Dispatcher;
+  pool: AgentPool;
+  emitter: RunEmitter;
+  threadId: string;
+  idempotencyKey: (taskId: string) => string;
+  /** Aborts every attempt (run cancelled or failed fatally). */
+  signal: AbortSignal;
+  defaultTimeoutMs: number;
+  defaultRetries: number;
+  backoff: Backoff;
+  strategies?: readonly RecoveryStrategy[];
+  onError(error: AgentError): void;
+  onRecovery(action: RecoveryAction): void;
+  /** A fatal failure: the run stops. */
+  onFatal(reason: string): void;
+  now?: () => number;
+}
+
+interface AttemptState {
+  attempts: number;
+  retriesUsed: number;
+  exclude: Set<string>;
+  capability: string | undefined;
+  input: unknown;
+  usedFallback: boolean;
+}
+
+/**
+ * Runs one planned task to an outcome: waits for its dependencies, takes an agent and resources from
+ * the dispatcher, runs each attempt under a timeout and the run's AbortSignal, and on failure asks
+ * the hierarchical handler what to do (retry, move, restart, fall back, or give up). It never throws:
+ * every failure ends as an outcome, so one task cannot take the others down with it.
+ */
+export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome> {
+  const now = env.now ?? Date.now;
+  const key = env.idempotencyKey(task.id);
+  const errors: AgentError[] = [];
+  const recoveries: RecoveryAction[] = [];
+  const base = { taskId: task.id, idempotencyKey: key, errors, recoveries };
+  const deps = await env.dispatcher.waitForDependencies(task.id);
+  if (!deps.ok) {
+    const cancelled = env.signal.aborted;
+    return { ...base, status: cancelled ? 'cancelled' : 'skipped', attempts: 0, durationMs: 0, usedFallback: false,
+      error: { message: deps.reason, classification: cancelled ? 'fatal' : 'agent-fault' } };
+  }
+  const st: AttemptState = { attempts: 0, retriesUsed: 0, exclude: new Set(), capability: task.capability, input: task.input, usedFallback: false };
+  const maxRetries = task.retries ?? env.defaultRetries;
+  const record = (action: RecoveryAction): RecoveryAction => {
+    recoveries.push(action);
+    env.onRecovery(action);
+    env.emitter.emit('no.recovery.action.taken', {
+      taskId: task.id, action: action.type, level: action.level, reason: action.reason,
+      ...(action.agentId === undefined ? {} : { agentId: action.agentId }),
+      ...(action.targetAgentId === undefined ? {} : { targetAgentId: action.targetAgentId }),
+    });
+    return action;
+  };
+  // Applies a fallback action; returns an outcome when the fallback is a fixed value.
+  const fallBack = (): TaskOutcome | undefined => {
+    st.usedFallback = true;
+    const fb = task.fallback!;
+    if (fb.value !== undefined || (fb.capability === undefined && fb.input === undefined)) {
+      return { ...base, status: 'completed', output: fb.value, attempts: st.attempts, durationMs: 0, usedFallback: true };
+    }
+    st.capability = fb.capability ?? st.capability;
+    st.input = fb.input ?? st.input;
+    st.exclude.clear();
+    return undefined;
+  };
+  const failed = (message: string, classification: FailureClass, code?: string): TaskOutcome => ({
+    ...base, status: env.signal.aborted ? 'cancelled' : 'failed', attempts: st.attempts, durationMs: 0, usedFallback: st.usedFallback,
+    error: { message, classification, ...(code === undefined ? {} : { code }) },
+  });
+
+  for (;;) {
+    const grant = await env.dispatcher.acquire(task.id, { capability: st.capability, exclude: st.exclude });
+    if (grant.kind === 'cancelled') return { ...failed(grant.reason, 'fatal'), status: 'cancelled' };
+    if (grant.kind === 'no-agent') {
+      const action = record(decideRecovery({
+        task, classification: 'agent-fault', message: grant.reason, retriesUsed: st.retriesUsed, maxRetries,
+        alternatives: 0, circuitOpened: false, canRestart: false, fallbackAvailable: task.fallback !== undefined && !st.usedFallback,
+      }, env.strategies));
+      if (action.type === 'fallback') {
+        const done = fallBack();
+        if (done) return done;
+        continue;
+      }
+      return failed(grant.reason, 'agent-fault');
+    }
+    const { agentId } = grant;
+    st.attempts++;
+    env.emitter.emit('orchestration.agent.assigned', { agentId, taskId: task.id, capabilities: env.pool.definition(agentId).capabilities });
+    for (const [resourceId, amount] of Object.entries(task.resources)) {
+      if (amount > 0) env.emitter.emit('orchestration.resource.allocated', { resourceId, taskId: task.id, amount });
+    }
+    env.emitter.emit('orchestration.task.started', { taskId: task.id, agentId, attempt: st.attempts, metadata: { idempotencyKey: key } });
+    const startedAt = now();
+    const breaker = env.pool.breaker(agentId);
+    const wasClosed = breaker.state !== 'open';
+    const limitMs = task.timeoutMs ?? env.pool.definition(agentId).timeoutMs ?? env.defaultTimeoutMs;
+    const ctx = { task, dependencies: deps.outputs, attempt: st.attempts, idempotencyKey: key, agentId, threadId: env.threadId };
+    let output: unknown;
+    let error: unknown;
+    try {
+      output = await breaker.execute(
+        () => timeout(limitMs).execute(({ signal }) => invokeAgent(env.pool.runner(agentId), st.input, { ...ctx, signal }), env.signal),
+        env.signal,
+      );
+    } catch (caught) {
+      error = caught ?? new Error('agent rejected with undefined');
+    } finally {
+      grant.release();
+    }
+    const finishedAt = now();
+    if (error === undefined) {
+      env.pool.recordSuccess(agentId, finishedAt - startedAt);
+      env.emitter.emit('orchestration.agent.freed', { agentId, taskId: task.id, reason: 'completed' });
+      return { ...base, status: 'completed', output, agentId, attempts: st.attempts, durationMs: finishedAt - startedAt,
+        startedAt, finishedAt, usedFallback: st.usedFallback };
+    }
+
+    const err = toError(error);
+    const classification = env.signal.aborted ? 'fatal' : classifyFailure(error);
+    const code = isNoError(error) ? error.code : undefined;
+    if (classification === 'transient' || classification === 'agent-fault') env.pool.recordFailure(agentId);
+    const agentError: AgentError = { taskId: task.id, agentId, classification, message: err.message, attempt: st.attempts, at: finishedAt,
+      ...(code === undefined ? {} : { code }) };
+    errors.push(agentError);
+    env.onError(agentError);
+    env.emitter.emit('orchestration.task.failed', { taskId: task.id, error: err.message, retryable: classification === 'transient',
+      metadata: { agentId, attempt: st.attempts, classification } });
+    env.emitter.emit('orchestration.agent.freed', { agentId, taskId: task.id, reason: classification });
+
+    const circuitOpened = wasClosed && (breaker.state as string) === 'open';
+    const others = env.pool.capable(st.capability).filter((id) => id !== agentId && !st.exclude.has(id) && env.pool.health(id) !== 'unhealthy');
+    const action = record(decideRecovery({
+      task, agentId, classification, message: err.message, retriesUsed: st.retriesUsed, maxRetries, alternatives: others.length,
+      circuitOpened, canRestart: env.pool.definition(agentId).factory !== undefined,
+      fallbackAvailable: task.fallback !== undefined && !st.usedFallback,
+    }, env.strategies));
+    switch (action.type) {
+      case 'retry-with-backoff':
+        st.retriesUsed++;
+        try {
+          await sleep(env.backoff(st.retriesUsed), env.signal);
+        } catch {
+          return failed('run cancelled during backoff', 'fatal');
+        }
+        break;
+      case 'restart-and-redistribute':
+        void env.pool.restart(agentId).then(() => env.dispatcher.pump(), () => env.dispatcher.pump());
+        st.exclude.add(agentId);
+        break;
+      case 'redistribute':
+        st.exclude.add(agentId);
+        break;
+      case 'fallback': {
+        const done = fallBack();
+        if (done) return { ...done, agentId };
+        break;
+      }
+      default:
+        if (action.level === 'system') env.onFatal(action.reason);
+        return failed(err.message, classification, code);
+    }
+  }
+}

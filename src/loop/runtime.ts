@@ -1,0 +1,92 @@
+import type { BaseCheckpointSaver, BaseStore, LangGraphRunnableConfig } from '@langchain/langgraph';
+import type { ResourceMap } from '../contracts/common.js';
+import type { ExecutionRequestInput } from '../contracts/scheduler.js';
+import type { ExponentialBackoffOptions } from '../resilience/index.js';
+import type { AdaptiveState, IntelligenceSchedulerOptions } from '../scheduler/index.js';
+import { createAuditTrail, type AuditTrail } from '../telemetry/audit.js';
+import { createAgentPool, type AgentPool, type AgentPoolOptions } from './agent-pool.js';
+import type { AgentDefinition } from './agents.js';
+import type { EventListener } from './emitter.js';
+import type { RecoveryStrategy } from './recovery-handler.js';
+import type { MasterLoopState } from './state.js';
+
+/** Per-attempt timeout when neither the task nor the agent sets one. @default 300_000 (5 min) */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 300_000;
+/** Retries of transient failures per task when the task does not say. @default 2 */
+export const DEFAULT_TASK_RETRIES = 2;
+/** Coordinator passes per run: the first plus re-plans after agents recover. @default 2 */
+export const DEFAULT_MAX_ROUNDS = 2;
+/** Longest the recovery node waits for a broken agent's circuit before re-planning. @default 30_000 */
+export const DEFAULT_MAX_REPLAN_WAIT_MS = 30_000;
+/** Store namespaces the loop reads and writes. */
+export const STORE_NAMESPACES = { adaptive: ['langgraph-no', 'adaptive'], agents: ['langgraph-no', 'agents'] } as const;
+export const ADAPTIVE_STATE_KEY = 'engine';
+
+export interface MasterLoopLimits {
+  /** Hard limit on tasks running at once, over the whole pool. */
+  maxConcurrentAgents?: number;
+  /** Hard capacity of each renewable resource (a request may only lower it). */
+  resources?: ResourceMap;
+}
+
+export interface MasterLoopOptions {
+  agents: AgentDefinition[];
+  /** Any LangGraph checkpointer. @default new MemorySaver() */
+  checkpointer?: BaseCheckpointSaver;
+  /** A LangGraph Store: keeps what the adaptive engine learned and agent state across threads. */
+  store?: BaseStore;
+  limits?: MasterLoopLimits;
+  /** Options of the intelligence scheduler used by the scheduler node. */
+  scheduler?: Omit<IntelligenceSchedulerOptions, 'adaptiveState'>;
+  /** Per-agent circuit breakers and health. */
+  pool?: AgentPoolOptions;
+  /** @default DEFAULT_ATTEMPT_TIMEOUT_MS */
+  attemptTimeoutMs?: number;
+  /** @default DEFAULT_TASK_RETRIES */
+  retries?: number;
+  backoff?: ExponentialBackoffOptions;
+  /** @default DEFAULT_MAX_ROUNDS */
+  maxRounds?: number;
+  /** @default DEFAULT_MAX_REPLAN_WAIT_MS */
+  maxReplanWaitMs?: number;
+  /** The hierarchical recovery levels. @default DEFAULT_RECOVERY_STRATEGIES */
+  recoveryStrategies?: readonly RecoveryStrategy[];
+  /** Receives every event of every run (the custom stream mode shows the same events). */
+  onEvent?: EventListener;
+  /** Where recoveries and compensations are recorded. @default a new hash-chained trail */
+  audit?: AuditTrail;
+  /** CloudEvents `source` of the loop's events. @default 'urn:cortex:orchestration' */
+  eventSource?: string;
+}
+
+/** Everything the three nodes share for the life of one compiled loop. */
+export interface LoopRuntime {
+  options: MasterLoopOptions;
+  pool: AgentPool;
+  audit: AuditTrail;
+  listeners: Set<EventListener>;
+  /** Learning state when no Store is given: kept for the life of the loop. */
+  adaptiveState: AdaptiveState | undefined;
+  /** Maps the graph's state to a request (addMasterLoop); the `request` channel by default. */
+  toRequest(state: Record<string, unknown>): ExecutionRequestInput | undefined;
+}
+
+export function createLoopRuntime(
+  options: MasterLoopOptions,
+  toRequest: (state: Record<string, unknown>) => ExecutionRequestInput | undefined = (s) => (s as MasterLoopState).request,
+): LoopRuntime {
+  const pool = createAgentPool(options.pool).add(options.agents);
+  const listeners = new Set<EventListener>();
+  if (options.onEvent) listeners.add(options.onEvent);
+  return { options, pool, audit: options.audit ?? createAuditTrail(), listeners, adaptiveState: undefined, toRequest };
+}
+
+/** The checkpointer LangGraph lends a running node (absent when compiled without one). */
+export function checkpointerOf(config: LangGraphRunnableConfig): BaseCheckpointSaver | undefined {
+  return config.configurable?.['__pregel_checkpointer'] as BaseCheckpointSaver | undefined;
+}
+
+export function threadIdOf(config: LangGraphRunnableConfig): string {
+  const id = config.configurable?.['thread_id'];
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : 'default';
+}

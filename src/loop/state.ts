@@ -1,0 +1,53 @@
+import { Annotation } from '@langchain/langgraph';
+import type { AgentError, AgentState, RecoveryAction, RunStatus } from '../contracts/loop.js';
+import type { ExecutionFeedback, ExecutionPlan, ExecutionRequestInput, StrategyAdjustment } from '../contracts/scheduler.js';
+import type { TaskOutcome } from './run-task.js';
+
+/**
+ * A write of this value clears a keyed or appended channel. It is plain data (not a symbol or class)
+ * because pending writes are serialized by the checkpointer and replayed through the reducer on resume.
+ */
+export const RESET = Object.freeze({ __noReset: true as const });
+type Reset = typeof RESET;
+const isReset = (value: unknown): value is Reset =>
+  typeof value === 'object' && value !== null && (value as { __noReset?: unknown }).__noReset === true;
+
+function merge<T>() {
+  return (current: Record<string, T>, update: Record<string, T> | Reset): Record<string, T> =>
+    isReset(update) ? {} : { ...current, ...update };
+}
+function append<T>() {
+  return (current: T[], update: T[] | Reset): T[] => (isReset(update) ? [] : current.concat(update));
+}
+
+/** What one task of the current run came to (the checkpointer keeps it; getState shows it). */
+export type TaskRecord = Omit<TaskOutcome, 'output'>;
+
+/**
+ * The master loop's channels. Add them to any graph: `createMasterAgentLoop` uses them as its state,
+ * and `addMasterLoop` registers them beside the graph's own state without touching it.
+ */
+export const MasterLoopAnnotation = Annotation.Root({
+  /** The request to plan and run. */
+  request: Annotation<ExecutionRequestInput | undefined>(),
+  /** Identifies this run: part of every idempotency key, the correlation id of every event. */
+  runId: Annotation<string | undefined>(),
+  plan: Annotation<ExecutionPlan | undefined>(),
+  status: Annotation<RunStatus>({ reducer: (_, next) => next, default: () => 'pending' }),
+  /** Output of each completed task, by task id. */
+  results: Annotation<Record<string, unknown>, Record<string, unknown> | Reset>({ reducer: merge<unknown>(), default: () => ({}) }),
+  tasks: Annotation<Record<string, TaskRecord>, Record<string, TaskRecord> | Reset>({ reducer: merge<TaskRecord>(), default: () => ({}) }),
+  errors: Annotation<AgentError[], AgentError[] | Reset>({ reducer: append<AgentError>(), default: () => [] }),
+  recoveries: Annotation<RecoveryAction[], RecoveryAction[] | Reset>({ reducer: append<RecoveryAction>(), default: () => [] }),
+  /** Completed tasks whose compensation ran, in the order it ran. */
+  compensated: Annotation<string[], string[] | Reset>({ reducer: append<string>(), default: () => [] }),
+  /** Every agent's state after the run (versioned; see migrateAgentState). */
+  agents: Annotation<Record<string, AgentState>, Record<string, AgentState> | Reset>({ reducer: merge<AgentState>(), default: () => ({}) }),
+  /** Coordinator passes so far in this run (re-planning adds one). */
+  round: Annotation<number>({ reducer: (_, next) => next, default: () => 0 }),
+  feedback: Annotation<ExecutionFeedback | undefined>(),
+  adjustment: Annotation<StrategyAdjustment | undefined>(),
+});
+
+export type MasterLoopState = typeof MasterLoopAnnotation.State;
+export type MasterLoopUpdate = typeof MasterLoopAnnotation.Update;
