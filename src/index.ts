@@ -139,6 +139,8 @@ export {
   AdaptiveStateSchema,
   scheduleAgents,
   monitorExecution,
+  planToMermaid,
+  planToDot,
 } from './scheduler/index.js';
 export type {
   IntelligenceScheduler,
@@ -159,6 +161,8 @@ export type {
   AdaptiveState,
   StrategyDraw,
   MonitorOptions,
+  TaskStatus,
+  VisualizeOptions,
 } from './scheduler/index.js';
 
 // Resilience policies.

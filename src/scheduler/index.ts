@@ -28,3 +28,5 @@ export { monitorExecution, DEFAULT_MONITOR_TOLERANCE_MS } from './monitor.js';
 export type { MonitorOptions } from './monitor.js';
 export { createRandom, hashString } from './random.js';
 export type { Random } from './random.js';
+export { planToMermaid, planToDot, STATUS_COLOURS } from './visualize.js';
+export type { TaskStatus, VisualizeOptions } from './visualize.js';
