@@ -102,6 +102,13 @@ describe('bad input', () => {
     expect(await rejectionCode(loop.invoke({ request: req as never }, thread()))).toBe(code);
   });
 
+  it.each([
+    ['durability exit', { durability: 'exit' as const }],
+    ['checkpointDuring false', { checkpointDuring: false }],
+  ])('refuses %s, under which finished tasks would not survive a crash', async (_what, extra) => {
+    expect(await rejectionCode(loop.invoke(request([{ id: 'a', capability: 'work' }]), { ...thread(), ...extra }))).toBe('INVALID_REQUEST');
+  });
+
   it('refuses to run without a request', async () => {
     expect(await rejectionCode(loop.invoke({}, thread()))).toBe('INVALID_REQUEST');
   });

@@ -1,5 +1,6 @@
 import type { BaseCheckpointSaver, BaseStore, LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { ResourceMap } from '../contracts/common.js';
+import { NoError } from '../contracts/errors.js';
 import type { ExecutionRequestInput } from '../contracts/scheduler.js';
 import type { ExponentialBackoffOptions } from '../resilience/index.js';
 import type { AdaptiveState, IntelligenceSchedulerOptions } from '../scheduler/index.js';
@@ -84,6 +85,21 @@ export function createLoopRuntime(
 /** The checkpointer LangGraph lends a running node (absent when compiled without one). */
 export function checkpointerOf(config: LangGraphRunnableConfig): BaseCheckpointSaver | undefined {
   return config.configurable?.['__pregel_checkpointer'] as BaseCheckpointSaver | undefined;
+}
+
+/**
+ * The loop promises that a finished task is stored before it is announced. LangGraph's `exit`
+ * durability stores nothing until the run ends, so under it that promise cannot hold: refuse it.
+ */
+export function assertDurable(config: LangGraphRunnableConfig): void {
+  const { durability, checkpointDuring } = config as { durability?: string; checkpointDuring?: boolean };
+  if (durability === 'exit' || checkpointDuring === false) {
+    throw new NoError(
+      'INVALID_REQUEST',
+      "durability 'exit' stores nothing until the run ends, so finished tasks could not survive a crash: use 'async' (the default) or 'sync'",
+      { details: { durability: durability ?? 'exit' } },
+    );
+  }
 }
 
 export function threadIdOf(config: LangGraphRunnableConfig): string {

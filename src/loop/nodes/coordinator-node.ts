@@ -13,6 +13,7 @@ import { trackWrites } from '../durable-writes.js';
 import { createRunEmitter, type RunEmitter } from '../emitter.js';
 import { runTask, type TaskOutcome } from '../run-task.js';
 import {
+  assertDurable,
   checkpointerOf,
   DEFAULT_ATTEMPT_TIMEOUT_MS,
   DEFAULT_TASK_RETRIES,
@@ -70,6 +71,7 @@ function recordMetrics(runtime: LoopRuntime, plan: ExecutionPlan, outcomes: Task
  */
 export function createCoordinatorNode(runtime: LoopRuntime) {
   return async function coordinator(rawState: Record<string, unknown>, config: LangGraphRunnableConfig): Promise<MasterLoopUpdate> {
+    assertDurable(config);
     const state = rawState as MasterLoopState;
     const plan = state.plan;
     const runId = state.runId;

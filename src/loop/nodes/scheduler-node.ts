@@ -4,7 +4,7 @@ import { NoError } from '../../contracts/errors.js';
 import type { ExecutionPlan, ExecutionRequestInput } from '../../contracts/scheduler.js';
 import { createIntelligenceScheduler, type AdaptiveState } from '../../scheduler/index.js';
 import { createRunEmitter } from '../emitter.js';
-import { ADAPTIVE_STATE_KEY, STORE_NAMESPACES, type LoopRuntime, type MasterLoopLimits } from '../runtime.js';
+import { ADAPTIVE_STATE_KEY, assertDurable, STORE_NAMESPACES, type LoopRuntime, type MasterLoopLimits } from '../runtime.js';
 import { RESET, type MasterLoopUpdate } from '../state.js';
 
 const minDefined = (a: number | undefined, b: number | undefined): number | undefined =>
@@ -41,6 +41,7 @@ function checkCapabilities(plan: ExecutionPlan, runtime: LoopRuntime): void {
  */
 export function createSchedulerNode(runtime: LoopRuntime) {
   return async function scheduler(state: Record<string, unknown>, config: LangGraphRunnableConfig): Promise<MasterLoopUpdate> {
+    assertDurable(config);
     const request = runtime.toRequest(state);
     if (request === undefined || request === null) {
       throw new NoError('INVALID_REQUEST', 'no request to plan: invoke the loop with { request }', { details: {} });
