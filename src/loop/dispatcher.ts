@@ -149,6 +149,8 @@ export class Dispatcher {
   pump(): void {
     if (this.cancelled !== undefined) return this.cancel(this.cancelled);
     for (let i = 0; i < this.waiting.length; ) {
+      // At the global limit nothing can start; requests that need no agent at all are found on release.
+      if (this.running >= this.options.maxConcurrent) return;
       const waiter = this.waiting[i]!;
       const decision = this.decide(waiter);
       if (decision === 'wait') {

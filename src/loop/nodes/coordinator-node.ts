@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { task as durableTask, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import { NoError } from '../../contracts/errors.js';
 import type { AgentError, RecoveryAction } from '../../contracts/loop.js';
@@ -43,6 +44,69 @@ function dispatchTasks(plan: ExecutionPlan): DispatchTask[] {
   }));
 }
 
+/**
+ * The order in which task() calls are made: the planned schedule's start order (a topological order
+ * that follows priorities and resources). It is fixed by the plan in the checkpoint, so call N is the
+ * same task in every process that runs or resumes this superstep.
+ */
+export function issueOrder(plan: ExecutionPlan, tasks: readonly DispatchTask[]): string[] {
+  const rank = new Map(tasks.map((t) => [t.id, t]));
+  const start = new Map(plan.schedule.map((s) => [s.taskId, s.startMs]));
+  return plan.order
+    .map((id) => rank.get(id)!)
+    .sort((a, b) => start.get(a.id)! - start.get(b.id)! || b.priority - a.priority || b.tail - a.tail || a.index - b.index)
+    .map((t) => t.id);
+}
+
+/** How many ready-or-running tasks to keep issued: enough to fill every slot twice over. */
+function windowOf(plan: ExecutionPlan, runtime: LoopRuntime): number {
+  const slots = runtime.pool.ids().reduce((n, id) => n + (runtime.pool.definition(id).maxConcurrency ?? 1), 0);
+  const limit = plan.strategy === 'sequential-safe' ? 1 : Math.min(plan.constraints.maxConcurrentAgents ?? slots, slots);
+  return Math.max(2, 2 * limit);
+}
+
+/**
+ * Makes the task() calls in `order`, lazily: LangGraph's runner does work per pending call on every
+ * completion, so N calls up front cost O(N²). Calls are issued in the fixed order (identity stays
+ * stable) while fewer than `window` issued tasks are ready or running; tasks still waiting for
+ * dependencies are issued as the order passes them, so a ready task is never held back by them.
+ */
+export function issueAll(
+  order: readonly string[],
+  byId: ReadonlyMap<string, Task>,
+  done: ReadonlyMap<string, unknown>,
+  window: number,
+  call: (taskId: string) => Promise<TaskOutcome>,
+  after: (taskId: string, outcome: TaskOutcome) => Promise<void>,
+): Promise<void> {
+  const finished = new Set<string>(done.keys());
+  const open = new Set<string>();
+  let next = 0;
+  let remaining = order.length;
+  return new Promise<void>((resolve, reject) => {
+    if (remaining === 0) return resolve();
+    const ready = (id: string): boolean => byId.get(id)!.dependsOn.every((d) => finished.has(d));
+    const refill = (): void => {
+      let active = 0;
+      for (const id of open) if (ready(id)) active++;
+      while (next < order.length && active < window) {
+        const id = order[next++]!;
+        open.add(id);
+        if (ready(id)) active++;
+        call(id)
+          .then((outcome) => after(id, outcome).then(() => outcome))
+          .then((outcome) => {
+            open.delete(id);
+            if (outcome.status === 'completed') finished.add(id);
+            if (--remaining === 0) resolve();
+            else refill();
+          }, reject);
+      }
+    };
+    refill();
+  });
+}
+
 function recordOf(outcome: TaskOutcome): TaskRecord {
   const { output: _output, ...record } = outcome;
   return record;
@@ -82,14 +146,18 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
     const byId = new Map<string, Task>(plan.tasks.map((t) => [t.id, t]));
     const done = new Map<string, unknown>();
     for (const [id, record] of Object.entries(state.tasks)) if (record.status === 'completed') done.set(id, state.results[id]);
-    const todo = plan.order.filter((id) => !done.has(id));
+    const dispatchable = dispatchTasks(plan);
+    const todo = issueOrder(plan, dispatchable).filter((id) => !done.has(id));
     const agentIds = runtime.pool.ids();
 
     const abort = new AbortController();
+    // Every attempt listens to the run's signal (and LangGraph adds one listener per task() call).
+    setMaxListeners(0, abort.signal);
+    if (config.signal) setMaxListeners(0, config.signal);
     const onOuterAbort = (): void => abort.abort(config.signal?.reason);
     config.signal?.addEventListener('abort', onOuterAbort, { once: true });
     const dispatcher = new Dispatcher({
-      tasks: dispatchTasks(plan),
+      tasks: dispatchable,
       pool: runtime.pool,
       capacities: plan.resources,
       maxConcurrent: plan.strategy === 'sequential-safe' ? 1 : plan.constraints.maxConcurrentAgents ?? Number.POSITIVE_INFINITY,
@@ -169,7 +237,9 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
     };
     return withSpan(SPAN_NAMES.coordinationExecute, attributes, async (span) => {
       try {
-        await Promise.all(todo.map(async (taskId) => afterTask(taskId, await runOne({ taskId }))));
+        // task() is typed as returning a promise of the body's return type (itself a promise); it resolves once.
+        const call = (taskId: string) => runOne({ taskId }) as unknown as Promise<TaskOutcome>;
+        await issueAll(todo, byId, done, windowOf(plan, runtime), call, afterTask);
       } finally {
         config.signal?.removeEventListener('abort', onOuterAbort);
       }

@@ -1,0 +1,84 @@
+/**
+ * Small helpers shared by the bench/loop-*.bench.ts files: statistics, a fixed-width table printer,
+ * the checkpointers both sides of a comparison use, a quiet-warnings switch and a memory probe.
+ * Nothing here is timed itself.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemorySaver, type BaseCheckpointSaver } from '@langchain/langgraph';
+import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
+
+export const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+export const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Prints rows under a header, each column padded to its widest cell (numbers right-aligned). */
+export function printTable(title: string, header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): void {
+  const cells = [header.map(String), ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
+  const line = (r: readonly string[], right: boolean) =>
+    r.map((cell, c) => (right && c > 0 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ');
+  console.log(`\n${title}`);
+  console.log(line(cells[0]!, false));
+  for (const r of cells.slice(1)) console.log(line(r, true));
+}
+
+export type SaverKind = 'memory' | 'sqlite';
+
+/**
+ * A fresh checkpointer. Each side of a comparison gets its own instance of the same kind: the loop
+ * wraps its saver's `putWrites` once per instance (to know when a result is stored), and sharing one
+ * instance would make the plain graph pay for that wrapper too.
+ * `sqlite` uses a file in a temp dir (WAL, the library's defaults); call `dispose` when done.
+ */
+export function createSaver(kind: SaverKind): { saver: BaseCheckpointSaver; dispose: () => void } {
+  if (kind === 'memory') return { saver: new MemorySaver(), dispose: () => {} };
+  const dir = mkdtempSync(join(tmpdir(), 'loop-bench-'));
+  const saver = SqliteSaver.fromConnString(join(dir, 'checkpoints.db'));
+  return {
+    saver,
+    dispose: () => {
+      try {
+        (saver as unknown as { db: { close(): void } }).db.close();
+      } catch {
+        /* already closed */
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Node warns once per AbortSignal that gets more than 10 listeners; the loop adds one per running task
+ * to the run's signal, so a 1,000-task run prints dozens of warnings that would bury the table.
+ * The warnings are counted (and reported) instead of printed.
+ */
+export function countMaxListenerWarnings(): () => number {
+  let count = 0;
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => {
+    if (w.name === 'MaxListenersExceededWarning') count++;
+    else console.warn(w);
+  });
+  return () => count;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+export const hasGc = gc !== undefined;
+
+/** Runs a full GC (twice, so finalizers' garbage goes too) when node runs with --expose-gc. */
+export function collect(): void {
+  gc?.();
+  gc?.();
+}
+
+export const MB = 1024 * 1024;
+export function memoryNow(): { rss: number; heapUsed: number } {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed };
+}
