@@ -10,7 +10,7 @@ import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
-import { createMasterAgentLoop, planToMermaid, type AgentDefinition, type EventEnvelope, type TaskInput } from '../src/index.js';
+import { createMasterAgentLoop, planToMermaid, type AgentDefinition, type EventEnvelope, type MasterLoopState, type TaskInput } from '../src/index.js';
 
 const root = join(__dirname, '..');
 
@@ -125,14 +125,14 @@ async function main(): Promise<void> {
     if (event.type === 'no.run.completed') console.log(`run ${String(data['status'])} in ${Date.now() - started} ms`);
   }
 
-  const state = await loop.getState({ configurable: { thread_id: 'quickstart' } });
-  const { report, out } = state.values.results['report'] as { report: string; out: string };
+  const state = (await loop.getState({ configurable: { thread_id: 'quickstart' } })).values as MasterLoopState;
+  const { report, out } = state.results['report'] as { report: string; out: string };
   console.log(`\n${report}\n\n(report written to ${out})`);
   // The folder level of the plan; the full plan has a node per file.
-  const plan = state.values.plan!;
+  const plan = state.plan!;
   const summary = { ...plan, tasks: plan.tasks.filter((t) => !t.id.startsWith('read:')).map((t) => ({ ...t, dependsOn: t.dependsOn.filter((d) => !d.startsWith('read:')) })) };
   console.log('\nPlan (folders and report), as Mermaid:\n```mermaid');
-  console.log(planToMermaid(summary, { statuses: Object.fromEntries(Object.entries(state.values.tasks).map(([id, r]) => [id, r.status])) }));
+  console.log(planToMermaid(summary, { statuses: Object.fromEntries(Object.entries(state.tasks).map(([id, r]) => [id, r.status])) }));
   console.log('```');
   await rm(dbPath, { force: true });
 }
