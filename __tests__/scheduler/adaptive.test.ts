@@ -11,6 +11,7 @@ import {
   rewardOf,
   type AdaptiveState,
 } from '../../src/scheduler/adaptive';
+import { thrown } from '../helpers/errors';
 
 const feedback = (over: Partial<ExecutionFeedbackInput> = {}): ExecutionFeedbackInput => ({
   planId: 'plan-1',
@@ -24,14 +25,6 @@ const feedback = (over: Partial<ExecutionFeedbackInput> = {}): ExecutionFeedback
   ...over,
 });
 
-function thrown(fn: () => unknown): NoError {
-  try {
-    fn();
-  } catch (error) {
-    return error as NoError;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('rewardOf', () => {
   const parse = (over: Partial<ExecutionFeedbackInput>) => ExecutionFeedbackSchema.parse(feedback(over));

@@ -8,6 +8,7 @@ import {
   type TaskInput,
 } from '../../src/contracts/scheduler';
 import { scheduleAgents } from '../../src/scheduler/assignment';
+import { thrown } from '../helpers/errors';
 
 /** A plan whose schedule starts each task as soon as its dependencies end (unless `starts` says later). */
 function planOf(tasks: TaskInput[], starts: Record<string, number> = {}): ExecutionPlan {
@@ -36,14 +37,6 @@ function planOf(tasks: TaskInput[], starts: Record<string, number> = {}): Execut
   });
 }
 
-function thrown(fn: () => unknown): NoError {
-  try {
-    fn();
-  } catch (error) {
-    return error as NoError;
-  }
-  throw new Error('expected a throw');
-}
 
 const byTask = (schedule: ReturnType<typeof scheduleAgents>) => new Map(schedule.assignments.map((a) => [a.taskId, a]));
 

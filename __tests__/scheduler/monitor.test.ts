@@ -7,6 +7,7 @@ import {
   type ExecutionPlan,
 } from '../../src/contracts/scheduler';
 import { DEFAULT_MONITOR_TOLERANCE_MS, monitorExecution } from '../../src/scheduler/monitor';
+import { thrown } from '../helpers/errors';
 
 // a: 0-100, b: 0-50, c (after a): 100-200.
 const plan: ExecutionPlan = ExecutionPlanSchema.parse({
@@ -35,14 +36,6 @@ const plan: ExecutionPlan = ExecutionPlanSchema.parse({
 
 const ev = (taskId: string, type: ExecutionEvent['type'], atMs: number): ExecutionEvent => ({ taskId, type, atMs });
 
-function thrown(fn: () => unknown): NoError {
-  try {
-    fn();
-  } catch (error) {
-    return error as NoError;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('monitorExecution', () => {
   it('reports a run with no events as pending and on schedule', () => {
