@@ -255,3 +255,40 @@ export {
   selectModel,
 } from './compat/index.js';
 export type { CerebrumState, SelectedModel, ModelSelectionOptions } from './compat/index.js';
+
+// The multi-layer tool system.
+export {
+  createToolLayer,
+  createToolRegistry,
+  createToolOrchestrator,
+  defineTool,
+  toLangChainTools,
+  primitiveTools,
+  executionTools,
+  dashboardTools,
+  evaluateExpression,
+  createKeyValueStore,
+  ToolCallError,
+  isToolCallError,
+  DEFAULT_LAYER_EFFECT,
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_MAX_INPUT_BYTES,
+  DEFAULT_TOOL_TIMEOUT_MS,
+} from './tools/index.js';
+export type {
+  ToolDefinition,
+  ToolContext,
+  ToolLayer,
+  NoToolLayer,
+  InvokeOptions,
+  CreateToolLayerOptions,
+  ExecutionLayerOptions,
+  ToolLayerOptions,
+  ToolPolicy,
+  PolicyRule,
+  ToolRegistry,
+  ToolOrchestrator,
+  ChainStep,
+  ChainResult,
+  ExecutionToolsOptions,
+} from './tools/index.js';

@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { NoError } from '../contracts/errors.js';
+import type { EventEnvelope } from '../contracts/events.js';
+import { LAYER_CAPABILITIES, ToolManifestSchema, type ToolCapability, type ToolLayerLevel, type ToolManifest } from '../contracts/tools.js';
+import { createAuditTrail, type AuditTrail } from '../telemetry/index.js';
+import {
+  createGate,
+  DEFAULT_MAX_CHAIN_DEPTH,
+  DEFAULT_MAX_INPUT_BYTES,
+  DEFAULT_TOOL_TIMEOUT_MS,
+} from './gate.js';
+import { coercePolicy, type ToolPolicy, type ToolPolicyInput } from './policy.js';
+import { coerceRateLimit, type RateLimitOptions } from './rate-limit.js';
+import type { ToolDefinition, ToolLayer } from './tool.js';
+
+/** setTimeout's largest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** What every layer accepts, whatever its level. */
+export interface ToolLayerOptions {
+  /** Who may call what. @default { rules: [] } (primitive and dashboard open, execution closed) */
+  policy?: ToolPolicyInput;
+  /** Token bucket per caller and tool, or `false` for none. @default DEFAULT_RATE_LIMIT */
+  rateLimit?: Partial<RateLimitOptions> | false;
+  /** Largest serialized params, in bytes. @default DEFAULT_MAX_INPUT_BYTES */
+  maxInputBytes?: number;
+  /** Per-call timeout for tools that set none. @default DEFAULT_TOOL_TIMEOUT_MS */
+  timeoutMs?: number;
+  /** Deepest tool chain through `ctx.invoke`. @default DEFAULT_MAX_CHAIN_DEPTH */
+  maxChainDepth?: number;
+  /** Where every call is recorded. @default a new createAuditTrail() */
+  audit?: AuditTrail;
+  /** Receives a `no.tool.layer.invoked` event per call. */
+  onEvent?: (event: EventEnvelope) => void;
+  /** Extra tools, registered after the built-in ones. */
+  tools?: ToolDefinition[];
+  /** Epoch-ms clock for the rate limiter and timestamps (tests move it). @default Date.now */
+  now?: () => number;
+}
+
+/** A ToolLayer with its audit trail, event subscription and policy. */
+export interface NoToolLayer extends ToolLayer {
+  /** The hash-chained trail every call of this layer is written to. */
+  readonly audit: AuditTrail;
+  /** Subscribes to `no.tool.layer.invoked` events; returns an unsubscribe function. */
+  onEvent(listener: (event: EventEnvelope) => void): () => void;
+  /** The policy in force. */
+  getPolicy(): ToolPolicy;
+  /** Replaces the policy (validated first; a bad policy changes nothing and throws INVALID_REQUEST). */
+  setPolicy(policy: ToolPolicyInput): void;
+}
+
+function positive(field: string, value: number | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0 || value > max) {
+    throw new NoError('INVALID_NUMBER', `${field} must be an integer in 1..${max}, got ${value}`, { details: { field, value } });
+  }
+  return value;
+}
+
+function invalid(message: string, details: Record<string, unknown>): NoError {
+  return new NoError('INVALID_REQUEST', message, { details });
+}
+
+/** A tool's manifest, with the JSON Schema of its input generated from the Zod schema. */
+export function toManifest(level: ToolLayerLevel, tool: ToolDefinition): ToolManifest {
+  const inputSchema = z.toJSONSchema(tool.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return ToolManifestSchema.parse({
+    name: tool.name,
+    layer: level,
+    capability: tool.capability,
+    description: tool.description,
+    inputSchema,
+    mutating: tool.mutating,
+  });
+}
+
+/**
+ * A layer of tools behind one security gate. Prefer {@link createToolLayer}, which adds the level's
+ * built-in tools; this builds a layer from exactly the tools given.
+ *
+ * @example
+ * const layer = buildToolLayer('primitive', [myTool], { rateLimit: false });
+ */
+export function buildToolLayer(level: ToolLayerLevel, tools: readonly ToolDefinition[], options: ToolLayerOptions = {}): NoToolLayer {
+  const capabilities: readonly ToolCapability[] = LAYER_CAPABILITIES[level];
+  const registered = new Map<string, { tool: ToolDefinition; manifest: ToolManifest }>();
+  const listeners = new Set<(event: EventEnvelope) => void>();
+  if (options.onEvent) listeners.add(options.onEvent);
+  let policy = coercePolicy(options.policy);
+  const now = options.now ?? Date.now;
+  const audit = options.audit ?? createAuditTrail({ now: () => new Date(now()) });
+
+  const gate = createGate({
+    level,
+    lookup: (name) => registered.get(name)?.tool,
+    names: () => [...registered.keys()],
+    policy: () => policy,
+    limiter: coerceRateLimit(options.rateLimit, now),
+    maxInputBytes: positive('maxInputBytes', options.maxInputBytes, DEFAULT_MAX_INPUT_BYTES),
+    timeoutMs: positive('timeoutMs', options.timeoutMs, DEFAULT_TOOL_TIMEOUT_MS, MAX_TIMER_MS),
+    maxChainDepth: positive('maxChainDepth', options.maxChainDepth, DEFAULT_MAX_CHAIN_DEPTH),
+    audit,
+    get emit() {
+      if (listeners.size === 0) return undefined;
+      return (event: EventEnvelope) => {
+        for (const listener of listeners) {
+          // A failing listener is the listener's problem: it must not turn a finished call into a failure.
+          try {
+            listener(event);
+          } catch {
+            /* isolated on purpose */
+          }
+        }
+      };
+    },
+    now: () => new Date(now()),
+  });
+
+  const layer: NoToolLayer = {
+    level,
+    audit,
+    getCapabilities: () => [...capabilities],
+    getAvailableTools: () => [...registered.values()].map((r) => r.manifest),
+    getTool: (name) => registered.get(name)?.tool,
+    invoke: (name, params, invokeOptions) => gate.invoke(name, params, invokeOptions),
+    register(tool) {
+      if (!capabilities.includes(tool.capability)) {
+        throw invalid(`tool '${tool.name}' has capability '${tool.capability}', which the ${level} layer does not offer (${capabilities.join(', ')})`, {
+          tool: tool.name,
+          capability: tool.capability,
+          layer: level,
+        });
+      }
+      if (registered.has(tool.name)) throw invalid(`the ${level} layer already has a tool named '${tool.name}'`, { tool: tool.name, layer: level });
+      if (tool.timeoutMs !== undefined) positive(`timeoutMs of tool '${tool.name}'`, tool.timeoutMs, 0, MAX_TIMER_MS);
+      let manifest: ToolManifest;
+      try {
+        manifest = toManifest(level, tool);
+      } catch (error) {
+        throw new NoError('INVALID_REQUEST', `tool '${tool.name}' has an invalid definition: ${(error as Error).message}`, { details: { tool: tool.name }, cause: error });
+      }
+      registered.set(tool.name, { tool, manifest });
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    getPolicy: () => policy,
+    setPolicy(next) {
+      policy = coercePolicy(next);
+    },
+  };
+  for (const tool of [...tools, ...(options.tools ?? [])]) layer.register(tool);
+  return layer;
+}
