@@ -292,3 +292,41 @@ export type {
   ChainResult,
   ExecutionToolsOptions,
 } from './tools/index.js';
+
+// The current package's (@cortex-os/orchestration 1.0.0) remaining public values; see src/compat/surface.ts.
+export {
+  createOrchestrationBus,
+  createInProcessTransport,
+  ANY_EVENT_TYPE,
+  AgentRole,
+  AgentRoleSchema,
+  OrchestrationStrategy,
+  OrchestrationStrategySchema,
+  NO_STRATEGY_OF,
+  toNoStrategy,
+  fromNoStrategy,
+  OrchestrationTaskStatus,
+  Schemas,
+  OrchestrationDefaults,
+  ToolErrorCode,
+  ToolValidationError,
+  createToolErrorResponse,
+  toolErrorResponseSchema,
+  name,
+  version,
+} from './compat/index.js';
+export type {
+  OrchestrationBus,
+  OrchestrationBusOptions,
+  OrchestrationPublishOptions,
+  OrchestrationTransport,
+  TransportHandler,
+  OrchestrationEventEnvelope,
+  OrchestrationEventHandler,
+  OrchestrationHandlers,
+  EnvelopeDrop,
+  DropReason,
+  CompatTask,
+  CompatExecutionPlan,
+  ToolErrorResponse,
+} from './compat/index.js';

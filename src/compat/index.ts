@@ -30,3 +30,41 @@ export {
   selectModel,
 } from './model-selection.js';
 export type { CerebrumProvider, SelectedModel, ProviderAvailability, ModelSelectionOptions } from './model-selection.js';
+export {
+  createOrchestrationBus,
+  createInProcessTransport,
+  ANY_EVENT_TYPE,
+} from './bus.js';
+export type {
+  OrchestrationBus,
+  OrchestrationBusOptions,
+  OrchestrationPublishOptions,
+  OrchestrationTransport,
+  TransportHandler,
+  InProcessTransportOptions,
+  OrchestrationEventEnvelope,
+  OrchestrationEventHandler,
+  AnyEventHandler,
+  OrchestrationHandlers,
+  OrchestrationHandlerBinding,
+  EnvelopeDrop,
+  DropReason,
+} from './bus.js';
+export {
+  name,
+  version,
+  AgentRole,
+  AgentRoleSchema,
+  OrchestrationStrategy,
+  OrchestrationStrategySchema,
+  NO_STRATEGY_OF,
+  toNoStrategy,
+  fromNoStrategy,
+  OrchestrationDefaults,
+  OrchestrationTaskStatus,
+  Schemas,
+} from './enums.js';
+export type { CompatTask, CompatExecutionPlan } from './enums.js';
+export { OrchestrationEventTypes, ORCHESTRATION_EVENT_SCHEMAS } from '../contracts/events.js';
+export { ToolErrorCode, ToolValidationError, createToolErrorResponse, toolErrorResponseSchema } from './tool-errors.js';
+export type { ToolErrorResponse, ToolErrorResponseOptions, ToolValidationErrorOptions } from './tool-errors.js';
