@@ -49,13 +49,13 @@ function quality(tasks: number, instances: number) {
   };
 }
 
-const timing = [100, 1_000, 10_000].map((n) => planTime(n, n >= 10_000 ? 7 : 11));
+const timing = [10, 100, 1_000, 10_000].map((n) => planTime(n, n >= 10_000 ? 7 : 11));
 const qualityRows = [30, 60, 120].map((n) => quality(n, n === 30 ? 20 : 10));
 
 console.log('planExecution time (median)');
 console.log('tasks    plan ms   makespan/bound');
 for (const r of timing) console.log(`${String(r.tasks).padEnd(8)} ${r.planMs.toFixed(1).padStart(8)}   ${r.makespanOverLowerBound.toFixed(3)}`);
-const [t100, , t10k] = timing;
+const [, t100, , t10k] = timing;
 console.log(`growth 100 -> 10,000 tasks: x${(t10k!.planMs / t100!.planMs).toFixed(1)} time for x100 tasks`);
 console.log('\nschedule quality (means over generated instances)');
 console.log('tasks  n   single/bound  plan/bound  single/best  plan/best');
