@@ -330,3 +330,32 @@ export type {
   CompatExecutionPlan,
   ToolErrorResponse,
 } from './compat/index.js';
+
+// The agent network.
+export {
+  createAgentNetwork,
+  createAgentRegistry,
+  createKeyring,
+  NetworkSnapshotSchema,
+  DEFAULT_MAILBOX_CAPACITY,
+  DEFAULT_SEND_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT_TTL_MS,
+  DEFAULT_PHI_THRESHOLD,
+  DEFAULT_REPLAY_WINDOW_MS,
+  MESSAGE_METRICS,
+} from './network/index.js';
+export type {
+  AgentNetwork,
+  AgentNetworkOptions,
+  NetworkStatus,
+  SendOptions,
+  SubscribeOptions,
+  MessageHandler,
+  AgentRegistry,
+  AgentRecord,
+  AgentStatus,
+  AgentQuery,
+  Keyring,
+  MessagePolicy,
+  NetworkSnapshot,
+} from './network/index.js';

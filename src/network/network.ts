@@ -1,0 +1,244 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { AgentIdSchema, AgentMessageSchema, BroadcastMessageSchema, TopicSchema, type AgentMessage, type BroadcastMessage, type DeliveredMessage } from '../contracts/network.js';
+import { NoError } from '../contracts/errors.js';
+import { parseWith } from '../contracts/validate.js';
+import { activeTraceparent } from '../telemetry/events.js';
+import { createAuditTrail, type AuditTrail } from '../telemetry/audit.js';
+import { canonicalJson, decodeSignedMessage, signingBytes, type UnsignedMessage } from './canonical.js';
+import { createDeliveryHost, delivered, type DeliveryCounters, type DeliveryDeps, type ErrorListener } from './delivery.js';
+import { admit, refuse, type Gate, type RefusalReason } from './gate.js';
+import { offerToAll } from './fanout.js';
+import { Inbox, type InboxHandler, type OfferOptions, type OnFull } from './inbox.js';
+import { createKeyring, type Keyring } from './keyring.js';
+import { recordMessage, trackQueued } from './metrics.js';
+import { createPartitionTable } from './partitions.js';
+import { coercePolicy, type MessagePolicy } from './policy.js';
+import { createAgentRegistry, type AgentRegistry } from './registry.js';
+import { DEFAULT_REPLAY_WINDOW_MS, createReplayGuard } from './replay-guard.js';
+import { createDeliveredLog, restoreInto, snapshotOf, type NetworkSnapshot } from './store.js';
+import type { AgentNetwork, NetworkStatus, SendOptions } from './types.js';
+
+/** @default 1000 — messages an agent's mailbox (or one topic subscriber's queue) holds. */
+export const DEFAULT_MAILBOX_CAPACITY = 1_000;
+/** @default 30_000 — how long a send waits for room in a full mailbox. */
+export const DEFAULT_SEND_TIMEOUT_MS = 30_000;
+/** @default 1000 — delivered messages kept for snapshots. */
+export const DEFAULT_HISTORY_LIMIT = 1_000;
+
+export interface AgentNetworkOptions {
+  /** @default a new createAgentRegistry() */
+  registry?: AgentRegistry;
+  /** @default DEFAULT_MAILBOX_CAPACITY */
+  mailboxCapacity?: number;
+  /** Who may message whom, publish and subscribe. @default every registered agent may */
+  policy?: MessagePolicy;
+  /** Share a keyring to keep identities across networks. @default a new createKeyring() */
+  keyring?: Keyring;
+  /** Where refusals and handler failures are recorded. @default a new createAuditTrail() */
+  audit?: AuditTrail;
+  /** @default DEFAULT_REPLAY_WINDOW_MS */
+  replayWindowMs?: number;
+  /** @default DEFAULT_SEND_TIMEOUT_MS */
+  sendTimeoutMs?: number;
+  /** @default DEFAULT_HISTORY_LIMIT */
+  historyLimit?: number;
+  /** Clock in ms (message timestamps, replay window, latency). @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * Signed, bounded, partition-tolerant agent messaging.
+ *
+ * @example
+ * const registry = createAgentRegistry();
+ * const network = createAgentNetwork({ registry, mailboxCapacity: 1000 });
+ * registry.register({ id: 'agent-1' }); registry.register({ id: 'agent-2' });
+ * network.subscribeToAgent('agent-2', (m) => console.log(m.payload));
+ * await network.sendMessage('agent-1', 'agent-2', { type: 'hello', payload: { n: 1 } });
+ */
+export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetwork {
+  const registry = options.registry ?? createAgentRegistry();
+  const capacity = options.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY;
+  if (!Number.isInteger(capacity) || capacity < 1) throw new NoError('INVALID_INPUT', `mailboxCapacity must be a positive integer, got ${capacity}`);
+  const keyring = options.keyring ?? createKeyring();
+  const audit = options.audit ?? createAuditTrail();
+  const now = options.now ?? Date.now;
+  const sendTimeoutMs = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+  const refusals: Partial<Record<RefusalReason, number>> = {};
+  const gate: Gate = {
+    keyring,
+    audit,
+    registry,
+    replay: createReplayGuard({ windowMs: options.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS, now }),
+    policy: coercePolicy(options.policy ?? {}, (id) => registry.get(id) !== undefined),
+    refused: (reason) => void (refusals[reason] = (refusals[reason] ?? 0) + 1),
+  };
+  const counters: DeliveryCounters = { queued: 0, delivered: 0, handlerErrors: 0 };
+  const partitions = createPartitionTable();
+  const errorListeners = new Set<ErrorListener>();
+  const deps: DeliveryDeps = { gate, partitions, counters, errorListeners, now, log: createDeliveredLog(options.historyLimit ?? DEFAULT_HISTORY_LIMIT) };
+  const host = createDeliveryHost(deps);
+  const mailboxes = new Map<string, Inbox>();
+  const topics = new Map<string, Set<Inbox>>();
+  let accepted = 0;
+  let discarded = 0;
+
+  const mailbox = (agentId: string): Inbox => {
+    let inbox = mailboxes.get(agentId);
+    if (!inbox) mailboxes.set(agentId, (inbox = new Inbox(agentId, capacity, host)));
+    return inbox;
+  };
+  const inboxesOf = (agentId: string): Inbox[] => [
+    ...(mailboxes.has(agentId) ? [mailboxes.get(agentId) as Inbox] : []),
+    ...[...topics.values()].flatMap((set) => [...set].filter((inbox) => inbox.owner === agentId)),
+  ];
+  const pumpAll = (): void => {
+    for (const inbox of mailboxes.values()) inbox.pump();
+    for (const set of topics.values()) for (const inbox of set) inbox.pump();
+  };
+  const offerOptions = (o: SendOptions): OfferOptions => ({ onFull: o.onFull ?? 'wait', timeoutMs: o.timeoutMs ?? sendTimeoutMs, signal: o.signal });
+  const offRegistry = registry.onChange((change) => {
+    if (change.type === 'registered') keyring.isRevoked(change.agent.id) || keyring.identity(change.agent.id);
+    if (change.type !== 'deregistered') for (const inbox of inboxesOf(change.agent.id)) inbox.pump();
+  });
+  const untrack = trackQueued(() => counters.queued);
+
+  function sign(from: string, target: { to: string } | { topic: string }, message: AgentMessage): DeliveredMessage {
+    const unsigned: UnsignedMessage = {
+      id: randomUUID(),
+      from,
+      ...target,
+      type: message.type,
+      // The receiver gets what was signed: the payload as JSON.
+      payload: message.payload === undefined ? undefined : JSON.parse(canonicalJson(message.payload)),
+      sentAt: now(),
+      nonce: randomBytes(12).toString('base64url'),
+    };
+    if (message.correlationId !== undefined) unsigned.correlationId = message.correlationId;
+    if (message.causationId !== undefined) unsigned.causationId = message.causationId;
+    const traceparent = activeTraceparent();
+    if (traceparent !== undefined) unsigned.traceparent = traceparent;
+    if (keyring.isRevoked(from)) {
+      throw refuse(gate, 'revoked', 'to' in target ? 'direct' : 'broadcast', from, `sender ${from} is revoked`, { from }, 'message.send');
+    }
+    keyring.identity(from);
+    return { ...unsigned, signature: keyring.sign(from, signingBytes(unsigned)) };
+  }
+
+  async function accept(input: DeliveredMessage, o: SendOptions): Promise<void> {
+    const kind = admit(gate, input);
+    if (kind === 'direct') {
+      await mailbox(input.to as string).offer(input, offerOptions(o));
+    } else {
+      await offerToAll([...(topics.get(input.topic as string) ?? [])], input, offerOptions(o));
+    }
+    accepted++;
+    recordMessage(kind, 'accepted');
+  }
+
+  const network: AgentNetwork = {
+    registry,
+    audit,
+    identity: (agentId) => keyring.identity(parseWith(AgentIdSchema, agentId, { code: 'INVALID_INPUT', what: 'agent id' })),
+    revoke(agentId) {
+      keyring.revoke(agentId);
+      audit.append({ actor: 'system', action: 'identity.revoke', outcome: 'success', details: { agentId } });
+    },
+    sign: (from, target, message) => sign(from, target, parseWith(AgentMessageSchema, message, { code: 'INVALID_INPUT', what: 'message' })),
+    async sendMessage(from, to, message, o = {}) {
+      parseWith(AgentIdSchema, to, { code: 'INVALID_INPUT', what: 'recipient' });
+      const signed = network.sign(from, { to }, message);
+      await accept(signed, o);
+      return signed;
+    },
+    async broadcast(from, message, o = {}) {
+      const { topic, ...rest } = parseWith(BroadcastMessageSchema, message, { code: 'INVALID_INPUT', what: 'broadcast' }) as BroadcastMessage;
+      const signed = sign(from, { topic }, rest);
+      await accept(signed, o);
+      return signed;
+    },
+    async deliver(wire, o = {}) {
+      let message: DeliveredMessage;
+      try {
+        message = typeof wire === 'string' || wire instanceof Uint8Array ? decodeSignedMessage(wire) : wire;
+      } catch (error) {
+        throw refuse(gate, 'malformed', 'direct', 'unknown', (error as Error).message);
+      }
+      await accept(message, o);
+    },
+    subscribe(topic, handler, o = {}) {
+      parseWith(TopicSchema, topic, { code: 'INVALID_INPUT', what: 'topic' });
+      if (o.as !== undefined && (keyring.isRevoked(o.as) || !gate.policy.subscribe(o.as, topic))) {
+        throw refuse(gate, keyring.isRevoked(o.as) ? 'revoked' : 'policy', 'broadcast', o.as, `${o.as} may not subscribe to ${topic}`, { topic }, 'topic.subscribe');
+      }
+      const inbox = new Inbox(o.as, o.capacity ?? capacity, host);
+      inbox.handlers.add(handler as InboxHandler);
+      if (!topics.has(topic)) topics.set(topic, new Set());
+      topics.get(topic)?.add(inbox);
+      return () => {
+        if (!topics.get(topic)?.delete(inbox)) return;
+        const dropped = inbox.close('release');
+        discarded += dropped;
+        if (dropped > 0) audit.append({ actor: o.as ?? 'subscriber', action: 'topic.unsubscribe', outcome: 'success', details: { topic, discarded: dropped } });
+      };
+    },
+    subscribeToAgent(agentId, handler) {
+      const inbox = mailbox(parseWith(AgentIdSchema, agentId, { code: 'INVALID_INPUT', what: 'agent id' }));
+      inbox.handlers.add(handler as InboxHandler);
+      inbox.pump();
+      return () => void inbox.handlers.delete(handler as InboxHandler);
+    },
+    async receive(agentId, o = {}) {
+      const taken = mailboxes.get(agentId)?.take(o.max ?? Number.POSITIVE_INFINITY) ?? [];
+      for (const message of taken) delivered(deps, message);
+      return taken;
+    },
+    simulatePartition(groupA, groupB) {
+      partitions.add(groupA, groupB);
+      audit.append({ actor: 'system', action: 'network.partition', outcome: 'success', details: { groupA, groupB } });
+    },
+    healPartition() {
+      partitions.heal();
+      audit.append({ actor: 'system', action: 'network.heal', outcome: 'success', details: {} });
+      pumpAll();
+    },
+    async getNetworkStatus(): Promise<NetworkStatus> {
+      const unreachable = registry.check();
+      const refused = Object.values(refusals).reduce((a, b) => a + b, 0);
+      const queuedByAgent = Object.fromEntries([...mailboxes].filter(([, m]) => m.size > 0).map(([id, m]) => [id, m.size]));
+      const waitingSenders = [...mailboxes.values(), ...[...topics.values()].flatMap((s) => [...s])].reduce((a, i) => a + i.waiting, 0);
+      return {
+        partitioned: partitions.active(),
+        partitions: partitions.groups(),
+        recoveryStrategy: 'queue-and-redeliver',
+        queued: counters.queued,
+        queuedByAgent,
+        waitingSenders,
+        unreachable,
+        accepted,
+        delivered: counters.delivered,
+        refused,
+        refusedByReason: { ...refusals },
+        handlerErrors: counters.handlerErrors,
+        discarded,
+        agents: registry.list().length,
+        subscribers: [...topics.values()].reduce((a, s) => a + s.size, 0),
+      };
+    },
+    snapshot: (): NetworkSnapshot => snapshotOf({ mailboxes, log: deps.log, replay: gate.replay, keyring }),
+    restore: (snapshot) => restoreInto(snapshot, { mailboxes, mailbox, log: deps.log, gate }),
+    onError(listener) {
+      errorListeners.add(listener);
+      return () => void errorListeners.delete(listener);
+    },
+    close() {
+      offRegistry();
+      untrack();
+      for (const inbox of mailboxes.values()) inbox.close('reject');
+      for (const set of topics.values()) for (const inbox of set) inbox.close('reject');
+    },
+  };
+  return network;
+}
+
+export type { OnFull };
