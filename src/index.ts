@@ -274,6 +274,14 @@ export {
   DEFAULT_RATE_LIMIT,
   DEFAULT_MAX_INPUT_BYTES,
   DEFAULT_TOOL_TIMEOUT_MS,
+  serveToolLayer,
+  mountMcpServer,
+  orchestrationMcpTools,
+  workflowOrchestrationTool,
+  taskManagementTool,
+  processMonitoringTool,
+  createOrchestrationMcpServer,
+  createOrchestrationLayer,
 } from './tools/index.js';
 export type {
   ToolDefinition,
@@ -291,6 +299,11 @@ export type {
   ChainStep,
   ChainResult,
   ExecutionToolsOptions,
+  ServeToolLayerOptions,
+  McpServerHandle,
+  MountOptions,
+  MountedMcpServer,
+  OrchestrationMcpTool,
 } from './tools/index.js';
 
 // The current package's (@cortex-os/orchestration 1.0.0) remaining public values; see src/compat/surface.ts.

@@ -55,4 +55,27 @@ export type { DashboardToolsOptions, PlanLookup, SeriesSummary, AgentHealthLevel
 export { executionTools } from './execution/index.js';
 export type { ExecutionToolsOptions } from './execution/index.js';
 
-// ── MCP serving (owned by the MCP work: serveToolLayer and friends go here) ──────────────────────
+// ── MCP: serving layers, mounting servers, the current package's three tools ─────────────────────
+export {
+  serveToolLayer,
+  createLayerMcpServer,
+  mountMcpServer,
+  DEFAULT_STDIO_CALLER,
+  DEFAULT_HTTP_CALLER,
+  orchestrationMcpTools,
+  workflowOrchestrationTool,
+  taskManagementTool,
+  processMonitoringTool,
+  createOrchestrationTools,
+  createOrchestrationLayer,
+  createOrchestrationMcpServer,
+} from './mcp/index.js';
+export type {
+  ServeToolLayerOptions,
+  McpServerHandle,
+  McpServerSource,
+  MountOptions,
+  MountedMcpServer,
+  OrchestrationMcpTool,
+  OrchestrationToolResponse,
+} from './mcp/index.js';

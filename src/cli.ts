@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+/**
+ * The `langgraph-no` command. `langgraph-no mcp ...` serves one tool layer over MCP (stdio or
+ * Streamable HTTP). Usage errors exit 2, runtime failures 1.
+ */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ToolLayerLevel } from './contracts/tools.js';
+import { createToolLayer } from './tools/create-layer.js';
+import type { PolicyRule } from './tools/policy.js';
+import { defaultAllowedHosts } from './tools/mcp/http.js';
+import { createOrchestrationLayer } from './tools/mcp/orchestration-tools.js';
+import { DEFAULT_HTTP_CALLER, DEFAULT_STDIO_CALLER, serveToolLayer, type McpServerHandle, type ServeToolLayerOptions } from './tools/mcp/server.js';
+
+export const USAGE = `Usage: langgraph-no mcp --layer <primitive|execution|dashboard|orchestration> [options]
+
+Serves one tool layer over MCP, on stdio (default) or Streamable HTTP.
+
+  --layer NAME          the layer to serve (required); 'orchestration' serves the current package's
+                        three orchestration.* tools (a dashboard layer)
+  --root DIR            sandbox root of the execution layer (required for --layer execution)
+  --commands a,b        executables the execution layer may run (default: none)
+  --hosts a,b           hosts the execution layer may fetch from (default: none)
+  --http PORT           serve Streamable HTTP on PORT (0 = any free port) instead of stdio
+  --bind ADDR           HTTP listen address (default: 127.0.0.1)
+  --allowed-host NAME   extra Host header name accepted over HTTP (repeatable; localhost names always are)
+  --caller ID           the caller id every MCP call is authorised as
+                        (default: ${DEFAULT_STDIO_CALLER} on stdio, ${DEFAULT_HTTP_CALLER} on HTTP)
+  --allow ID            allow caller ID on the whole layer (repeatable, or a,b). The execution layer
+                        denies every caller that no rule allows: pass --allow ${DEFAULT_STDIO_CALLER} (stdio) or
+                        --allow ${DEFAULT_HTTP_CALLER} (HTTP) to let the connected client run its tools
+  --rate-limit N[/R]    burst of N calls per caller and tool, refilled at R per second (default 60/10)
+  -h, --help            show this help
+
+Tool results are JSON text; refusals are isError results with { code, message, details?, retryable?, timestamp }.
+`;
+
+/** A bad command line: printed with the usage, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** What `mcp` was asked to do, after validation. */
+export type CliLayer = ToolLayerLevel | 'orchestration';
+
+export interface McpCommand {
+  level: CliLayer;
+  root?: string;
+  commands: string[];
+  hosts: string[];
+  http?: number;
+  bind: string;
+  allowedHosts: string[];
+  caller?: string;
+  allow: string[];
+  rateLimit?: { capacity: number; refillPerSecond: number };
+}
+
+const LEVELS: readonly CliLayer[] = ['primitive', 'execution', 'dashboard', 'orchestration'];
+const list = (values: string[] | undefined): string[] => (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+
+function positiveNumber(flag: string, text: string, integer: boolean): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new UsageError(`${flag} needs a positive ${integer ? 'integer' : 'number'}, got '${text}'`);
+  }
+  return value;
+}
+
+/** Parses `mcp`'s flags; throws UsageError for anything wrong. */
+export function parseMcpArgs(args: string[]): McpCommand | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        layer: { type: 'string' },
+        root: { type: 'string' },
+        commands: { type: 'string', multiple: true },
+        hosts: { type: 'string', multiple: true },
+        http: { type: 'string' },
+        bind: { type: 'string' },
+        'allowed-host': { type: 'string', multiple: true },
+        caller: { type: 'string' },
+        allow: { type: 'string', multiple: true },
+        'rate-limit': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help === true) return 'help';
+  const level = values.layer;
+  if (level === undefined) throw new UsageError('--layer is required');
+  if (!LEVELS.includes(level as CliLayer)) throw new UsageError(`--layer must be one of ${LEVELS.join(', ')}, got '${level}'`);
+  const command: McpCommand = {
+    level: level as CliLayer,
+    commands: list(values.commands),
+    hosts: list(values.hosts),
+    bind: values.bind ?? '127.0.0.1',
+    allowedHosts: list(values['allowed-host']),
+    allow: list(values.allow),
+  };
+  if (values.root !== undefined) {
+    const root = resolve(values.root);
+    let isDir = false;
+    try {
+      isDir = statSync(root).isDirectory();
+    } catch {
+      /* reported below */
+    }
+    if (!isDir) throw new UsageError(`--root '${values.root}' is not a directory`);
+    command.root = root;
+  }
+  if (command.level === 'execution' && command.root === undefined) throw new UsageError('--layer execution needs --root DIR (the sandbox)');
+  if (command.level !== 'execution' && (command.root !== undefined || command.commands.length > 0 || command.hosts.length > 0)) {
+    throw new UsageError('--root, --commands and --hosts apply to --layer execution only');
+  }
+  if (values.http !== undefined) {
+    const port = Number(values.http);
+    if (!/^\d+$/.test(values.http) || port > 65535) throw new UsageError(`--http needs a port 0-65535, got '${values.http}'`);
+    command.http = port;
+  } else if (values.bind !== undefined || command.allowedHosts.length > 0) {
+    throw new UsageError('--bind and --allowed-host apply to --http only');
+  }
+  if (values.caller !== undefined) {
+    if (values.caller.trim() === '') throw new UsageError('--caller needs a non-empty id');
+    command.caller = values.caller;
+  }
+  if (values['rate-limit'] !== undefined) {
+    const [capacity = '', refill] = values['rate-limit'].split('/');
+    command.rateLimit = {
+      capacity: positiveNumber('--rate-limit', capacity, true),
+      refillPerSecond: refill === undefined ? 10 : positiveNumber('--rate-limit', refill, false),
+    };
+  }
+  return command;
+}
+
+/** Builds the layer and serves it; resolves to the running server. */
+export async function startMcp(command: McpCommand, io: { stdin?: NodeJS.ReadableStream; stdout?: NodeJS.WritableStream } = {}): Promise<McpServerHandle> {
+  const level: ToolLayerLevel = command.level === 'orchestration' ? 'dashboard' : command.level;
+  const rules: PolicyRule[] = command.allow.map((caller) => ({ caller, layer: level, effect: 'allow' }));
+  const common = { policy: { rules }, ...(command.rateLimit ? { rateLimit: command.rateLimit } : {}) };
+  const layer =
+    command.level === 'execution'
+      ? createToolLayer('execution', { ...common, root: command.root as string, commands: command.commands, hosts: command.hosts })
+      : command.level === 'orchestration'
+        ? createOrchestrationLayer(common)
+        : createToolLayer(level, common);
+  const options: ServeToolLayerOptions =
+    command.http === undefined
+      ? { transport: 'stdio', ...(io.stdin ? { stdin: io.stdin as never } : {}), ...(io.stdout ? { stdout: io.stdout as never } : {}) }
+      : { transport: 'http', port: command.http, host: command.bind, allowedHosts: [...defaultAllowedHosts(command.bind), ...command.allowedHosts] };
+  if (command.caller !== undefined) options.caller = command.caller;
+  return serveToolLayer(layer, options);
+}
+
+/**
+ * Runs the command line; resolves to the exit code once the server has stopped (SIGINT, SIGTERM,
+ * or the stdio client hanging up).
+ */
+export async function runCli(argv: string[], io: { stderr?: NodeJS.WritableStream; stdout?: NodeJS.WritableStream } = {}): Promise<number> {
+  const stderr = io.stderr ?? process.stderr;
+  const [sub, ...rest] = argv;
+  let command: McpCommand | 'help';
+  try {
+    if (sub === '-h' || sub === '--help') command = 'help';
+    else if (sub !== 'mcp') throw new UsageError(sub === undefined ? 'missing command' : `unknown command '${sub}'`);
+    else command = parseMcpArgs(rest);
+  } catch (error) {
+    stderr.write(`langgraph-no: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (command === 'help') {
+    (io.stdout ?? process.stdout).write(USAGE);
+    return 0;
+  }
+  let handle: McpServerHandle;
+  try {
+    handle = await startMcp(command);
+  } catch (error) {
+    stderr.write(`langgraph-no: ${(error as Error).message}\n`);
+    return 1;
+  }
+  // stdout carries the protocol on stdio, so every message goes to stderr.
+  stderr.write(`langgraph-no: serving the ${command.level} layer over ${handle.url ?? 'stdio'}\n`);
+  const stop = (): void => void handle.close();
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+  await handle.closed;
+  process.off('SIGINT', stop).off('SIGTERM', stop);
+  return 0;
+}
+
+/* istanbul ignore next -- the bin entry; tests spawn it as a child process */
+if (typeof require !== 'undefined' && require.main === module) {
+  void runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

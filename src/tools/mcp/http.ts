@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { createSessionEventStore, DEFAULT_MAX_EVENTS } from './event-store.js';
+
+/** Host names a localhost server answers to (port-agnostic). */
+export const LOCALHOST_NAMES: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
+/** @default '/mcp' */
+export const DEFAULT_MCP_PATH = '/mcp';
+/** Open sessions at most; a new client beyond it gets 503 until one closes (DELETE). @default 100 */
+export const DEFAULT_MAX_SESSIONS = 100;
+/** Largest POST body. @default 4 MiB */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** How long an SSE client waits before reconnecting. @default 1000 */
+export const DEFAULT_RETRY_INTERVAL_MS = 1000;
+
+export interface McpHttpOptions {
+  /** The endpoint path. @default DEFAULT_MCP_PATH */
+  path?: string;
+  /**
+   * Host header names accepted (DNS-rebinding protection; port-agnostic, IPv6 in brackets).
+   * @default LOCALHOST_NAMES plus the listen address when it is a specific one
+   */
+  allowedHosts?: string[];
+  /** Exact `Origin` values accepted. @default any origin whose host name is an allowed host */
+  allowedOrigins?: string[];
+  /** @default DEFAULT_MAX_SESSIONS */
+  maxSessions?: number;
+  /** @default DEFAULT_MAX_BODY_BYTES */
+  maxBodyBytes?: number;
+  /** Messages kept per session so a dropped SSE stream can resume (`Last-Event-ID`); 0 turns it off. @default DEFAULT_MAX_EVENTS */
+  maxEvents?: number;
+  /** The `retry` hint (ms) sent to SSE clients. @default DEFAULT_RETRY_INTERVAL_MS */
+  retryIntervalMs?: number;
+}
+
+/** A running server. */
+export interface McpServerHandle {
+  /** `http://host:port/mcp` for HTTP. */
+  url?: string;
+  /** Resolves once the server has stopped (closed, aborted or, on stdio, the client hung up). */
+  closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The HTTP half of serving: a node:http request handler with sessions, and its shutdown. */
+export interface McpHttpHandler {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Open sessions now. */
+  sessions(): number;
+  close(): Promise<void>;
+}
+
+function reply(res: ServerResponse, status: number, code: number, message: string): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+}
+
+function hostnameOf(value: string): string | undefined {
+  try {
+    return new URL(value.includes('://') ? value : `http://${value}`).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return 'too-large';
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The Streamable HTTP endpoint: checks Host and Origin first (a DNS-rebinding page cannot reach a
+ * localhost server), creates one SDK transport and one MCP server per session at `initialize`, routes
+ * later requests by `mcp-session-id`, and bounds sessions and body size.
+ */
+export function createMcpHttpHandler(createServerFor: () => Server, options: McpHttpOptions = {}): McpHttpHandler {
+  const path = options.path ?? DEFAULT_MCP_PATH;
+  const hosts = new Set((options.allowedHosts ?? LOCALHOST_NAMES).map((h) => hostnameOf(h) ?? h.toLowerCase()));
+  const origins = options.allowedOrigins === undefined ? undefined : new Set(options.allowedOrigins);
+  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const servers = new Set<Server>();
+
+  const allowed = (req: IncomingMessage): string | undefined => {
+    const host = hostnameOf(req.headers.host ?? '');
+    if (host === undefined || !hosts.has(host)) return `Invalid Host header: ${req.headers.host ?? '(none)'}`;
+    const origin = req.headers.origin;
+    if (origin === undefined) return undefined;
+    const ok = origins === undefined ? hosts.has(hostnameOf(origin) ?? '') : origins.has(origin);
+    return ok ? undefined : `Invalid Origin header: ${origin}`;
+  };
+
+  async function open(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    if (sessions.size >= maxSessions) return reply(res, 503, -32000, `Too many sessions (${maxSessions}); close one first`);
+    const server = createServerFor();
+    servers.add(server);
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      ...(maxEvents > 0 ? { eventStore: createSessionEventStore(maxEvents) } : {}),
+      retryInterval: options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS,
+      onsessioninitialized: (id) => void sessions.set(id, transport),
+    });
+    transport.onclose = () => {
+      if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
+      servers.delete(server);
+    };
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+    // A failed initialize leaves no session behind.
+    if (transport.sessionId === undefined || !sessions.has(transport.sessionId)) await server.close();
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== path) return reply(res, 404, -32000, `Not found: the MCP endpoint is ${path}`);
+    const refused = allowed(req);
+    if (refused !== undefined) return reply(res, 403, -32000, refused);
+    // Node joins repeated unknown headers into one string, so this is never an array.
+    const sessionId = req.headers['mcp-session-id'] as string | undefined;
+    let body: unknown;
+    if (req.method === 'POST') {
+      const raw = await readBody(req, maxBodyBytes);
+      if (raw === 'too-large') return reply(res, 413, -32000, `Request body over ${maxBodyBytes} bytes`);
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return reply(res, 400, -32700, 'Parse error: the body is not JSON');
+      }
+    }
+    if (sessionId !== undefined) {
+      const transport = sessions.get(sessionId);
+      if (transport === undefined) return reply(res, 404, -32001, 'Session not found');
+      return transport.handleRequest(req, res, body);
+    }
+    if (req.method === 'POST' && isInitializeRequest(body)) return open(req, res, body);
+    if (req.method === 'POST' || req.method === 'GET' || req.method === 'DELETE') {
+      return reply(res, 400, -32000, 'Bad Request: no valid session id (send initialize first)');
+    }
+    res.setHeader('allow', 'GET, POST, DELETE');
+    return reply(res, 405, -32000, 'Method not allowed');
+  }
+
+  return {
+    handle: (req, res) =>
+      handle(req, res).catch((error: unknown) => reply(res, 500, -32603, `Internal error: ${(error as Error).message}`)),
+    sessions: () => sessions.size,
+    async close() {
+      const all = [...servers];
+      servers.clear();
+      sessions.clear();
+      await Promise.allSettled(all.map((s) => s.close()));
+    },
+  };
+}
+
+/**
+ * The localhost names, plus the listen address when it is a specific one (a wildcard address says
+ * nothing about the names clients will use: pass them as `allowedHosts`).
+ */
+export function defaultAllowedHosts(listenAddress: string): string[] {
+  const wildcard = listenAddress === '0.0.0.0' || listenAddress === '::' || listenAddress === '';
+  const name = listenAddress.includes(':') && !listenAddress.startsWith('[') ? `[${listenAddress}]` : listenAddress;
+  return wildcard || LOCALHOST_NAMES.includes(name) ? [...LOCALHOST_NAMES] : [...LOCALHOST_NAMES, name];
+}
+
+/** Binds the handler on node:http. Used by serveToolLayer({ transport: 'http' }). */
+export async function listenMcpHttp(
+  createServerFor: () => Server,
+  options: McpHttpOptions & { port?: number; host?: string },
+): Promise<McpServerHandle> {
+  const host = options.host ?? '127.0.0.1';
+  const allowedHosts = options.allowedHosts ?? defaultAllowedHosts(host);
+  const handler = createMcpHttpHandler(createServerFor, { ...options, allowedHosts });
+  const httpServer = createServer((req, res) => void handler.handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port ?? 0, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  let done!: () => void;
+  const closed = new Promise<void>((resolve) => (done = resolve));
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await handler.close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      done();
+    })());
+  return { url: `http://${shown}:${port}${options.path ?? DEFAULT_MCP_PATH}`, closed, close };
+}
