@@ -37,7 +37,7 @@ export interface AgentPool {
   runner(agentId: string): AgentRunner;
   breaker(agentId: string): CircuitBreaker;
   /** Agents that offer the capability (all agents when it is undefined), healthy or not. */
-  capable(capability: string | undefined): string[];
+  capable(capability: string | undefined): readonly string[];
   /** Whether the agent can take one more task now (free slot, circuit not open, not restarting). */
   available(agentId: string): boolean;
   /** Running tasks / slots, 0..1. */
@@ -71,6 +71,8 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
   const alpha = options.latencyAlpha ?? DEFAULT_LATENCY_ALPHA;
   const members = new Map<string, Member>();
   const recoveryTimeoutMs = options.breaker?.recoveryTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUT_MS;
+  // Who offers what changes only when agents are added.
+  const capableCache = new Map<string | undefined, readonly string[]>();
 
   const member = (agentId: string): Member => {
     const found = members.get(agentId);
@@ -96,6 +98,7 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
       return pool.add(definitions);
     },
     add(definitions) {
+      capableCache.clear();
       for (const definition of definitions) {
         const config = parseWith(AgentConfigurationSchema, definition, { what: `agent '${String(definition?.id)}'` });
         if (members.has(config.id)) {
@@ -122,8 +125,11 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
     runner: (agentId) => member(agentId).runner,
     breaker: (agentId) => member(agentId).breaker,
     capable(capability) {
+      const cached = capableCache.get(capability);
+      if (cached) return cached;
       const out: string[] = [];
       for (const [id, m] of members) if (capability === undefined || m.definition.capabilities.includes(capability)) out.push(id);
+      capableCache.set(capability, out);
       return out;
     },
     available(agentId) {

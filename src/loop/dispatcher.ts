@@ -148,36 +148,59 @@ export class Dispatcher {
   /** Re-examines waiting requests (call it when agents recover or restart). */
   pump(): void {
     if (this.cancelled !== undefined) return this.cancel(this.cancelled);
+    if (this.waiting.length === 0) return;
+    const { pool } = this.options;
+    // One pass over the agents per pump, not one per waiting task: with many agents and many waiting
+    // tasks, per-waiter scans made every dispatch O(agents × waiting).
+    let free = pool.ids().filter((id) => pool.available(id));
+    const usable = new Map<string | undefined, boolean>();
+    // Busy or restarting agents come back; broken ones (open circuit) do not, soon enough to wait for.
+    const alive = (id: string): boolean => pool.health(id) !== 'unhealthy' || pool.available(id);
+    const usableFor = (w: Waiter): boolean => {
+      if (w.exclude.size > 0) return pool.capable(w.capability).some((id) => !w.exclude.has(id) && alive(id));
+      let known = usable.get(w.capability);
+      if (known === undefined) usable.set(w.capability, (known = pool.capable(w.capability).some(alive)));
+      return known;
+    };
     for (let i = 0; i < this.waiting.length; ) {
       // At the global limit nothing can start; requests that need no agent at all are found on release.
       if (this.running >= this.options.maxConcurrent) return;
       const waiter = this.waiting[i]!;
-      const decision = this.decide(waiter);
+      const decision = usableFor(waiter) ? this.decide(waiter, free) : 'no-agent';
       if (decision === 'wait') {
         i++;
         continue;
       }
       this.waiting.splice(i, 1);
-      waiter.resolve(decision === 'no-agent' ? this.noAgent(waiter) : this.grant(waiter, decision));
+      if (decision === 'no-agent') {
+        waiter.resolve(this.noAgent(waiter));
+        continue;
+      }
+      waiter.resolve(this.grant(waiter, decision));
+      if (!pool.available(decision)) free = free.filter((id) => id !== decision);
     }
   }
 
-  private decide(w: Waiter): 'wait' | 'no-agent' | string {
-    const { pool } = this.options;
-    const candidates = pool.capable(w.capability).filter((id) => !w.exclude.has(id));
-    // Busy or restarting agents come back; broken ones (open circuit) do not, soon enough to wait for.
-    if (!candidates.some((id) => pool.health(id) !== 'unhealthy' || pool.available(id))) return 'no-agent';
-    if (this.running >= this.options.maxConcurrent) return 'wait';
+  /** An agent from `free` for the waiter (healthy first, then least loaded, then by id), or 'wait'. */
+  private decide(w: Waiter, free: readonly string[]): 'wait' | string {
     if (w.task.exclusive && this.mutexHeld) return 'wait';
     for (const [resource, amount] of Object.entries(w.task.resources)) {
       const capacity = this.options.capacities[resource];
       if (capacity !== undefined && this.used(resource) + amount > capacity) return 'wait';
     }
-    const free = candidates.filter((id) => pool.available(id));
-    if (free.length === 0) return 'wait';
-    const rank = (id: string): number => (pool.health(id) === 'healthy' ? 0 : 1);
-    free.sort((a, b) => rank(a) - rank(b) || pool.load(a) - pool.load(b) || (a < b ? -1 : 1));
-    return free[0]!;
+    const { pool } = this.options;
+    let best: string | undefined;
+    let bestRank = 0;
+    let bestLoad = 0;
+    for (const id of free) {
+      if (w.exclude.has(id) || (w.capability !== undefined && !pool.definition(id).capabilities.includes(w.capability))) continue;
+      const rank = pool.health(id) === 'healthy' ? 0 : 1;
+      const load = pool.load(id);
+      if (best === undefined || rank < bestRank || (rank === bestRank && (load < bestLoad || (load === bestLoad && id < best)))) {
+        [best, bestRank, bestLoad] = [id, rank, load];
+      }
+    }
+    return best ?? 'wait';
   }
 
   private grant(w: Waiter, agentId: string): Grant {
