@@ -3,18 +3,6 @@
  * snapshot test did: by name, and by kind and shape.
  */
 import * as compat from '../../src/compat/index';
-import * as surfaceModule from '../../src/compat/surface';
-import {
-  AgentRoleSchema,
-  NO_STRATEGY_OF,
-  OrchestrationStrategySchema,
-  OrchestrationTaskStatus,
-  fromNoStrategy,
-  toNoStrategy,
-} from '../../src/compat/index';
-import { isNoError, ToolErrorSchema } from '../../src/contracts/index';
-import { toToolError } from '../../src/tools/errors';
-import { thrown } from '../helpers/errors';
 
 /** The 18 value exports of the current package, by name. */
 export const CURRENT_EXPORTS = [
