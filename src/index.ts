@@ -310,6 +310,8 @@ export type {
 export {
   createOrchestrationBus,
   createInProcessTransport,
+  createNetworkTransport,
+  DEFAULT_BUS_TOPIC,
   ANY_EVENT_TYPE,
   AgentRole,
   AgentRoleSchema,

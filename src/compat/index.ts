@@ -68,3 +68,5 @@ export type { CompatTask, CompatExecutionPlan } from './enums.js';
 export { OrchestrationEventTypes, ORCHESTRATION_EVENT_SCHEMAS } from '../contracts/events.js';
 export { ToolErrorCode, ToolValidationError, createToolErrorResponse, toolErrorResponseSchema } from './tool-errors.js';
 export type { ToolErrorResponse, ToolErrorResponseOptions, ToolValidationErrorOptions } from './tool-errors.js';
+export { createNetworkTransport, DEFAULT_BUS_TOPIC } from './network-transport.js';
+export type { NetworkTransportOptions } from './network-transport.js';
