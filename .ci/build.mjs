@@ -1,19 +1,12 @@
 // Builds src/ twice: CommonJS into dist/cjs and ES modules into dist/esm, each with type declarations,
 // so the package imports from both `require` and `import` (see "exports" in package.json).
-import { mkdirSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
+import { sourceFiles } from './source-files.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const files = [];
-const walk = (dir) => {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path);
-    else if (name.endsWith('.ts')) files.push(path);
-  }
-};
-walk(join(root, 'src'));
+const files = sourceFiles(join(root, 'src'));
 
 const base = {
   target: ts.ScriptTarget.ES2022,

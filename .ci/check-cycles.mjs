@@ -1,21 +1,14 @@
 // Fails when src/ folders import each other in a cycle, or when a folder that must stay free of
 // LangGraph (the scheduler, contracts, resilience) imports it. See DESIGN.md, "Dependency direction".
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { sourceFiles } from './source-files.mjs';
 
 const src = resolve(new URL('..', import.meta.url).pathname, 'src');
 const LANGGRAPH_FREE = new Set(['contracts', 'scheduler', 'resilience']);
 const IMPORT = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
-const files = [];
-const walk = (dir) => {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path);
-    else if (name.endsWith('.ts')) files.push(path);
-  }
-};
-walk(src);
+const files = sourceFiles(src);
 
 const folderOf = (file) => {
   const parts = relative(src, file).split('/');

@@ -1,4 +1,5 @@
-import { AGENT_STATE_VERSION, type AgentState } from '../../src/contracts/loop.js';
+import { initialAgentState } from '../../src/loop/agent-state';
+import type { AgentState } from '../../src/contracts/loop.js';
 import type { ExecutionPlan } from '../../src/contracts/scheduler.js';
 import type { ToolResult } from '../../src/contracts/tools.js';
 import { createIntelligenceScheduler } from '../../src/scheduler/index.js';
@@ -128,18 +129,8 @@ describe('performance-report', () => {
 
 describe('agent-status-report', () => {
   const agent = (agentId: string, overrides: Partial<AgentState> = {}): AgentState => ({
-    version: AGENT_STATE_VERSION,
-    agentId,
-    status: 'idle',
-    circuit: 'closed',
-    activeTasks: 0,
-    consecutiveFailures: 0,
-    totalSuccesses: 0,
-    totalFailures: 0,
-    restarts: 0,
+    ...initialAgentState(agentId, 0),
     avgLatencyMs: 10,
-    memory: {},
-    updatedAt: 0,
     ...overrides,
   });
 
