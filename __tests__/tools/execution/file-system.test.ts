@@ -4,24 +4,15 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { NoError } from '../../../src/contracts/errors';
 import { verifyHandle, fsError, isInside, locate } from '../../../src/tools/execution/sandbox';
-import { call, context, makeFixture, MARKER, refusal, snapshotOutside, toolsFor, type Fixture } from './helpers';
+import { call, context, guardOutside, MARKER, refusal, toolsFor, type Fixture } from './helpers';
 
 let fx: Fixture;
 let fs: ReturnType<typeof toolsFor>['x'];
-let before: Map<string, string>;
 const op = (params: Record<string, unknown>) => call(fs, params);
 
-beforeEach(async () => {
-  fx = await makeFixture();
+const guard = guardOutside((fixture) => {
+  fx = fixture;
   fs = toolsFor({ root: fx.root, maxFileBytes: 64 })['file-system-operation']!;
-  before = await snapshotOutside(fx.base);
-});
-afterEach(async () => {
-  try {
-    expect(await snapshotOutside(fx.base)).toEqual(before);
-  } finally {
-    await fx.cleanup();
-  }
 });
 
 describe('file-system-operation: allowed operations', () => {
@@ -88,7 +79,7 @@ describe('file-system-operation: allowed operations', () => {
 
   it('resolves the root through a symlink once', async () => {
     await symlink(fx.root, path.join(fx.base, 'root-link'));
-    before = await snapshotOutside(fx.base);
+    await guard.resnapshot();
     const tool = toolsFor({ root: path.join(fx.base, 'root-link') })['file-system-operation']!;
     expect(await call(tool, { operation: 'read', path: 'file.txt' })).toMatchObject({ content: 'hello' });
     await refusal(call(tool, { operation: 'read', path: 'link-out/sentinel.txt' }), 'PERMISSION_DENIED');
@@ -183,7 +174,7 @@ describe('file-system-operation: refusals', () => {
     const gone = toolsFor({ root: path.join(fx.base, 'nowhere') })['file-system-operation']!;
     await expect(call(gone, { operation: 'exists', path: 'x' })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
     await mkdir(path.join(fx.base, 'nowhere'));
-    before = await snapshotOutside(fx.base);
+    await guard.resnapshot();
     expect(await call(gone, { operation: 'exists', path: 'x' })).toEqual({ path: 'x', exists: false });
   });
 });

@@ -151,3 +151,32 @@ export async function waitFor(check: () => boolean | Promise<boolean>, ms = 3000
   }
   return check();
 }
+
+/**
+ * Gives every test a fresh fixture and fails it if anything outside the root changed. `resnapshot()`
+ * accepts changes a test made outside the root on purpose (e.g. a symlinked root).
+ */
+export function guardOutside(setup: (fixture: Fixture) => void): { resnapshot(): Promise<void>; check(): Promise<void> } {
+  let fixture: Fixture;
+  let before: Map<string, string>;
+  beforeEach(async () => {
+    fixture = await makeFixture();
+    setup(fixture);
+    before = await snapshotOutside(fixture.base);
+  });
+  afterEach(async () => {
+    try {
+      expect(await snapshotOutside(fixture.base)).toEqual(before);
+    } finally {
+      await fixture.cleanup();
+    }
+  });
+  return {
+    async resnapshot() {
+      before = await snapshotOutside(fixture.base);
+    },
+    async check() {
+      expect(await snapshotOutside(fixture.base)).toEqual(before);
+    },
+  };
+}

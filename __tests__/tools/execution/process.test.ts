@@ -3,26 +3,17 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { NoError } from '../../../src/contracts/errors';
 import { findExecutable } from '../../../src/tools/execution/process';
-import { call, context, isAlive, makeFixture, REFUSALS, refusal, snapshotOutside, toolsFor, waitFor, type Fixture } from './helpers';
+import { call, context, guardOutside, isAlive, REFUSALS, refusal, toolsFor, waitFor, type Fixture } from './helpers';
 
 const COMMANDS = ['echo', 'ls', 'cat', 'sleep', 'node', 'yes', 'pwd'];
 let fx: Fixture;
-let before: Map<string, string>;
 let proc: ReturnType<typeof toolsFor>['x'];
 const PATH = `${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`;
 const run = (params: Record<string, unknown>, ctx = context()) => call(proc, params, ctx);
 
-beforeEach(async () => {
-  fx = await makeFixture();
+const guard = guardOutside((fixture) => {
+  fx = fixture;
   proc = toolsFor({ root: fx.root, commands: COMMANDS, env: { PATH }, maxOutputBytes: 1000 })['process-execution']!;
-  before = await snapshotOutside(fx.base);
-});
-afterEach(async () => {
-  try {
-    expect(await snapshotOutside(fx.base)).toEqual(before);
-  } finally {
-    await fx.cleanup();
-  }
 });
 
 async function readPids(file: string): Promise<number[]> {
@@ -145,7 +136,7 @@ describe('process-execution', () => {
       fc.asyncProperty(fc.array(argument, { maxLength: 5 }), async (args) => {
         const result = await run({ command: 'node', args: ['-e', 'process.stdout.write(JSON.stringify(process.argv.slice(1)))', '--', ...args] });
         expect(JSON.parse(result.stdout)).toEqual(args);
-        expect(await snapshotOutside(fx.base)).toEqual(before);
+        await guard.check();
       }),
       { numRuns: 25 },
     );
