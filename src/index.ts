@@ -224,6 +224,9 @@ export {
   DEFAULT_ATTEMPT_TIMEOUT_MS,
   DEFAULT_TASK_RETRIES,
   DEFAULT_MAX_ROUNDS,
+  MailboxChannel,
+  TopicLogChannel,
+  LOOP_HEARTBEAT_INTERVAL_MS,
 } from './loop/index.js';
 export type {
   MasterLoopOptions,
@@ -241,6 +244,9 @@ export type {
   RecoveryStrategy,
   FailureContext,
   EventListener,
+  AgentMessenger,
+  MessageOp,
+  MessageChannelUpdate,
 } from './loop/index.js';
 
 // The current package's surface, kept working.
@@ -351,6 +357,7 @@ export {
   createAgentNetwork,
   createAgentRegistry,
   createKeyring,
+  MIN_KEYRING_SECRET_BYTES,
   NetworkSnapshotSchema,
   DEFAULT_MAILBOX_CAPACITY,
   DEFAULT_SEND_TIMEOUT_MS,
@@ -371,6 +378,8 @@ export type {
   AgentStatus,
   AgentQuery,
   Keyring,
+  KeyringOptions,
+  NetworkActivity,
   MessagePolicy,
   NetworkSnapshot,
 } from './network/index.js';

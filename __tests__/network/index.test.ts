@@ -15,6 +15,7 @@ describe('network public surface', () => {
         'MESSAGE_ATTRIBUTES',
         'MESSAGE_EVENT_TYPES',
         'MESSAGE_METRICS',
+        'MIN_KEYRING_SECRET_BYTES',
         'NETWORK_SNAPSHOT_VERSION',
         'NetworkSnapshotSchema',
         'canonicalJson',

@@ -1,4 +1,5 @@
 import type { Task } from '../contracts/scheduler.js';
+import type { AgentMessenger } from './messaging.js';
 
 /** What an agent's `run` receives besides its input. */
 export interface AgentRunContext {
@@ -14,6 +15,8 @@ export interface AgentRunContext {
   idempotencyKey: string;
   agentId: string;
   threadId: string;
+  /** Messaging as this agent, when the loop has a network (MasterLoopOptions.network). */
+  network?: AgentMessenger;
 }
 
 export type AgentFunction = (input: unknown, ctx: AgentRunContext) => unknown;

@@ -27,3 +27,7 @@ export { applyLimits } from './nodes/scheduler-node.js';
 export { trackWrites } from './durable-writes.js';
 export type { WriteTracker } from './durable-writes.js';
 export type { EventListener } from './emitter.js';
+export { MailboxChannel, TopicLogChannel, DEFAULT_SETTLED_MEMORY, DEFAULT_TOPIC_HISTORY } from './message-channels.js';
+export type { MessageOp, MessageChannelUpdate } from './message-channels.js';
+export { createMessenger, openNetworkSession, undelivered, LOOP_HEARTBEAT_INTERVAL_MS } from './messaging.js';
+export type { AgentMessenger, MessengerScope, NetworkSession } from './messaging.js';

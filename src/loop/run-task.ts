@@ -6,6 +6,8 @@ import type { AgentPool } from './agent-pool.js';
 import { invokeAgent } from './agents.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { RunEmitter } from './emitter.js';
+import type { MessageOp } from './message-channels.js';
+import type { AgentMessenger } from './messaging.js';
 import { decideRecovery, type RecoveryStrategy } from './recovery-handler.js';
 
 /** How one task ended; this is what the checkpointer keeps for it. */
@@ -25,6 +27,8 @@ export interface TaskOutcome {
   /** Every failed attempt and every recovery decision, kept with the outcome so a resume has them. */
   errors: AgentError[];
   recoveries: RecoveryAction[];
+  /** What the task's agents sent and pulled over the network, so a resume can put it back. */
+  messages?: MessageOp[];
 }
 
 export interface TaskRunEnv {
@@ -43,6 +47,8 @@ export interface TaskRunEnv {
   onRecovery(action: RecoveryAction): void;
   /** A fatal failure: the run stops. */
   onFatal(reason: string): void;
+  /** The agent's messenger for one attempt (when the loop has a network); ops go to `record`. */
+  messenger?: (agentId: string, idempotencyKey: string, record: (op: MessageOp) => void) => AgentMessenger;
   now?: () => number;
 }
 
@@ -66,7 +72,9 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
   const key = env.idempotencyKey(task.id);
   const errors: AgentError[] = [];
   const recoveries: RecoveryAction[] = [];
-  const base = { taskId: task.id, idempotencyKey: key, errors, recoveries };
+  const messages: MessageOp[] = [];
+  // `messages` fills as attempts run; the outcome holds the same array.
+  const base = { taskId: task.id, idempotencyKey: key, errors, recoveries, ...(env.messenger ? { messages } : {}) };
   const deps = await env.dispatcher.waitForDependencies(task.id);
   if (!deps.ok) {
     const cancelled = env.signal.aborted;
@@ -128,7 +136,8 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
     const breaker = env.pool.breaker(agentId);
     const wasClosed = breaker.state !== 'open';
     const limitMs = task.timeoutMs ?? env.pool.definition(agentId).timeoutMs ?? env.defaultTimeoutMs;
-    const ctx = { task, dependencies: deps.outputs, attempt: st.attempts, idempotencyKey: key, agentId, threadId: env.threadId };
+    const ctx = { task, dependencies: deps.outputs, attempt: st.attempts, idempotencyKey: key, agentId, threadId: env.threadId,
+      ...(env.messenger ? { network: env.messenger(agentId, key, (op) => messages.push(op)) } : {}) };
     let output: unknown;
     let error: unknown;
     try {

@@ -2,6 +2,7 @@ import type { BaseCheckpointSaver, BaseStore, LangGraphRunnableConfig } from '@l
 import type { ResourceMap } from '../contracts/common.js';
 import { NoError } from '../contracts/errors.js';
 import type { ExecutionRequestInput } from '../contracts/scheduler.js';
+import type { AgentNetwork } from '../network/index.js';
 import type { ExponentialBackoffOptions } from '../resilience/index.js';
 import type { AdaptiveState, IntelligenceSchedulerOptions } from '../scheduler/index.js';
 import { createAuditTrail, type AuditTrail } from '../telemetry/audit.js';
@@ -58,6 +59,13 @@ export interface MasterLoopOptions {
   audit?: AuditTrail;
   /** CloudEvents `source` of the loop's events. @default 'urn:cortex:orchestration' */
   eventSource?: string;
+  /**
+   * Lets agents message each other (`ctx.network`). What they send is written to the `mailboxes` and
+   * `topics` channels, so checkpoints hold it and a resumed run gets its undelivered messages back;
+   * the loop keeps its agents registered and heartbeating while it runs. For a resume in another
+   * process, give the network a keyring with a `secret`, so stored signatures still verify.
+   */
+  network?: AgentNetwork;
 }
 
 /** Everything the three nodes share for the life of one compiled loop. */

@@ -1,6 +1,7 @@
 import { Annotation } from '@langchain/langgraph';
 import type { AgentError, AgentState, RecoveryAction, RunStatus } from '../contracts/loop.js';
 import type { ExecutionFeedback, ExecutionPlan, ExecutionRequestInput, StrategyAdjustment } from '../contracts/scheduler.js';
+import { MailboxChannel, TopicLogChannel } from './message-channels.js';
 import type { TaskOutcome } from './run-task.js';
 
 /**
@@ -21,7 +22,7 @@ function append<T>() {
 }
 
 /** What one task of the current run came to (the checkpointer keeps it; getState shows it). */
-export type TaskRecord = Omit<TaskOutcome, 'output'>;
+export type TaskRecord = Omit<TaskOutcome, 'output' | 'messages'>;
 
 /**
  * The master loop's channels. Add them to any graph: `createMasterAgentLoop` uses them as its state,
@@ -47,6 +48,13 @@ export const MasterLoopAnnotation = Annotation.Root({
   round: Annotation<number>({ reducer: (_, next) => next, default: () => 0 }),
   feedback: Annotation<ExecutionFeedback | undefined>(),
   adjustment: Annotation<StrategyAdjustment | undefined>(),
+  /**
+   * Direct messages the run's agents sent that are not delivered yet, per recipient (with a network;
+   * see MasterLoopOptions.network). Kept across runs of a thread until delivered.
+   */
+  mailboxes: new MailboxChannel(),
+  /** The latest messages the run's agents published, per topic. */
+  topics: new TopicLogChannel(),
 });
 
 export type MasterLoopState = typeof MasterLoopAnnotation.State;

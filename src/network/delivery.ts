@@ -27,6 +27,9 @@ export interface DeliveryCounters {
 
 export type ErrorListener = (error: unknown, message: DeliveredMessage) => void;
 
+/** How a message left an inbox. */
+export type SettleOutcome = 'delivered' | 'handler-error' | 'refused';
+
 export interface DeliveryDeps {
   gate: Gate;
   partitions: PartitionTable;
@@ -34,6 +37,8 @@ export interface DeliveryDeps {
   counters: DeliveryCounters;
   errorListeners: Set<ErrorListener>;
   now: () => number;
+  /** Called once a message has left an inbox for good. */
+  settled(message: DeliveredMessage, outcome: SettleOutcome): void;
 }
 
 const kindOf = (message: DeliveredMessage): MessageKind => (message.topic === undefined ? 'direct' : 'broadcast');
@@ -45,6 +50,7 @@ export function delivered(deps: DeliveryDeps, message: DeliveredMessage): void {
   deps.log.add(message);
   recordMessage(kind, 'delivered');
   recordMessageLatency(Math.max(0, deps.now() - message.sentAt) / 1000, kind);
+  deps.settled(message, 'delivered');
 }
 
 /**
@@ -64,6 +70,7 @@ export function createDeliveryHost(deps: DeliveryDeps): InboxHost {
       // Zero trust holds at hand-over too: a sender revoked while its message waited is refused now.
       if (gate.keyring.isRevoked(message.from)) {
         refuse(gate, 'revoked', kind, message.from, `sender ${message.from} was revoked`, { id: message.id }, 'message.deliver');
+        deps.settled(message, 'refused');
         return;
       }
       const envelope = messageEnvelope(message);
@@ -95,6 +102,7 @@ export function createDeliveryHost(deps: DeliveryDeps): InboxHost {
           details: { id: message.id, from: message.from, error: error instanceof Error ? error.message : String(error) },
         });
         for (const listener of [...deps.errorListeners]) listener(error, message);
+        deps.settled(message, 'handler-error');
       }
     },
   };

@@ -1,12 +1,13 @@
 export { createAgentNetwork, DEFAULT_MAILBOX_CAPACITY, DEFAULT_SEND_TIMEOUT_MS, DEFAULT_HISTORY_LIMIT } from './network.js';
 export type { AgentNetworkOptions } from './network.js';
-export type { AgentNetwork, NetworkStatus, SendOptions, SubscribeOptions, MessageHandler } from './types.js';
+export type { AgentNetwork, NetworkActivity, NetworkStatus, SendOptions, SubscribeOptions, MessageHandler } from './types.js';
+export type { SettleOutcome } from './delivery.js';
 export { createAgentRegistry, DEFAULT_HEARTBEAT_TTL_MS } from './registry.js';
 export type { AgentRegistry, AgentRegistryOptions, AgentRecord, AgentStatus, AgentQuery, RegisterInput, RegistryChange } from './registry.js';
 export { DEFAULT_PHI_THRESHOLD, DEFAULT_PHI_WINDOW, DEFAULT_PHI_MIN_STDDEV_MS, phiOf } from './phi.js';
 export type { PhiState } from './phi.js';
-export { createKeyring } from './keyring.js';
-export type { Keyring, AgentIdentity } from './keyring.js';
+export { createKeyring, MIN_KEYRING_SECRET_BYTES } from './keyring.js';
+export type { Keyring, KeyringOptions, AgentIdentity } from './keyring.js';
 export { canonicalJson, signingBytes, encodeSignedMessage, decodeSignedMessage } from './canonical.js';
 export { DEFAULT_REPLAY_WINDOW_MS } from './replay-guard.js';
 export { coercePolicy } from './policy.js';

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { AgentIdSchema, AgentMessageSchema, BroadcastMessageSchema, TopicSchema, type AgentMessage, type BroadcastMessage, type DeliveredMessage } from '../contracts/network.js';
+import { AgentIdSchema, AgentMessageSchema, BroadcastMessageSchema, DeliveredMessageSchema, TopicSchema, type AgentMessage, type BroadcastMessage, type DeliveredMessage } from '../contracts/network.js';
 import { NoError } from '../contracts/errors.js';
 import { parseWith } from '../contracts/validate.js';
 import { activeTraceparent } from '../telemetry/events.js';
@@ -15,8 +15,8 @@ import { createPartitionTable } from './partitions.js';
 import { coercePolicy, type MessagePolicy } from './policy.js';
 import { createAgentRegistry, type AgentRegistry } from './registry.js';
 import { DEFAULT_REPLAY_WINDOW_MS, createReplayGuard } from './replay-guard.js';
-import { createDeliveredLog, restoreInto, snapshotOf, type NetworkSnapshot } from './store.js';
-import type { AgentNetwork, NetworkStatus, SendOptions } from './types.js';
+import { SETTLED_ID_MEMORY, createDeliveredLog, createIdMemory, restoreInto, snapshotOf, verifiedFor, type NetworkSnapshot } from './store.js';
+import type { AgentNetwork, NetworkActivity, NetworkStatus, SendOptions } from './types.js';
 
 /** @default 1000 — messages an agent's mailbox (or one topic subscriber's queue) holds. */
 export const DEFAULT_MAILBOX_CAPACITY = 1_000;
@@ -76,7 +76,25 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
   const counters: DeliveryCounters = { queued: 0, delivered: 0, handlerErrors: 0 };
   const partitions = createPartitionTable();
   const errorListeners = new Set<ErrorListener>();
-  const deps: DeliveryDeps = { gate, partitions, counters, errorListeners, now, log: createDeliveredLog(options.historyLimit ?? DEFAULT_HISTORY_LIMIT) };
+  const activityListeners = new Set<(activity: NetworkActivity) => void>();
+  const tell = (activity: NetworkActivity): void => {
+    for (const listener of [...activityListeners]) listener(activity);
+  };
+  const settledIds = createIdMemory(SETTLED_ID_MEMORY);
+  const deps: DeliveryDeps = {
+    gate,
+    partitions,
+    counters,
+    errorListeners,
+    now,
+    log: createDeliveredLog(options.historyLimit ?? DEFAULT_HISTORY_LIMIT),
+    settled(message, outcome) {
+      // Topic messages are settled per subscriber; only a direct message leaves its one mailbox.
+      if (message.to === undefined) return;
+      settledIds.add(message.id);
+      tell({ type: 'settled', message, outcome });
+    },
+  };
   const host = createDeliveryHost(deps);
   const mailboxes = new Map<string, Inbox>();
   const topics = new Map<string, Set<Inbox>>();
@@ -129,8 +147,10 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
     const kind = admit(gate, input);
     if (kind === 'direct') {
       await mailbox(input.to as string).offer(input, offerOptions(o));
+      tell({ type: 'queued', message: input });
     } else {
       await offerToAll([...(topics.get(input.topic as string) ?? [])], input, offerOptions(o));
+      tell({ type: 'published', message: input });
     }
     accepted++;
     recordMessage(kind, 'accepted');
@@ -227,6 +247,29 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
     },
     snapshot: (): NetworkSnapshot => snapshotOf({ mailboxes, log: deps.log, replay: gate.replay, keyring }),
     restore: (snapshot) => restoreInto(snapshot, { mailboxes, mailbox, log: deps.log, gate }),
+    requeue(input) {
+      const messages = input.map((m) => parseWith(DeliveredMessageSchema, m, { code: 'INVALID_INPUT', what: 'message' }) as DeliveredMessage);
+      const held = new Set([...mailboxes.values()].flatMap((inbox) => inbox.records().map((m) => m.id)));
+      const byRecipient = new Map<string, DeliveredMessage[]>();
+      for (const message of messages) {
+        if (message.to === undefined || held.has(message.id) || settledIds.has(message.id)) continue;
+        held.add(message.id);
+        byRecipient.set(message.to, [...(byRecipient.get(message.to) ?? []), message]);
+      }
+      let queued = 0;
+      for (const [agentId, list] of byRecipient) {
+        const good = verifiedFor(gate, agentId, list);
+        if (good.length === 0) continue;
+        mailbox(agentId).load(good);
+        queued += good.length;
+        for (const message of good) tell({ type: 'queued', message });
+      }
+      return queued;
+    },
+    onActivity(listener) {
+      activityListeners.add(listener);
+      return () => void activityListeners.delete(listener);
+    },
     onError(listener) {
       errorListeners.add(listener);
       return () => void errorListeners.delete(listener);

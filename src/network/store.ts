@@ -94,11 +94,32 @@ export function restoreInto(input: unknown, targets: RestoreTargets): void {
   gate.replay.restore(snapshot.nonces);
   targets.log.replace(snapshot.delivered as DeliveredMessage[]);
   for (const [agentId, messages] of Object.entries(snapshot.mailboxes)) {
-    const good = (messages as DeliveredMessage[]).filter((message) => {
-      if (message.to === agentId && gate.keyring.verify(message.from, signingBytes(message), message.signature)) return true;
-      refuse(gate, 'bad-signature', 'direct', message.from, `restored message ${message.id} does not verify`, { id: message.id, to: agentId }, 'message.restore');
-      return false;
-    });
+    const good = verifiedFor(gate, agentId, messages as DeliveredMessage[]);
     if (good.length > 0) targets.mailbox(agentId).load(good);
   }
+}
+
+/** The messages addressed to `agentId` whose signatures verify; each other one is refused and audited. */
+export function verifiedFor(gate: Gate, agentId: string, messages: readonly DeliveredMessage[]): DeliveredMessage[] {
+  return messages.filter((message) => {
+    if (message.to === agentId && gate.keyring.verify(message.from, signingBytes(message), message.signature)) return true;
+    refuse(gate, 'bad-signature', 'direct', message.from, `restored message ${message.id} does not verify`, { id: message.id, to: agentId }, 'message.restore');
+    return false;
+  });
+}
+
+/** @default 10_000 — ids of settled messages a network remembers, so requeue never brings one back. */
+export const SETTLED_ID_MEMORY = 10_000;
+
+/** A bounded set of ids, oldest forgotten first. */
+export function createIdMemory(limit: number): { add(id: string): void; has(id: string): boolean } {
+  const ids = new Set<string>();
+  return {
+    add(id) {
+      ids.delete(id);
+      ids.add(id);
+      if (ids.size > limit) ids.delete(ids.values().next().value as string);
+    },
+    has: (id) => ids.has(id),
+  };
 }

@@ -1,6 +1,7 @@
 import type { AgentMessage, BroadcastMessage, DeliveredMessage } from '../contracts/network.js';
 import type { EventEnvelope } from '../contracts/events.js';
 import type { AuditTrail } from '../telemetry/audit.js';
+import type { SettleOutcome } from './delivery.js';
 import type { OnFull } from './inbox.js';
 import type { AgentIdentity } from './keyring.js';
 import type { AgentRegistry } from './registry.js';
@@ -26,6 +27,16 @@ export interface SubscribeOptions {
  * returned promise settles (the ack); the next one waits for it.
  */
 export type MessageHandler = (message: DeliveredMessage, envelope: EventEnvelope) => unknown;
+
+/**
+ * What the network did with a message, for observers that keep their own record (the master loop
+ * writes it to graph channels): `queued` in a mailbox, `published` on a topic, `settled` when a direct
+ * message left its mailbox (handled, pulled, or refused at hand-over).
+ */
+export type NetworkActivity =
+  | { type: 'queued'; message: DeliveredMessage }
+  | { type: 'published'; message: DeliveredMessage }
+  | { type: 'settled'; message: DeliveredMessage; outcome: SettleOutcome };
 
 export interface NetworkStatus {
   partitioned: boolean;
@@ -75,6 +86,14 @@ export interface AgentNetwork {
   snapshot(): NetworkSnapshot;
   /** Loads a snapshot into a network whose mailboxes are empty; bad signatures are refused. */
   restore(snapshot: unknown): void;
+  /**
+   * Puts messages signed earlier (kept in a checkpoint, say) back in their recipients' mailboxes.
+   * Skips messages the network holds or settled recently; refuses and audits any that does not verify.
+   * Returns how many were queued. Unlike `restore`, mailboxes need not be empty.
+   */
+  requeue(messages: readonly DeliveredMessage[]): number;
+  /** Called with every queue, publish and settle; returns an unsubscribe function. */
+  onActivity(listener: (activity: NetworkActivity) => void): () => void;
   /** Called when a handler throws or rejects. */
   onError(listener: (error: unknown, message: DeliveredMessage) => void): () => void;
   /** Stops delivery; waiting senders fail with ABORTED. */

@@ -9,6 +9,8 @@ import { buildDag, criticalPath, needsCoordination } from '../../scheduler/index
 import { recordAgentUtilization, recordCoordinationEfficiency } from '../../telemetry/metrics.js';
 import { COORDINATION_ATTRIBUTES, SPAN_NAMES } from '../../telemetry/names.js';
 import { withSpan } from '../../telemetry/tracer.js';
+import type { MessageOp } from '../message-channels.js';
+import { createMessenger, openNetworkSession } from '../messaging.js';
 import { Dispatcher, type DispatchTask } from '../dispatcher.js';
 import { trackWrites } from '../durable-writes.js';
 import { createRunEmitter, type RunEmitter } from '../emitter.js';
@@ -108,7 +110,7 @@ export function issueAll(
 }
 
 function recordOf(outcome: TaskOutcome): TaskRecord {
-  const { output: _output, ...record } = outcome;
+  const { output: _output, messages: _messages, ...record } = outcome;
   return record;
 }
 
@@ -176,6 +178,8 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
       if (outcome.status === 'failed') dispatcher.cancel(`run failing: task '${outcome.taskId}' failed`);
     };
     const ranHere = new Set<string>();
+    const network = runtime.options.network;
+    const session = network ? openNetworkSession(network, runtime.pool, state.mailboxes) : undefined;
     const env = {
       dispatcher,
       pool: runtime.pool,
@@ -193,6 +197,12 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
         dispatcher.cancel(reason);
         abort.abort(new NoError('ABORTED', reason));
       },
+      ...(network && session
+        ? {
+            messenger: (agentId: string, key: string, record: (op: MessageOp) => void) =>
+              createMessenger(network, { agentId, correlationId: runId, causationId: key, record: (op) => (record(op), session.record(op)) }),
+          }
+        : {}),
     };
     const runOne = durableTask('no.task', async (input: { taskId: string }): Promise<TaskOutcome> => {
       ranHere.add(input.taskId);
@@ -214,10 +224,11 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
         throw new NoError('INTERNAL_ERROR', `stored result of '${outcome.taskId}' came back for '${taskId}'`, { details: { taskId } });
       }
       outcomes.push(outcome);
+      const replayed = !ranHere.has(taskId);
+      if (replayed && outcome.messages) session?.replay(outcome.messages);
       // Dependents start, and the completion is announced, only once the result is stored.
       await tracker.flush();
       settle(outcome);
-      const replayed = !ranHere.has(taskId);
       if (outcome.status === 'completed') {
         emitter.emit('orchestration.task.completed', {
           taskId,
@@ -242,6 +253,7 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
         await issueAll(todo, byId, done, windowOf(plan, runtime), call, afterTask);
       } finally {
         config.signal?.removeEventListener('abort', onOuterAbort);
+        session?.close();
       }
       const results: Record<string, unknown> = {};
       const tasks: Record<string, TaskRecord> = {};
@@ -263,6 +275,7 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
         recoveries: outcomes.flatMap((o) => o.recoveries),
         agents: runtime.pool.states(),
         status,
+        ...(session && session.ops.length > 0 ? { mailboxes: session.ops, topics: session.ops } : {}),
       };
     });
   };
