@@ -32,6 +32,7 @@ describe('scheduler contracts', () => {
     ['a zero concurrency limit', { tasks: [task], constraints: { maxConcurrentAgents: 0 } }, 'constraints.maxConcurrentAgents'],
     ['a negative capacity', { tasks: [task], resources: { cpu: -2 } }, 'resources.cpu'],
     ['a dependency that is not a string', { tasks: [{ ...task, dependsOn: [3] }] }, 'tasks[0].dependsOn[0]'],
+    ['a misspelt field (dependencies for dependsOn)', { tasks: [{ ...task, dependencies: ['a'] }] }, 'tasks[0]'],
   ])('rejects %s, naming the field', (_what, value, field) => {
     expectRejected(ExecutionRequestSchema, value, field);
   });

@@ -27,7 +27,8 @@ export const TaskFallbackSchema = z.object({
 });
 export type TaskFallback = z.infer<typeof TaskFallbackSchema>;
 
-export const TaskSchema = z.object({
+/** Unknown fields are refused, so a misspelt one (`dependencies` for `dependsOn`) is an error, not a silent no-op. */
+export const TaskSchema = z.strictObject({
   id: IdSchema,
   /** Ids of tasks that must finish before this one starts. */
   dependsOn: z.array(IdSchema).default([]),
