@@ -1,8 +1,10 @@
 /**
  * nO quickstart: a team of agents reads and analyses this repository's own source in parallel and
  * writes a report. Readers share an I/O budget (a hard resource limit), analysts summarise each folder
- * as soon as its files are read, and a writer assembles the report. Progress streams live from the
- * loop's CloudEvents; the run ends with the plan as a Mermaid graph. No service, no API key.
+ * as soon as its files are read, and a writer assembles the report. Analysts message the writer and
+ * publish their findings over the signed agent network (kept in the graph's channels). Progress
+ * streams live from the loop's CloudEvents; the run ends with the plan as a Mermaid graph. No
+ * service, no API key.
  *
  *   npm run example        (or: npx tsx examples/quickstart.ts)
  */
@@ -10,7 +12,7 @@ import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
-import { createMasterAgentLoop, planToMermaid, type AgentDefinition, type EventEnvelope, type MasterLoopState, type TaskInput } from '../src/index.js';
+import { createAgentNetwork, createMasterAgentLoop, planToMermaid, type AgentDefinition, type EventEnvelope, type MasterLoopState, type TaskInput } from '../src/index.js';
 
 const root = join(__dirname, '..');
 
@@ -51,10 +53,16 @@ const analyst = (id: string): AgentDefinition => ({
   run: async (input, ctx): Promise<FolderFacts> => {
     const files = Object.values(ctx.dependencies) as FileFacts[];
     const biggest = files.reduce((a, b) => (b.lines > a.lines ? b : a));
+    const folder = (input as { folder: string }).folder;
+    // A signed note for the writer's mailbox, and a finding for anyone listening on the topic.
+    const lines = files.reduce((n, f) => n + f.lines, 0);
+    const share = Math.round((100 * biggest.lines) / lines);
+    if (files.length > 1 && share >= 30) await ctx.network?.send('writer', { type: 'note', payload: `${biggest.path} holds ${share} % of ${folder}/ (${biggest.lines} of ${lines} lines)` });
+    await ctx.network?.broadcast({ topic: 'findings', type: 'folder.analysed', payload: { folder, files: files.length } });
     return {
-      folder: (input as { folder: string }).folder,
+      folder,
       files: files.length,
-      lines: files.reduce((n, f) => n + f.lines, 0),
+      lines,
       exports: files.reduce((n, f) => n + f.exports, 0),
       biggest: `${biggest.path} (${biggest.lines} lines)`,
       dependsOn: [...new Set(files.flatMap((f) => f.imports))].filter((d) => d !== (input as { folder: string }).folder).sort(),
@@ -69,6 +77,7 @@ const writer: AgentDefinition = {
   run: async (input, ctx) => {
     const folders = (Object.values(ctx.dependencies) as FolderFacts[]).sort((a, b) => b.lines - a.lines);
     const total = folders.reduce((n, f) => n + f.lines, 0);
+    const notes = (await ctx.network?.receive()) ?? [];
     const report = [
       '# langgraph-no: source report',
       '',
@@ -77,6 +86,7 @@ const writer: AgentDefinition = {
       '| folder | files | lines | share | biggest file | imports from |',
       '| --- | ---: | ---: | ---: | --- | --- |',
       ...folders.map((f) => `| ${f.folder} | ${f.files} | ${f.lines} | ${((100 * f.lines) / total).toFixed(0)} % | ${f.biggest} | ${f.dependsOn.join(', ') || '-'} |`),
+      ...(notes.length > 0 ? ['', 'Notes from the analysts:', ...notes.map((m) => `- ${String(m.payload)} (${m.from})`)] : []),
     ].join('\n');
     const out = (input as { out: string }).out;
     await writeFile(out, report + '\n', { signal: ctx.signal });
@@ -104,7 +114,11 @@ async function main(): Promise<void> {
   // the thread again with null to resume).
   const dbPath = join(tmpdir(), `langgraph-no-quickstart-${process.pid}.sqlite`);
   const checkpointer = SqliteSaver.fromConnString(dbPath);
+  const network = createAgentNetwork();
+  let findings = 0;
+  network.subscribe('findings', () => void findings++);
   const loop = createMasterAgentLoop({
+    network,
     agents: [reader('reader-1'), reader('reader-2'), reader('reader-3'), analyst('analyst-1'), analyst('analyst-2'), writer],
     checkpointer,
     limits: { maxConcurrentAgents: 6, resources: { io: 4 } },
@@ -128,12 +142,14 @@ async function main(): Promise<void> {
   const state = (await loop.getState({ configurable: { thread_id: 'quickstart' } })).values as MasterLoopState;
   const { report, out } = state.results['report'] as { report: string; out: string };
   console.log(`\n${report}\n\n(report written to ${out})`);
+  console.log(`${findings} findings published live; the checkpoint's topics channel holds ${state.topics['findings']?.length ?? 0} of them.`);
   // The folder level of the plan; the full plan has a node per file.
   const plan = state.plan!;
   const summary = { ...plan, tasks: plan.tasks.filter((t) => !t.id.startsWith('read:')).map((t) => ({ ...t, dependsOn: t.dependsOn.filter((d) => !d.startsWith('read:')) })) };
   console.log('\nPlan (folders and report), as Mermaid:\n```mermaid');
   console.log(planToMermaid(summary, { statuses: Object.fromEntries(Object.entries(state.tasks).map(([id, r]) => [id, r.status])) }));
   console.log('```');
+  network.close();
   await rm(dbPath, { force: true });
 }
 
