@@ -1,7 +1,9 @@
-import { MemorySaver } from '@langchain/langgraph';
+import { Annotation, END, MemorySaver, START, StateGraph } from '@langchain/langgraph';
 import type { DeliveredMessage } from '../../src/contracts/network';
 import { MailboxChannel, TopicLogChannel, type MessageOp } from '../../src/loop/message-channels';
 import { createAgentPool } from '../../src/loop/agent-pool';
+import { addMasterLoop } from '../../src/loop/builder';
+import type { MasterLoopState } from '../../src/loop/state';
 import { LOOP_HEARTBEAT_INTERVAL_MS, createMessenger, openNetworkSession, undelivered } from '../../src/loop/messaging';
 import type { AgentDefinition } from '../../src/loop/agents';
 import { createKeyring } from '../../src/network/keyring';
@@ -222,5 +224,25 @@ describe('network session', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('messages in a graph that took the loop with addMasterLoop', () => {
+  it('keeps the mailboxes beside the graph\'s own state', async () => {
+    const { network } = messagingNetwork();
+    const Doc = Annotation.Root({ text: Annotation<string>() });
+    const builder = new StateGraph(Doc).addNode('read', () => ({})).addEdge(START, 'read').addEdge('read', END);
+    addMasterLoop(builder, {
+      agents: agents(Promise.resolve()),
+      network,
+      after: 'read',
+      toRequest: () => ({ tasks: [{ id: 'p', capability: 'produce' }] }),
+    });
+    const graph = builder.compile({ checkpointer: new MemorySaver() });
+    const config = thread();
+    await graph.invoke({ text: 'go' }, config);
+    const state = (await graph.getState(config)).values as MasterLoopState & { text: string };
+    expect(state.text).toBe('go');
+    expect(Object.keys(state.mailboxes).sort()).toEqual(['consumer', 'observer']);
   });
 });
