@@ -34,7 +34,7 @@ import { createAgentNetwork } from '../src/network/network.js';
 import { createAgentRegistry } from '../src/network/registry.js';
 import { createKeyring } from '../src/network/keyring.js';
 import type { AgentNetwork } from '../src/network/types.js';
-import { collect, countMaxListenerWarnings, createSaver, median, printTable, round, sleep, type SaverKind } from './lib/loop-bench.js';
+import { collect, countMaxListenerWarnings, createSaver, median, printTable, round, sleep, timeInvoke, type SaverKind } from './lib/loop-bench.js';
 
 const warnings = countMaxListenerWarnings();
 
@@ -126,20 +126,16 @@ async function timeMessaging(side: MessagingSide, n: number): Promise<number> {
   return ms;
 }
 
-async function timeLoop(loop: ReturnType<typeof buildLoop>, n: number): Promise<number> {
-  const at = performance.now();
-  const out = await loop.invoke({ request: { tasks: tasksOf(n), strategy: 'parallel' } }, { configurable: { thread_id: `loop-${threads++}` } });
-  const ms = performance.now() - at;
-  if (out.status !== 'completed' || Object.keys(out.results).length !== n) throw new Error(`loop run did not complete: ${out.status}`);
-  return ms;
+function timeLoop(loop: ReturnType<typeof buildLoop>, n: number): Promise<number> {
+  return timeInvoke(loop, { request: { tasks: tasksOf(n), strategy: 'parallel' } }, 'loop', (out) => {
+    if (out.status !== 'completed' || Object.keys(out.results).length !== n) throw new Error(`loop run did not complete: ${out.status}`);
+  });
 }
 
-async function timePlain(plain: ReturnType<typeof buildPlain>, n: number): Promise<number> {
-  const at = performance.now();
-  const out = await plain.invoke({ n }, { configurable: { thread_id: `plain-${threads++}` } });
-  const ms = performance.now() - at;
-  if (out.messages.length !== n) throw new Error(`plain run wrote ${out.messages.length} messages, not ${n}`);
-  return ms;
+function timePlain(plain: ReturnType<typeof buildPlain>, n: number): Promise<number> {
+  return timeInvoke(plain, { n }, 'plain', (out) => {
+    if (out.messages.length !== n) throw new Error(`plain run wrote ${out.messages.length} messages, not ${n}`);
+  });
 }
 
 interface Row {

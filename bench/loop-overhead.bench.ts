@@ -19,7 +19,7 @@
  */
 import { Annotation, END, Send, StateGraph, type BaseCheckpointSaver } from '@langchain/langgraph';
 import { createMasterAgentLoop } from '../src/loop/builder.js';
-import { countMaxListenerWarnings, createSaver, median, printTable, round, type SaverKind } from './lib/loop-bench.js';
+import { countMaxListenerWarnings, createSaver, median, printTable, round, timeInvoke, type SaverKind } from './lib/loop-bench.js';
 
 const warnings = countMaxListenerWarnings();
 
@@ -47,22 +47,17 @@ function buildPlain(checkpointer: BaseCheckpointSaver) {
     .compile({ checkpointer });
 }
 
-let threads = 0;
-async function timeLoop(loop: ReturnType<typeof buildLoop>, n: number): Promise<number> {
+function timeLoop(loop: ReturnType<typeof buildLoop>, n: number): Promise<number> {
   const tasks = Array.from({ length: n }, (_, i) => ({ id: `t${i}`, capability: 'noop', input: i }));
-  const at = performance.now();
-  const out = await loop.invoke({ request: { tasks, strategy: 'parallel' } }, { configurable: { thread_id: `loop-${threads++}` } });
-  const ms = performance.now() - at;
-  if (out.status !== 'completed' || Object.keys(out.results).length !== n) throw new Error(`loop run did not complete: ${out.status}`);
-  return ms;
+  return timeInvoke(loop, { request: { tasks, strategy: 'parallel' } }, 'loop', (out) => {
+    if (out.status !== 'completed' || Object.keys(out.results).length !== n) throw new Error(`loop run did not complete: ${out.status}`);
+  });
 }
 
-async function timePlain(plain: ReturnType<typeof buildPlain>, n: number): Promise<number> {
-  const at = performance.now();
-  const out = await plain.invoke({ n }, { configurable: { thread_id: `plain-${threads++}` } });
-  const ms = performance.now() - at;
-  if (out.results.length !== n) throw new Error(`plain run wrote ${out.results.length} results, not ${n}`);
-  return ms;
+function timePlain(plain: ReturnType<typeof buildPlain>, n: number): Promise<number> {
+  return timeInvoke(plain, { n }, 'plain', (out) => {
+    if (out.results.length !== n) throw new Error(`plain run wrote ${out.results.length} results, not ${n}`);
+  });
 }
 
 interface Row {

@@ -82,3 +82,18 @@ export function memoryNow(): { rss: number; heapUsed: number } {
   const m = process.memoryUsage();
   return { rss: m.rss, heapUsed: m.heapUsed };
 }
+
+let benchThreads = 0;
+/** Wall ms of one `invoke` on a fresh thread; `check` throws when the run did not do the work. */
+export async function timeInvoke<T>(
+  graph: { invoke(input: never, config: { configurable: { thread_id: string } }): Promise<T> },
+  input: unknown,
+  prefix: string,
+  check: (out: T) => void,
+): Promise<number> {
+  const at = performance.now();
+  const out = await graph.invoke(input as never, { configurable: { thread_id: `${prefix}-${benchThreads++}` } });
+  const ms = performance.now() - at;
+  check(out);
+  return ms;
+}
