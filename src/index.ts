@@ -249,6 +249,24 @@ export type {
   MessageChannelUpdate,
 } from './loop/index.js';
 
+// The A2A bridge: serve a pool agent over A2A, or put a remote A2A agent in the pool.
+export {
+  serveAgentOverA2A,
+  createA2AAgent,
+  buildAgentCard,
+  A2ARemoteError,
+  isA2ARemoteError,
+  DEFAULT_A2A_HOST,
+  DEFAULT_A2A_PORT,
+  DEFAULT_A2A_RPC_PATH,
+  DEFAULT_A2A_POLL_INTERVAL_MS,
+  DEFAULT_A2A_CARD_TIMEOUT_MS,
+  A2A_SPAN_NAMES,
+  A2A_ATTRIBUTES,
+  A2A_METADATA_KEYS,
+} from './a2a/index.js';
+export type { ServeA2AOptions, A2AServerHandle, A2AAgentOptions, AgentCardOptions } from './a2a/index.js';
+
 // The current package's surface, kept working.
 export {
   createCerebrumGraph,

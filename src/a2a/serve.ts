@@ -1,0 +1,153 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type RequestHandler } from 'express';
+import { NoError } from '../contracts/errors.js';
+import type { AgentDefinition } from '../loop/agents.js';
+import { abortError } from '../resilience/index.js';
+import type { AuditTrail } from '../telemetry/audit.js';
+import { defaultAllowedHosts } from '../tools/mcp/http.js';
+import { buildAgentCard, type AgentCardOptions } from './card.js';
+import { createPoolAgentExecutor } from './executor.js';
+import { AGENT_CARD_PATH, loadA2ASdk, type A2ASdk, type AgentCard, type AgentExecutor, type SendMessageRequest, type ServerCallContext, type TaskStore } from './sdk.js';
+
+/** @default '127.0.0.1' (localhost only; pass '0.0.0.0' and `allowedHosts` to serve a network) */
+export const DEFAULT_A2A_HOST = '127.0.0.1';
+/** 0 asks the OS for a free port. @default 0 */
+export const DEFAULT_A2A_PORT = 0;
+/** Where the JSON-RPC endpoint is mounted (the card's interface URL points at it). @default '/a2a' */
+export const DEFAULT_A2A_RPC_PATH = '/a2a';
+
+export interface ServeA2AOptions extends AgentCardOptions {
+  /** @default DEFAULT_A2A_HOST */
+  host?: string;
+  /** @default DEFAULT_A2A_PORT */
+  port?: number;
+  /** The base URL clients reach this server at (behind a proxy); the card advertises it. @default `http://host:port` */
+  publicUrl?: string;
+  /** Where tasks are kept, so `tasks/get` answers. @default a new InMemoryTaskStore */
+  taskStore?: TaskStore;
+  /** Receives one `a2a.task` record per served task. */
+  audit?: AuditTrail;
+  /**
+   * Host header names accepted (DNS-rebinding protection, as for the MCP server); others get 403.
+   * @default the localhost names, the listen address when specific, and the publicUrl's host
+   */
+  allowedHosts?: string[];
+  /** Closes the server when it aborts. */
+  signal?: AbortSignal;
+}
+
+/** A running A2A server. */
+export interface A2AServerHandle {
+  /** Base URL: the agent card is at `${url}/.well-known/agent-card.json`. */
+  url: string;
+  agentCard: AgentCard;
+  /** Aborts running tasks (they end failed), drops open streams and stops listening. Idempotent. */
+  close(): Promise<void>;
+}
+
+function hostnameOf(value: string): string | undefined {
+  try {
+    return new URL(`http://${value}`).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+function publicHostOf(publicUrl: string): string {
+  try {
+    return new URL(publicUrl).hostname.toLowerCase();
+  } catch {
+    throw new NoError('INVALID_REQUEST', `invalid publicUrl '${publicUrl}'`, { details: { publicUrl } });
+  }
+}
+
+/**
+ * The SDK's request handler, refusing follow-up messages: the agents nO serves run one message to
+ * one result, and a message naming a running task would share (and end) that task's event bus.
+ */
+function singleTurnHandler(sdk: A2ASdk, card: AgentCard, store: TaskStore, executor: AgentExecutor): InstanceType<A2ASdk['server']['DefaultRequestHandler']> {
+  const refuseFollowUp = (params: SendMessageRequest): void => {
+    const taskId = params.message?.taskId;
+    if (taskId) {
+      throw new sdk.errors.UnsupportedOperationError(`this agent takes no follow-up messages (task ${taskId}); send a new message without taskId`);
+    }
+  };
+  class SingleTurnRequestHandler extends sdk.server.DefaultRequestHandler {
+    override async sendMessage(params: SendMessageRequest, ctx: ServerCallContext) {
+      refuseFollowUp(params);
+      return super.sendMessage(params, ctx);
+    }
+
+    override async *sendMessageStream(params: SendMessageRequest, ctx: ServerCallContext) {
+      refuseFollowUp(params);
+      yield* super.sendMessageStream(params, ctx);
+    }
+  }
+  return new SingleTurnRequestHandler(card, store, executor);
+}
+
+function hostGuard(allowed: ReadonlySet<string>): RequestHandler {
+  return (req, res, next) => {
+    const host = hostnameOf(req.headers.host ?? '');
+    if (host !== undefined && allowed.has(host)) return next();
+    res.status(403).json({ error: `Invalid Host header: ${req.headers.host ?? '(none)'}` });
+  };
+}
+
+/**
+ * Serves a pool agent as an A2A server (JSON-RPC over HTTP, with the SDK's express handlers): the
+ * agent card at the well-known path, and blocking send, streaming send (SSE), get task and cancel
+ * task, under their v1.0 names (`SendMessage`, `SendStreamingMessage`, `GetTask`, `CancelTask`) and,
+ * unless `legacyV03` is false, their v0.3 names (`message/send`, `message/stream`, `tasks/get`,
+ * `tasks/cancel`). Each message runs the agent once through `invokeAgent` with a run
+ * context built from the message: a single data part is the input's data, text parts are joined
+ * into one string (see partsToValue); the output comes back as an artifact, a text part for a
+ * string, else a data part. See createPoolAgentExecutor for the task lifecycle.
+ *
+ * @example
+ * const server = await serveAgentOverA2A({ id: 'sum', capabilities: ['math'], run: (xs) => xs.reduce((a, b) => a + b) });
+ * const remote = await createA2AAgent({ url: server.url }); // elsewhere, to join a pool
+ * await server.close();
+ */
+export async function serveAgentOverA2A(agent: AgentDefinition, options: ServeA2AOptions = {}): Promise<A2AServerHandle> {
+  if (options.signal?.aborted) throw abortError(options.signal, 'serving was aborted before it started');
+  const publicHost = options.publicUrl === undefined ? undefined : publicHostOf(options.publicUrl);
+  const sdk = await loadA2ASdk();
+  const host = options.host ?? DEFAULT_A2A_HOST;
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_A2A_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  const url = (options.publicUrl ?? `http://${shown}:${port}`).replace(/\/+$/, '');
+  const agentCard = buildAgentCard(agent, `${url}${DEFAULT_A2A_RPC_PATH}`, options);
+  const executor = createPoolAgentExecutor(agent, options.audit ? { audit: options.audit } : {});
+  const requestHandler = singleTurnHandler(sdk, agentCard, options.taskStore ?? new sdk.server.InMemoryTaskStore(), executor);
+
+  const allowed = new Set(options.allowedHosts ?? defaultAllowedHosts(host));
+  if (options.allowedHosts === undefined && publicHost !== undefined) allowed.add(publicHost);
+  const app = express();
+  app.use(hostGuard(new Set([...allowed].map((h) => hostnameOf(h) ?? h.toLowerCase()))));
+  const legacyCompat = { enabled: options.legacyV03 !== false };
+  app.use(`/${AGENT_CARD_PATH}`, sdk.express.agentCardHandler({ agentCardProvider: requestHandler, legacyCompat }));
+  app.use(DEFAULT_A2A_RPC_PATH, sdk.express.jsonRpcHandler({ requestHandler, userBuilder: sdk.express.UserBuilder.noAuthentication, legacyCompat }));
+  server.on('request', app);
+
+  let closing: Promise<void> | undefined;
+  const onAbort = (): void => void close();
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      options.signal?.removeEventListener('abort', onAbort);
+      executor.abortAll('the A2A server is closing');
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    })());
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  return { url, agentCard, close };
+}
