@@ -10,7 +10,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createA2AAgent, createMasterAgentLoop, serveAgentOverA2A, type AgentDefinition } from '../src/index.js';
+import { createA2AAgent, serveAgentOverA2A } from '../src/a2a/index.js';
+import { createMasterAgentLoop, type AgentDefinition } from '../src/index.js';
 
 const STOP = new Set('a an and are as at be by for from has in is it its of on or that the this to with you your not can each any'.split(' '));
 

@@ -10,7 +10,7 @@ import type { ToolLayerLevel } from './contracts/tools.js';
 import { createToolLayer } from './tools/create-layer.js';
 import type { PolicyRule } from './tools/policy.js';
 import { defaultAllowedHosts } from './tools/mcp/http.js';
-import { createOrchestrationLayer } from './tools/mcp/orchestration-tools.js';
+import { createOrchestrationLayer } from './compat/mcp-tools/tools.js';
 import { DEFAULT_HTTP_CALLER, DEFAULT_STDIO_CALLER, serveToolLayer, type McpServerHandle, type ServeToolLayerOptions } from './tools/mcp/server.js';
 
 export const USAGE = `Usage: langgraph-no mcp --layer <primitive|execution|dashboard|orchestration> [options]

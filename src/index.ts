@@ -249,24 +249,6 @@ export type {
   MessageChannelUpdate,
 } from './loop/index.js';
 
-// The A2A bridge: serve a pool agent over A2A, or put a remote A2A agent in the pool.
-export {
-  serveAgentOverA2A,
-  createA2AAgent,
-  buildAgentCard,
-  A2ARemoteError,
-  isA2ARemoteError,
-  DEFAULT_A2A_HOST,
-  DEFAULT_A2A_PORT,
-  DEFAULT_A2A_RPC_PATH,
-  DEFAULT_A2A_POLL_INTERVAL_MS,
-  DEFAULT_A2A_CARD_TIMEOUT_MS,
-  A2A_SPAN_NAMES,
-  A2A_ATTRIBUTES,
-  A2A_METADATA_KEYS,
-} from './a2a/index.js';
-export type { ServeA2AOptions, A2AServerHandle, A2AAgentOptions, AgentCardOptions } from './a2a/index.js';
-
 // The current package's surface, kept working.
 export {
   createCerebrumGraph,
@@ -298,14 +280,6 @@ export {
   DEFAULT_RATE_LIMIT,
   DEFAULT_MAX_INPUT_BYTES,
   DEFAULT_TOOL_TIMEOUT_MS,
-  serveToolLayer,
-  mountMcpServer,
-  orchestrationMcpTools,
-  workflowOrchestrationTool,
-  taskManagementTool,
-  processMonitoringTool,
-  createOrchestrationMcpServer,
-  createOrchestrationLayer,
 } from './tools/index.js';
 export type {
   ToolDefinition,
@@ -323,11 +297,6 @@ export type {
   ChainStep,
   ChainResult,
   ExecutionToolsOptions,
-  ServeToolLayerOptions,
-  McpServerHandle,
-  MountOptions,
-  MountedMcpServer,
-  OrchestrationMcpTool,
 } from './tools/index.js';
 
 // The current package's (@cortex-os/orchestration 1.0.0) remaining public values; see src/compat/surface.ts.
@@ -351,6 +320,11 @@ export {
   ToolValidationError,
   createToolErrorResponse,
   toolErrorResponseSchema,
+  orchestrationMcpTools,
+  workflowOrchestrationTool,
+  taskManagementTool,
+  processMonitoringTool,
+  createOrchestrationLayer,
   name,
   version,
 } from './compat/index.js';
@@ -368,6 +342,7 @@ export type {
   CompatTask,
   CompatExecutionPlan,
   ToolErrorResponse,
+  OrchestrationMcpTool,
 } from './compat/index.js';
 
 // The agent network.

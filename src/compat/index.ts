@@ -70,3 +70,31 @@ export { ToolErrorCode, ToolValidationError, createToolErrorResponse, toolErrorR
 export type { ToolErrorResponse, ToolErrorResponseOptions, ToolValidationErrorOptions } from './tool-errors.js';
 export { createNetworkTransport, DEFAULT_BUS_TOPIC } from './network-transport.js';
 export type { NetworkTransportOptions } from './network-transport.js';
+
+// The current package's three MCP tools, as handlers and as a dashboard layer (serving them over MCP
+// is `createOrchestrationMcpServer` in langgraph-no/mcp, so the root entry never loads the MCP SDK).
+export {
+  orchestrationMcpTools,
+  workflowOrchestrationTool,
+  taskManagementTool,
+  processMonitoringTool,
+  createOrchestrationTools,
+  createOrchestrationLayer,
+} from './mcp-tools/tools.js';
+export type { OrchestrationMcpTool, OrchestrationToolResponse, OrchestrationTools, OrchestrationToolsOptions } from './mcp-tools/tools.js';
+export {
+  WorkflowInputSchema,
+  WorkflowStepSchema,
+  WorkflowAgentSchema,
+  WorkflowContextSchema,
+  TaskManageInputSchema,
+  TaskProgressSchema,
+  ProcessMonitorInputSchema,
+} from './mcp-tools/schemas.js';
+export type { WorkflowInput, TaskManageInput, ProcessMonitorInput } from './mcp-tools/schemas.js';
+export { executeWorkflow, pinnedCapability } from './mcp-tools/workflow.js';
+export type { WorkflowResult } from './mcp-tools/workflow.js';
+export { createTaskStore, TASK_TRANSITIONS, DEFAULT_MAX_TASKS } from './mcp-tools/tasks.js';
+export type { TaskStore, ManagedTask, ManagedTaskStatus } from './mcp-tools/tasks.js';
+export { monitorProcess, observeProcess, probePid, parseProc } from './mcp-tools/process.js';
+export type { ProcessReport, ObservedProcess } from './mcp-tools/process.js';

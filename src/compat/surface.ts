@@ -8,4 +8,4 @@ export { createOrchestrationBus } from './bus.js';
 export { OrchestrationEventTypes, ORCHESTRATION_EVENT_SCHEMAS } from '../contracts/events.js';
 export { AgentRole, OrchestrationStrategy, Schemas, OrchestrationDefaults, name, version } from './enums.js';
 export { ToolErrorCode, ToolValidationError, createToolErrorResponse, toolErrorResponseSchema } from './tool-errors.js';
-export { orchestrationMcpTools, workflowOrchestrationTool, taskManagementTool, processMonitoringTool } from '../tools/mcp/index.js';
+export { orchestrationMcpTools, workflowOrchestrationTool, taskManagementTool, processMonitoringTool } from './mcp-tools/tools.js';

@@ -54,28 +54,3 @@ export type { DashboardToolsOptions, PlanLookup, SeriesSummary, AgentHealthLevel
 // ── Execution layer (owned by the execution-tools work) ──────────────────────────────────────────
 export { executionTools } from './execution/index.js';
 export type { ExecutionToolsOptions } from './execution/index.js';
-
-// ── MCP: serving layers, mounting servers, the current package's three tools ─────────────────────
-export {
-  serveToolLayer,
-  createLayerMcpServer,
-  mountMcpServer,
-  DEFAULT_STDIO_CALLER,
-  DEFAULT_HTTP_CALLER,
-  orchestrationMcpTools,
-  workflowOrchestrationTool,
-  taskManagementTool,
-  processMonitoringTool,
-  createOrchestrationTools,
-  createOrchestrationLayer,
-  createOrchestrationMcpServer,
-} from './mcp/index.js';
-export type {
-  ServeToolLayerOptions,
-  McpServerHandle,
-  McpServerSource,
-  MountOptions,
-  MountedMcpServer,
-  OrchestrationMcpTool,
-  OrchestrationToolResponse,
-} from './mcp/index.js';

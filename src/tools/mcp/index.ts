@@ -19,31 +19,3 @@ export { toMcpTool, toCallToolResult } from './content.js';
 export { mountMcpServer, localToolName } from './mount.js';
 export type { McpServerSource, MountOptions, MountedMcpServer } from './mount.js';
 export { inputSchemaOf, fromRemoteResult, fromClientError, PERMISSIVE_INPUT } from './remote-result.js';
-
-// ── The current package's three orchestration tools ─────────────────────────────────────────────
-export {
-  orchestrationMcpTools,
-  workflowOrchestrationTool,
-  taskManagementTool,
-  processMonitoringTool,
-  createOrchestrationTools,
-  createOrchestrationLayer,
-  createOrchestrationMcpServer,
-} from './orchestration-tools.js';
-export type { OrchestrationMcpTool, OrchestrationToolResponse, OrchestrationTools, OrchestrationToolsOptions } from './orchestration-tools.js';
-export {
-  WorkflowInputSchema,
-  WorkflowStepSchema,
-  WorkflowAgentSchema,
-  WorkflowContextSchema,
-  TaskManageInputSchema,
-  TaskProgressSchema,
-  ProcessMonitorInputSchema,
-} from './orchestration-schemas.js';
-export type { WorkflowInput, TaskManageInput, ProcessMonitorInput } from './orchestration-schemas.js';
-export { executeWorkflow, SCHEDULER_STRATEGY_OF, pinnedCapability } from './orchestration-workflow.js';
-export type { WorkflowResult } from './orchestration-workflow.js';
-export { createTaskStore, TASK_TRANSITIONS, DEFAULT_MAX_TASKS } from './orchestration-tasks.js';
-export type { TaskStore, ManagedTask, TaskStatus } from './orchestration-tasks.js';
-export { monitorProcess, observeProcess, probePid, parseProc } from './orchestration-process.js';
-export type { ProcessReport, ObservedProcess } from './orchestration-process.js';

@@ -1,11 +1,7 @@
-/**
- * Input schemas of the current package's three MCP tools, with its field names, limits and values.
- * The role and strategy values equal compat/enums.ts's (a test pins it): tools/ may not import compat/.
- */
+/** Input schemas of the current package's three MCP tools, with its field names, limits and values. */
 import { z } from 'zod';
+import { AgentRoleSchema, OrchestrationStrategySchema } from '../enums.js';
 
-export const AGENT_ROLES = ['planner', 'executor', 'coordinator', 'validator', 'monitor', 'specialist', 'worker'] as const;
-export const ORCHESTRATION_STRATEGIES = ['sequential', 'parallel', 'adaptive', 'hierarchical', 'reactive'] as const;
 export const STEP_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
 export const AGENT_STATUSES = ['available', 'busy', 'offline'] as const;
 export const TASK_ACTIONS = ['create', 'update', 'progress', 'complete', 'fail', 'cancel'] as const;
@@ -31,7 +27,7 @@ export const WorkflowStepSchema = z.object({
 export const WorkflowAgentSchema = z.object({
   id: text(128),
   name: text(160),
-  role: z.enum(AGENT_ROLES).optional(),
+  role: AgentRoleSchema.optional(),
   status: z.enum(AGENT_STATUSES).optional(),
   capabilities: z.array(text(128)).max(64).optional(),
   metadata: MetadataSchema.optional(),
@@ -54,7 +50,7 @@ export const WorkflowInputSchema = z.object({
   goal: text(4096),
   steps: z.array(WorkflowStepSchema).min(1).max(50),
   agents: z.array(WorkflowAgentSchema).min(1).max(32),
-  strategy: z.enum(ORCHESTRATION_STRATEGIES).optional(),
+  strategy: OrchestrationStrategySchema.optional(),
   priority: z.number().int().min(1).max(10).optional(),
   context: WorkflowContextSchema.optional(),
   metadata: MetadataSchema.optional(),

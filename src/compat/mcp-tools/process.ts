@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { ProcessMonitorInput } from './orchestration-schemas.js';
+import type { ProcessMonitorInput } from './schemas.js';
 
 type ProcessStatus = NonNullable<ProcessMonitorInput['process']['status']>;
 

@@ -1,8 +1,8 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { monitorProcess, parseProc, probePid } from '../../../src/tools/mcp/orchestration-process';
-import { processMonitoringTool } from '../../../src/tools/mcp/orchestration-tools';
+import { monitorProcess, parseProc, probePid } from '../../src/compat/mcp-tools/process';
+import { processMonitoringTool } from '../../src/compat/mcp-tools/tools';
 
 async function call(params: unknown) {
   const response = await processMonitoringTool.handler(params);

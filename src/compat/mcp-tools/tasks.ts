@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { ToolCallError } from '../errors.js';
-import type { TaskManageInput } from './orchestration-schemas.js';
+import { ToolCallError } from '../../tools/errors.js';
+import type { TaskManageInput } from './schemas.js';
 
-export type TaskStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'cancelled';
+export type ManagedTaskStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'cancelled';
 type Action = TaskManageInput['action'];
 
 /** Which statuses a task may move to from each status; the three terminal ones go nowhere. */
-export const TASK_TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
+export const TASK_TRANSITIONS: Readonly<Record<ManagedTaskStatus, readonly ManagedTaskStatus[]>> = {
   pending: ['pending', 'in_progress', 'completed', 'failed', 'cancelled'],
   in_progress: ['in_progress', 'completed', 'failed', 'cancelled'],
   completed: [],
@@ -15,7 +15,7 @@ export const TASK_TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]
 };
 
 /** The status each action moves a task to (`update` keeps it unless `task.status` names one). */
-const TARGET: Readonly<Record<Exclude<Action, 'create' | 'update'>, TaskStatus>> = {
+const TARGET: Readonly<Record<Exclude<Action, 'create' | 'update'>, ManagedTaskStatus>> = {
   progress: 'in_progress',
   complete: 'completed',
   fail: 'failed',
@@ -32,14 +32,14 @@ export interface ManagedTask {
   title: string;
   description?: string;
   priority: 'low' | 'medium' | 'high';
-  status: TaskStatus;
+  status: ManagedTaskStatus;
   assignee?: string;
   tags: string[];
   metadata: Record<string, unknown>;
   progress?: { current: number; total: number; percentage: number; message?: string };
   createdAt: string;
   updatedAt: string;
-  history: { action: Action; from?: TaskStatus; to: TaskStatus; at: string; actor?: string; reason?: string }[];
+  history: { action: Action; from?: ManagedTaskStatus; to: ManagedTaskStatus; at: string; actor?: string; reason?: string }[];
 }
 
 export interface TaskStore {
@@ -83,7 +83,7 @@ export function createTaskStore(options: { maxTasks?: number; now?: () => Date }
     const task = tasks.get(id);
     if (task === undefined) throw new ToolCallError('TASK_NOT_FOUND', `no task '${id}'`, { details: { taskId: id } });
     const action = input.action as Exclude<Action, 'create'>;
-    const to: TaskStatus = action === 'update' ? (input.task.status ?? task.status) : TARGET[action];
+    const to: ManagedTaskStatus = action === 'update' ? (input.task.status ?? task.status) : TARGET[action];
     if (!TASK_TRANSITIONS[task.status].includes(to)) {
       throw new ToolCallError('INVALID_INPUT', `task '${id}' cannot go from '${task.status}' to '${to}' (action '${action}')`, {
         details: { taskId: id, from: task.status, to, allowed: TASK_TRANSITIONS[task.status] },

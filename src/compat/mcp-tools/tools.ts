@@ -4,19 +4,17 @@
  * scheduler, an in-memory task store and this machine's process table.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { z } from 'zod';
 import { parseWith } from '../../contracts/validate.js';
 import { createIntelligenceScheduler, type IntelligenceScheduler } from '../../scheduler/index.js';
-import { toToolError } from '../errors.js';
-import { buildToolLayer, type NoToolLayer, type ToolLayerOptions } from '../layer.js';
-import type { ToolDefinition } from '../tool.js';
-import { jsonText } from './content.js';
-import { monitorProcess } from './orchestration-process.js';
-import { ProcessMonitorInputSchema, TaskManageInputSchema, WorkflowInputSchema } from './orchestration-schemas.js';
-import { createTaskStore, type TaskStore } from './orchestration-tasks.js';
-import { executeWorkflow } from './orchestration-workflow.js';
-import { createLayerMcpServer, type LayerMcpServerOptions } from './server.js';
+import { toToolError } from '../../tools/errors.js';
+import { buildToolLayer, type NoToolLayer, type ToolLayerOptions } from '../../tools/layer.js';
+import { jsonText } from '../../tools/mcp/content.js';
+import type { ToolDefinition } from '../../tools/tool.js';
+import { monitorProcess } from './process.js';
+import { ProcessMonitorInputSchema, TaskManageInputSchema, WorkflowInputSchema } from './schemas.js';
+import { createTaskStore, type TaskStore } from './tasks.js';
+import { executeWorkflow } from './workflow.js';
 
 /** What a current-package tool handler resolves to (never rejects). */
 export interface OrchestrationToolResponse {
@@ -128,18 +126,4 @@ export const orchestrationMcpTools: readonly OrchestrationMcpTool[] = Object.fre
 /** A dashboard layer holding exactly the three tools (open by default, as dashboard layers are). */
 export function createOrchestrationLayer(options: OrchestrationToolsOptions & ToolLayerOptions = {}): NoToolLayer {
   return buildToolLayer('dashboard', createOrchestrationTools(options).definitions, options);
-}
-
-/**
- * An MCP server (not yet connected) serving the three tools through a dashboard layer's gate.
- *
- * @example
- * const { server } = createOrchestrationMcpServer();
- * await server.connect(new StdioServerTransport());
- */
-export function createOrchestrationMcpServer(
-  options: OrchestrationToolsOptions & ToolLayerOptions & LayerMcpServerOptions = {},
-): { server: Server; layer: NoToolLayer } {
-  const layer = createOrchestrationLayer(options);
-  return { server: createLayerMcpServer(layer, { name: 'langgraph-no-orchestration', ...options }), layer };
 }

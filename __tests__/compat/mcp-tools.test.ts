@@ -1,18 +1,16 @@
-import { AgentRole, NO_STRATEGY_OF, OrchestrationStrategy } from '../../../src/compat/enums';
-import { toolErrorResponseSchema } from '../../../src/compat/tool-errors';
-import { AGENT_ROLES, ORCHESTRATION_STRATEGIES } from '../../../src/tools/mcp/orchestration-schemas';
-import { createTaskStore } from '../../../src/tools/mcp/orchestration-tasks';
+import { toolErrorResponseSchema } from '../../src/compat/tool-errors';
+import { createOrchestrationMcpServer } from '../../src/compat/mcp-tools/server';
+import { createTaskStore } from '../../src/compat/mcp-tools/tasks';
 import {
   createOrchestrationLayer,
-  createOrchestrationMcpServer,
   createOrchestrationTools,
   orchestrationMcpTools,
   processMonitoringTool,
   taskManagementTool,
   workflowOrchestrationTool,
-} from '../../../src/tools/mcp/orchestration-tools';
-import { executeWorkflow, SCHEDULER_STRATEGY_OF } from '../../../src/tools/mcp/orchestration-workflow';
-import { connectInMemory, textJson } from './fixtures/layers';
+} from '../../src/compat/mcp-tools/tools';
+import { executeWorkflow } from '../../src/compat/mcp-tools/workflow';
+import { connectInMemory, textJson } from '../tools/mcp/fixtures/layers';
 
 const step = (id: string, agent: string, ms = 100) => ({ id, name: `step ${id}`, description: `does ${id}`, agent, estimatedDurationMs: ms });
 const agent = (id: string, capabilities: string[], extra: Record<string, unknown> = {}) => ({ id, name: `Agent ${id}`, capabilities, ...extra });
@@ -37,12 +35,6 @@ describe('the current package surface', () => {
       expect(t.description.length).toBeGreaterThan(10);
       expect(typeof t.inputSchema.safeParse).toBe('function');
     }
-  });
-
-  it('uses the same role and strategy values as compat (tools/ may not import compat/)', () => {
-    expect([...AGENT_ROLES].sort()).toEqual(Object.values(AgentRole).sort());
-    expect([...ORCHESTRATION_STRATEGIES].sort()).toEqual(Object.values(OrchestrationStrategy).sort());
-    expect(SCHEDULER_STRATEGY_OF).toEqual(NO_STRATEGY_OF);
   });
 
   it('answers with content, metadata { correlationId, timestamp, tool } and isError with a schema-valid tool error', async () => {

@@ -1,16 +1,8 @@
-import type { AgentDescriptorInput, AgentSchedule, ExecutionPlan, Strategy, TaskInput } from '../../contracts/scheduler.js';
+import type { AgentDescriptorInput, AgentSchedule, ExecutionPlan, TaskInput } from '../../contracts/scheduler.js';
 import { createIntelligenceScheduler, type IntelligenceScheduler } from '../../scheduler/index.js';
-import { ToolCallError } from '../errors.js';
-import type { WorkflowInput } from './orchestration-schemas.js';
-
-/** How the current package's strategies run on nO's scheduler (the same table as compat's NO_STRATEGY_OF). */
-export const SCHEDULER_STRATEGY_OF: Readonly<Record<NonNullable<WorkflowInput['strategy']>, Strategy>> = {
-  sequential: 'sequential-safe',
-  parallel: 'parallel',
-  adaptive: 'adaptive',
-  hierarchical: 'parallel-coordinated',
-  reactive: 'adaptive',
-};
+import { ToolCallError } from '../../tools/errors.js';
+import { NO_STRATEGY_OF } from '../enums.js';
+import type { WorkflowInput } from './schemas.js';
 
 /** The capability a step pinned to one agent (by id or name) needs; only that agent offers it. */
 export const pinnedCapability = (agentId: string): string => `agent:${agentId}`;
@@ -92,7 +84,7 @@ export function executeWorkflow(input: WorkflowInput, scheduler: IntelligenceSch
     plan = scheduler.planExecution({
       ...(input.workflowId ? { id: input.workflowId } : {}),
       tasks,
-      strategy: SCHEDULER_STRATEGY_OF[input.strategy ?? 'adaptive'],
+      strategy: NO_STRATEGY_OF[input.strategy ?? 'adaptive'],
       constraints: usable.length > 0 ? { maxConcurrentAgents: usable.length } : {},
       metadata: { taskClass: 'workflow', workflowName: input.workflowName },
     });
