@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { createSessionEventStore, DEFAULT_MAX_EVENTS } from './event-store.js';
+import { answerClientError, hostnameOf, readBody, reply } from './http-wire.js';
 
 /** Host names a localhost server answers to (port-agnostic). */
 export const LOCALHOST_NAMES: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
@@ -54,34 +55,13 @@ export interface McpHttpHandler {
   close(): Promise<void>;
 }
 
-function reply(res: ServerResponse, status: number, code: number, message: string): void {
-  if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
-}
-
-function hostnameOf(value: string): string | undefined {
-  try {
-    return new URL(value.includes('://') ? value : `http://${value}`).hostname.toLowerCase();
-  } catch {
-    return undefined;
-  }
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return 'too-large';
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
 /**
  * The Streamable HTTP endpoint: checks Host and Origin first (a DNS-rebinding page cannot reach a
  * localhost server), creates one SDK transport and one MCP server per session at `initialize`, routes
  * later requests by `mcp-session-id`, and bounds sessions and body size.
+ *
+ * On a node:http server of your own, create it with `{ requireHostHeader: false }`: otherwise Node
+ * answers a request without Host itself, with a bare 400, before this handler can explain it.
  */
 export function createMcpHttpHandler(createServerFor: () => Server, options: McpHttpOptions = {}): McpHttpHandler {
   const path = options.path ?? DEFAULT_MCP_PATH;
@@ -94,8 +74,8 @@ export function createMcpHttpHandler(createServerFor: () => Server, options: Mcp
   const servers = new Set<Server>();
 
   const allowed = (req: IncomingMessage): string | undefined => {
-    const host = hostnameOf(req.headers.host ?? '');
-    if (host === undefined || !hosts.has(host)) return `Invalid Host header: ${req.headers.host ?? '(none)'}`;
+    const host = hostnameOf(req.headers.host as string);
+    if (host === undefined || !hosts.has(host)) return `Invalid Host header: ${req.headers.host}`;
     const origin = req.headers.origin;
     if (origin === undefined) return undefined;
     const ok = origins === undefined ? hosts.has(hostnameOf(origin) ?? '') : origins.has(origin);
@@ -123,9 +103,11 @@ export function createMcpHttpHandler(createServerFor: () => Server, options: Mcp
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (new URL(req.url ?? '/', 'http://localhost').pathname !== path) return reply(res, 404, -32000, `Not found: the MCP endpoint is ${path}`);
+    // Without a Host there is nothing to check DNS rebinding against, so the request cannot be served.
+    if (req.headers.host === undefined) return reply(res, 400, -32000, 'Bad Request: missing Host header (HTTP/1.1 requires one)');
     const refused = allowed(req);
     if (refused !== undefined) return reply(res, 403, -32000, refused);
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== path) return reply(res, 404, -32000, `Not found: the MCP endpoint is ${path}`);
     // Node joins repeated unknown headers into one string, so this is never an array.
     const sessionId = req.headers['mcp-session-id'] as string | undefined;
     let body: unknown;
@@ -182,7 +164,9 @@ export async function listenMcpHttp(
   const host = options.host ?? '127.0.0.1';
   const allowedHosts = options.allowedHosts ?? defaultAllowedHosts(host);
   const handler = createMcpHttpHandler(createServerFor, { ...options, allowedHosts });
-  const httpServer = createServer((req, res) => void handler.handle(req, res));
+  // Node's own Host check answers 400 with no body; the handler's answers with a JSON-RPC error.
+  const httpServer = createServer({ requireHostHeader: false }, (req, res) => void handler.handle(req, res));
+  httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket));
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(options.port ?? 0, host, () => {

@@ -1,0 +1,89 @@
+import type { Socket } from 'node:net';
+import { answerClientError } from '../../../src/tools/mcp/http-wire';
+import { serveToolLayer, type McpServerHandle } from '../../../src/tools/mcp/server';
+import { testLayer } from './fixtures/layers';
+import { sendRaw, type WireResponse } from './fixtures/wire';
+
+const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+
+function post(lines: string[], body = INIT): string {
+  return [`POST /mcp HTTP/1.1`, ...lines, `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
+}
+
+function expectJsonRpcError(res: WireResponse, status: number, message: RegExp): void {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toBe('application/json');
+  expect(JSON.parse(res.body)).toEqual({ jsonrpc: '2.0', error: { code: expect.any(Number), message: expect.stringMatching(message) }, id: null });
+}
+
+describe('the HTTP endpoint under hostile requests (raw TCP)', () => {
+  let handle: McpServerHandle;
+  let port: number;
+  beforeAll(async () => {
+    handle = await serveToolLayer(testLayer(), { transport: 'http', maxBodyBytes: 1000 });
+    port = Number(new URL(handle.url as string).port);
+  });
+  afterAll(() => handle.close());
+
+  it('answers an HTTP/1.1 request with no Host header with a JSON-RPC 400 that names the reason', async () => {
+    const res = await sendRaw(port, [post(['Content-Type: application/json', 'Accept: application/json, text/event-stream'])]);
+    expectJsonRpcError(res, 400, /missing Host header/);
+  });
+
+  it('answers an HTTP/1.0 request with no Host header the same way', async () => {
+    const res = await sendRaw(port, [post(['Content-Type: application/json']).replace('HTTP/1.1', 'HTTP/1.0')], { waitForClose: true });
+    expectJsonRpcError(res, 400, /missing Host header/);
+  });
+
+  it('answers a Host that is not allowed (DNS rebinding) with a JSON-RPC 403', async () => {
+    const res = await sendRaw(port, [post([`Host: attacker.example:${port}`, 'Content-Type: application/json'])]);
+    expectJsonRpcError(res, 403, /Invalid Host header: attacker\.example/);
+  });
+
+  it('answers a request Node cannot parse with a JSON-RPC 400 and closes the connection', async () => {
+    const res = await sendRaw(port, ['NOT-HTTP\r\n\r\n'], { waitForClose: true });
+    expectJsonRpcError(res, 400, /^Bad Request: HPE_/);
+    expect(res.closedByServer).toBe(true);
+  });
+
+  it('answers oversized headers with a JSON-RPC 431', async () => {
+    const res = await sendRaw(port, [`GET /mcp HTTP/1.1\r\nHost: localhost\r\nX-Junk: ${'a'.repeat(20_000)}\r\n\r\n`], { waitForClose: true });
+    expectJsonRpcError(res, 431, /^Request Header Fields Too Large/);
+  });
+});
+
+describe('answerClientError', () => {
+  function fakeSocket(state: { writable?: boolean; bytesWritten?: number } = {}) {
+    const calls: { ended?: string; destroyed: boolean } = { destroyed: false };
+    const socket = {
+      writable: state.writable ?? true,
+      bytesWritten: state.bytesWritten ?? 0,
+      end: (text: string) => void (calls.ended = text),
+      destroy: () => void (calls.destroyed = true),
+    };
+    return { socket: socket as unknown as Socket, calls };
+  }
+  const error = (code?: string): NodeJS.ErrnoException => Object.assign(new Error('parse failed'), code === undefined ? {} : { code });
+
+  it('answers a request that timed out with a JSON-RPC 408', () => {
+    const { socket, calls } = fakeSocket();
+    answerClientError(error('ERR_HTTP_REQUEST_TIMEOUT'), socket);
+    expect(calls.ended).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n[\s\S]*connection: close\r\n\r\n\{"jsonrpc":"2\.0"/);
+  });
+
+  it('names the error message when Node gives no code', () => {
+    const { socket, calls } = fakeSocket();
+    answerClientError(error(), socket);
+    expect(calls.ended).toContain('"message":"Bad Request: parse failed"');
+  });
+
+  it.each([
+    ['the peer reset the connection', error('ECONNRESET'), {}],
+    ['the socket can no longer be written', error('HPE_INVALID_METHOD'), { writable: false }],
+    ['a response is already under way', error('HPE_INVALID_METHOD'), { bytesWritten: 10 }],
+  ])('only drops the connection when %s', (_case, thrown, state) => {
+    const { socket, calls } = fakeSocket(state);
+    answerClientError(thrown, socket);
+    expect(calls).toEqual({ destroyed: true });
+  });
+});
