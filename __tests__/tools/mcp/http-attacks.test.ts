@@ -87,3 +87,43 @@ describe('answerClientError', () => {
     expect(calls).toEqual({ destroyed: true });
   });
 });
+
+describe('the body size limit', () => {
+  let handle: McpServerHandle;
+  let port: number;
+  beforeAll(async () => {
+    handle = await serveToolLayer(testLayer(), { transport: 'http', maxBodyBytes: 1000 });
+    port = Number(new URL(handle.url as string).port);
+  });
+  afterAll(() => handle.close());
+
+  const head = (length: string) => `POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n${length}\r\n\r\n`;
+
+  it('refuses a declared Content-Length over maxBodyBytes before any of the body arrives, and hangs up', async () => {
+    const res = await sendRaw(port, [head('Content-Length: 100000000')], { keepOpen: true });
+    expectJsonRpcError(res, 413, /over 1000 bytes/);
+    expect(res.headers['connection']).toBe('close');
+    await res.closed;
+  });
+
+  it('stops reading an endless chunked body at the limit: 413, then the connection is closed', async () => {
+    const chunk = `2710\r\n${'x'.repeat(10_000)}\r\n`;
+    const res = await sendRaw(port, [head('Transfer-Encoding: chunked'), chunk], { keepOpen: true });
+    expectJsonRpcError(res, 413, /over 1000 bytes/);
+    expect(res.headers['connection']).toBe('close');
+    // An attacker who keeps sending after the answer is cut off instead of read to the end.
+    let open = true;
+    void res.closed.then(() => (open = false));
+    for (let i = 0; open && i < 10_000; i++) {
+      res.socket.write(chunk);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(open).toBe(false);
+  });
+
+  it('serves a body just under the limit', async () => {
+    const body = INIT.padEnd(1000, ' ');
+    const res = await sendRaw(port, [post(['Host: localhost', 'Content-Type: application/json', 'Accept: application/json, text/event-stream'], body)]);
+    expect(res.status).toBe(200);
+  });
+});

@@ -6,10 +6,15 @@ export function jsonRpcError(code: number, message: string): string {
   return JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
 }
 
-/** Answers with a JSON-RPC error. */
-export function reply(res: ServerResponse, status: number, code: number, message: string): void {
+/**
+ * Answers with a JSON-RPC error. `close` ends the connection after the answer: for a refused body the
+ * client may still be sending, and keeping the connection would mean reading (and discarding) all of it.
+ */
+export function reply(res: ServerResponse, status: number, code: number, message: string, close = false): void {
   if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json' }).end(jsonRpcError(code, message));
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (close) headers.connection = 'close';
+  res.writeHead(status, headers).end(jsonRpcError(code, message));
 }
 
 /** The lower-case host name of a Host or Origin value, IPv6 in brackets; undefined when unparsable. */
@@ -21,8 +26,10 @@ export function hostnameOf(value: string): string | undefined {
   }
 }
 
-/** The body, or 'too-large' as soon as it passes `limit` bytes. */
+/** The body, or 'too-large' as soon as it passes `limit` bytes (declared or received). */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  // A declared length is refused before a byte is read, so the client learns at once.
+  if (Number(req.headers['content-length'] ?? 0) > limit) return 'too-large';
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

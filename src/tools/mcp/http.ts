@@ -13,7 +13,7 @@ export const LOCALHOST_NAMES: readonly string[] = ['localhost', '127.0.0.1', '[:
 export const DEFAULT_MCP_PATH = '/mcp';
 /** Open sessions at most; a new client beyond it gets 503 until one closes (DELETE). @default 100 */
 export const DEFAULT_MAX_SESSIONS = 100;
-/** Largest POST body. @default 4 MiB */
+/** Largest POST body; a larger one (declared or sent) gets a JSON-RPC 413 and the connection is closed. @default 4 MiB */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** How long an SSE client waits before reconnecting. @default 1000 */
 export const DEFAULT_RETRY_INTERVAL_MS = 1000;
@@ -113,7 +113,7 @@ export function createMcpHttpHandler(createServerFor: () => Server, options: Mcp
     let body: unknown;
     if (req.method === 'POST') {
       const raw = await readBody(req, maxBodyBytes);
-      if (raw === 'too-large') return reply(res, 413, -32000, `Request body over ${maxBodyBytes} bytes`);
+      if (raw === 'too-large') return reply(res, 413, -32000, `Request body over ${maxBodyBytes} bytes`, true);
       try {
         body = JSON.parse(raw.toString('utf8'));
       } catch {
