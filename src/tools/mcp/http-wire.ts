@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 
 /** A JSON-RPC error body with no request id: what every refusal of this endpoint looks like. */
 export function jsonRpcError(code: number, message: string): string {
@@ -38,6 +39,33 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/** `::ffff:10.0.0.1` and `10.0.0.1` are one client on a dual-stack socket. */
+function plainAddress(address: string): string {
+  return address.toLowerCase().startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/** The client id an auth middleware in front of the handler verified (`req.auth`), if any. */
+export function verifiedClientId(req: IncomingMessage): string | undefined {
+  return (req as IncomingMessage & { auth?: AuthInfo }).auth?.clientId || undefined;
+}
+
+/**
+ * Who a request comes from, for the per-client session cap: the client id an auth middleware verified
+ * (`req.auth`), else the remote address. Behind a reverse proxy every socket is the proxy's, so with
+ * `trustProxy` the address is the last `X-Forwarded-For` entry: the one the proxy itself appended
+ * (earlier entries are whatever the client claimed).
+ */
+export function clientOf(req: IncomingMessage, trustProxy: boolean): string {
+  const clientId = verifiedClientId(req);
+  if (clientId !== undefined) return `auth:${clientId}`;
+  if (trustProxy) {
+    const header = req.headers['x-forwarded-for'];
+    const last = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').pop()?.trim();
+    if (last) return plainAddress(last);
+  }
+  return plainAddress(req.socket.remoteAddress ?? 'unknown');
 }
 
 const CLIENT_ERRORS: Record<string, [number, string]> = {
