@@ -1,5 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { answerClientError } from '../../../src/tools/mcp/http-wire';
+import { answerClientError, clientOf } from '../../../src/tools/mcp/http-wire';
 import { serveToolLayer, type McpServerHandle } from '../../../src/tools/mcp/server';
 import { testLayer } from './fixtures/layers';
 import { sendRaw, type WireResponse } from './fixtures/wire';
@@ -125,5 +126,24 @@ describe('the body size limit', () => {
     const body = INIT.padEnd(1000, ' ');
     const res = await sendRaw(port, [post(['Host: localhost', 'Content-Type: application/json', 'Accept: application/json, text/event-stream'], body)]);
     expect(res.status).toBe(200);
+  });
+});
+
+describe('clientOf', () => {
+  const req = (remoteAddress: string | undefined, headers: Record<string, string | string[]> = {}, auth?: object) =>
+    ({ socket: { remoteAddress }, headers, ...(auth ? { auth } : {}) }) as unknown as IncomingMessage;
+
+  it('counts an IPv4 client on a dual-stack socket as its IPv4 address', () => {
+    expect(clientOf(req('::ffff:10.0.0.7'), false)).toBe('10.0.0.7');
+    expect(clientOf(req('fd00::7'), false)).toBe('fd00::7');
+  });
+
+  it('prefers the client id an auth middleware verified over any address', () => {
+    expect(clientOf(req('10.0.0.7', { 'x-forwarded-for': '10.9.9.9' }, { clientId: 'alice' }), true)).toBe('auth:alice');
+  });
+
+  it('falls back to the socket address when a trusted proxy sent no X-Forwarded-For', () => {
+    expect(clientOf(req('10.0.0.7'), true)).toBe('10.0.0.7');
+    expect(clientOf(req(undefined), false)).toBe('unknown');
   });
 });
