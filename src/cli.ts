@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import type { ToolLayerLevel } from './contracts/tools.js';
 import { createToolLayer } from './tools/create-layer.js';
 import type { PolicyRule } from './tools/policy.js';
-import { defaultAllowedHosts } from './tools/mcp/http.js';
+import { DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SESSIONS_PER_CLIENT, DEFAULT_SESSION_IDLE_TIMEOUT_MS, defaultAllowedHosts } from './tools/mcp/http.js';
 import { createOrchestrationLayer } from './compat/mcp-tools/tools.js';
 import { DEFAULT_HTTP_CALLER, DEFAULT_STDIO_CALLER, serveToolLayer, type McpServerHandle, type ServeToolLayerOptions } from './tools/mcp/server.js';
 
@@ -25,6 +25,16 @@ Serves one tool layer over MCP, on stdio (default) or Streamable HTTP.
   --http PORT           serve Streamable HTTP on PORT (0 = any free port) instead of stdio
   --bind ADDR           HTTP listen address (default: 127.0.0.1)
   --allowed-host NAME   extra Host header name accepted over HTTP (repeatable; localhost names always are)
+  --max-sessions N      open HTTP sessions at most (default: ${DEFAULT_MAX_SESSIONS}); when full, the least
+                        recently used idle session is ended to make room
+  --max-sessions-per-client N
+                        sessions one client may hold (default: ${DEFAULT_MAX_SESSIONS_PER_CLIENT}); a client is its remote
+                        address, so on a loopback server every local process counts as one client
+  --session-idle-timeout S
+                        end a session with no request or stream open for S seconds
+                        (default: ${DEFAULT_SESSION_IDLE_TIMEOUT_MS / 1000}); its client must then initialize again
+  --trust-proxy         take the client address from the last X-Forwarded-For entry; only behind a
+                        reverse proxy of yours that sets it (else clients can claim any address)
   --caller ID           the caller id every MCP call is authorised as
                         (default: ${DEFAULT_STDIO_CALLER} on stdio, ${DEFAULT_HTTP_CALLER} on HTTP)
   --allow ID            allow caller ID on the whole layer (repeatable, or a,b). The execution layer
@@ -52,12 +62,17 @@ export interface McpCommand {
   http?: number;
   bind: string;
   allowedHosts: string[];
+  maxSessions?: number;
+  maxSessionsPerClient?: number;
+  sessionIdleTimeoutMs?: number;
+  trustProxy?: boolean;
   caller?: string;
   allow: string[];
   rateLimit?: { capacity: number; refillPerSecond: number };
 }
 
 const LEVELS: readonly CliLayer[] = ['primitive', 'execution', 'dashboard', 'orchestration'];
+const HTTP_ONLY = ['bind', 'allowed-host', 'max-sessions', 'max-sessions-per-client', 'session-idle-timeout', 'trust-proxy'] as const;
 const list = (values: string[] | undefined): string[] => (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
 
 function positiveNumber(flag: string, text: string, integer: boolean): number {
@@ -84,6 +99,10 @@ export function parseMcpArgs(args: string[]): McpCommand | 'help' {
         http: { type: 'string' },
         bind: { type: 'string' },
         'allowed-host': { type: 'string', multiple: true },
+        'max-sessions': { type: 'string' },
+        'max-sessions-per-client': { type: 'string' },
+        'session-idle-timeout': { type: 'string' },
+        'trust-proxy': { type: 'boolean' },
         caller: { type: 'string' },
         allow: { type: 'string', multiple: true },
         'rate-limit': { type: 'string' },
@@ -124,9 +143,18 @@ export function parseMcpArgs(args: string[]): McpCommand | 'help' {
     const port = Number(values.http);
     if (!/^\d+$/.test(values.http) || port > 65535) throw new UsageError(`--http needs a port 0-65535, got '${values.http}'`);
     command.http = port;
-  } else if (values.bind !== undefined || command.allowedHosts.length > 0) {
-    throw new UsageError('--bind and --allowed-host apply to --http only');
+  } else {
+    const given = HTTP_ONLY.filter((flag) => values[flag] !== undefined);
+    if (given.length > 0) throw new UsageError(`--${given.join(' and --')} ${given.length === 1 ? 'applies' : 'apply'} to --http only`);
   }
+  if (values['max-sessions'] !== undefined) command.maxSessions = positiveNumber('--max-sessions', values['max-sessions'], true);
+  if (values['max-sessions-per-client'] !== undefined) {
+    command.maxSessionsPerClient = positiveNumber('--max-sessions-per-client', values['max-sessions-per-client'], true);
+  }
+  if (values['session-idle-timeout'] !== undefined) {
+    command.sessionIdleTimeoutMs = positiveNumber('--session-idle-timeout', values['session-idle-timeout'], false) * 1000;
+  }
+  if (values['trust-proxy'] === true) command.trustProxy = true;
   if (values.caller !== undefined) {
     if (values.caller.trim() === '') throw new UsageError('--caller needs a non-empty id');
     command.caller = values.caller;
@@ -155,7 +183,16 @@ export async function startMcp(command: McpCommand, io: { stdin?: NodeJS.Readabl
   const options: ServeToolLayerOptions =
     command.http === undefined
       ? { transport: 'stdio', ...(io.stdin ? { stdin: io.stdin as never } : {}), ...(io.stdout ? { stdout: io.stdout as never } : {}) }
-      : { transport: 'http', port: command.http, host: command.bind, allowedHosts: [...defaultAllowedHosts(command.bind), ...command.allowedHosts] };
+      : {
+          transport: 'http',
+          port: command.http,
+          host: command.bind,
+          allowedHosts: [...defaultAllowedHosts(command.bind), ...command.allowedHosts],
+          ...(command.maxSessions !== undefined ? { maxSessions: command.maxSessions } : {}),
+          ...(command.maxSessionsPerClient !== undefined ? { maxSessionsPerClient: command.maxSessionsPerClient } : {}),
+          ...(command.sessionIdleTimeoutMs !== undefined ? { sessionIdleTimeoutMs: command.sessionIdleTimeoutMs } : {}),
+          ...(command.trustProxy === true ? { trustProxy: true } : {}),
+        };
   if (command.caller !== undefined) options.caller = command.caller;
   return serveToolLayer(layer, options);
 }

@@ -3,6 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { parseMcpArgs, runCli, startMcp, USAGE, type McpCommand } from '../../../src/cli';
 import { sandbox, textJson } from './fixtures/layers';
+import { waitForStandaloneStream } from './fixtures/wire';
 
 function sink() {
   const stream = new PassThrough();
@@ -32,6 +33,20 @@ describe('parseMcpArgs', () => {
     expect(parseMcpArgs(['-h'])).toBe('help');
   });
 
+  it('parses the HTTP session limits', () => {
+    const command = parseMcpArgs(['--layer', 'primitive', '--http', '0', '--max-sessions', '50', '--max-sessions-per-client', '4', '--session-idle-timeout', '90', '--trust-proxy']);
+    expect(command).toMatchObject({ http: 0, maxSessions: 50, maxSessionsPerClient: 4, sessionIdleTimeoutMs: 90_000, trustProxy: true });
+    expect(parseMcpArgs(['--layer', 'primitive', '--http', '0', '--session-idle-timeout', '0.5'])).toMatchObject({ sessionIdleTimeoutMs: 500 });
+    expect(parseMcpArgs(['--layer', 'primitive', '--http', '0'])).not.toHaveProperty('maxSessionsPerClient');
+  });
+
+  it('documents every HTTP session flag with its default in --help', () => {
+    expect(USAGE).toMatch(/--max-sessions N\s.*\(default: 100\)/);
+    expect(USAGE).toMatch(/--max-sessions-per-client N\s[\s\S]*?\(default: 10\)/);
+    expect(USAGE).toMatch(/--session-idle-timeout S\s[\s\S]*?\(default: 600\)/);
+    expect(USAGE).toContain('--trust-proxy');
+  });
+
   it.each([
     [[], '--layer is required'],
     [['--layer', 'kitchen'], "--layer must be one of primitive, execution, dashboard, orchestration, got 'kitchen'"],
@@ -40,7 +55,13 @@ describe('parseMcpArgs', () => {
     [['--layer', 'primitive', '--commands', 'ls'], 'apply to --layer execution only'],
     [['--layer', 'primitive', '--http', '99999'], '--http needs a port 0-65535'],
     [['--layer', 'primitive', '--http', 'eighty'], '--http needs a port'],
-    [['--layer', 'primitive', '--bind', '0.0.0.0'], 'apply to --http only'],
+    [['--layer', 'primitive', '--bind', '0.0.0.0'], '--bind applies to --http only'],
+    [['--layer', 'primitive', '--bind', '0.0.0.0', '--allowed-host', 'a'], '--bind and --allowed-host apply to --http only'],
+    [['--layer', 'primitive', '--max-sessions-per-client', '3'], '--max-sessions-per-client applies to --http only'],
+    [['--layer', 'primitive', '--trust-proxy'], '--trust-proxy applies to --http only'],
+    [['--layer', 'primitive', '--http', '0', '--max-sessions', '0'], '--max-sessions needs a positive integer'],
+    [['--layer', 'primitive', '--http', '0', '--max-sessions-per-client', '2.5'], '--max-sessions-per-client needs a positive integer'],
+    [['--layer', 'primitive', '--http', '0', '--session-idle-timeout', 'soon'], '--session-idle-timeout needs a positive number'],
     [['--layer', 'primitive', '--caller', ' '], '--caller needs a non-empty id'],
     [['--layer', 'primitive', '--rate-limit', '0'], '--rate-limit needs a positive integer'],
     [['--layer', 'primitive', '--rate-limit', '2/x'], '--rate-limit needs a positive number'],
@@ -118,6 +139,19 @@ describe('startMcp', () => {
     expect((await d.listTools()).tools.length).toBeGreaterThan(0);
     await d.close();
     await dashboard.close();
+  });
+
+  it('applies the session limits: a client whose sessions are all busy is refused', async () => {
+    const handle = await startMcp({ ...base, level: 'primitive', maxSessionsPerClient: 1, maxSessions: 5, sessionIdleTimeoutMs: 60_000, trustProxy: false });
+    const url = handle.url as string;
+    const first = new Client({ name: 'first', version: '1' });
+    const transport = new StreamableHTTPClientTransport(new URL(url));
+    await first.connect(transport);
+    await waitForStandaloneStream(url, transport.sessionId as string);
+    const second = new Client({ name: 'second', version: '1' });
+    await expect(second.connect(new StreamableHTTPClientTransport(new URL(url)))).rejects.toThrow(/all busy/);
+    await first.close();
+    await handle.close();
   });
 
   it('serves stdio on the given streams', async () => {

@@ -5,6 +5,7 @@ import { createSessionEventStore } from '../../../src/tools/mcp/event-store';
 import { createMcpHttpHandler, defaultAllowedHosts } from '../../../src/tools/mcp/http';
 import { createLayerMcpServer, serveToolLayer, type McpServerHandle } from '../../../src/tools/mcp/server';
 import { testLayer, textJson } from './fixtures/layers';
+import { waitForStandaloneStream } from './fixtures/wire';
 
 const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
 const ACCEPT = 'application/json, text/event-stream';
@@ -94,9 +95,11 @@ describe('serveToolLayer over Streamable HTTP (in-process, real SDK client)', ()
     expect(put.headers['allow']).toBe('GET, POST, DELETE');
   });
 
-  it('bounds sessions (503 beyond maxSessions) and frees one on DELETE', async () => {
+  it('bounds sessions (503 beyond maxSessions while all are busy) and frees one on DELETE', async () => {
     const opened: Awaited<ReturnType<typeof connect>>[] = [];
     for (let i = 0; i < 3; i++) opened.push(await connect(url, `c${i}`));
+    // Each client's open stream makes its session busy, so none can be evicted to make room.
+    for (const { transport } of opened) await waitForStandaloneStream(url, transport.sessionId as string);
     const refused = await raw(url, { body: JSON.stringify(INIT) });
     expect(refused.status).toBe(503);
     await opened[0]?.transport.terminateSession();
