@@ -1,10 +1,11 @@
 /**
  * What the adaptive engine learns, seen from the loop: a risk-free DAG is never slowed down by it,
- * and a DAG whose risky tasks break each other still learns to go safe.
+ * a DAG whose risky tasks break each other still learns to go safe, and `learning: false` freezes it.
  * Every assertion is on plans, strategies and rewards, never on time.
  */
+import { InMemoryStore } from '@langchain/langgraph';
 import type { TaskInput } from '../../src/contracts/scheduler';
-import type { AgentDefinition } from '../../src/loop/index';
+import { ADAPTIVE_STATE_KEY, STORE_NAMESPACES, type AgentDefinition } from '../../src/loop/index';
 import { createRandom } from '../../src/scheduler/random';
 import { DEFAULT_REGRET_CAP } from '../../src/scheduler/strategy';
 import { loopWith, sleepMs, thread } from './helpers';
@@ -124,5 +125,30 @@ describe('learning on a DAG whose risky tasks clash', () => {
     expect(last.filter((out) => out.plan!.strategy === 'sequential-safe').length).toBeGreaterThanOrEqual(3);
     const final = runs.at(-1)!.adjustment!;
     expect(final.expectedRewards['sequential-safe']).toBeGreaterThan(final.expectedRewards.parallel + 0.2);
+  });
+
+  it('with learning: false keeps the rules\' strategy whatever the runs bring, and writes nothing to the Store', async () => {
+    const { agent, tasks } = clashingRiskyTasks();
+    const store = new InMemoryStore();
+    const { loop, events } = loopWith([agent], { ...patient, store, learning: false });
+    for (let run = 0; run < 6; run++) {
+      const out = await loop.invoke({ request: { tasks, metadata: { taskClass: 'clash' } } }, thread());
+      expect(out.plan!.strategy).toBe('parallel');
+      expect(out.status).toBe('failed');
+      expect(out.adjustment).toMatchObject({ reward: 0, recommendedStrategy: 'parallel', changed: false });
+      expect(out.adjustment!.reason).toMatch(/^learning is off/);
+    }
+    expect(await store.get([...STORE_NAMESPACES.adaptive], ADAPTIVE_STATE_KEY)).toBeNull();
+    expect(events.map((e) => e.type)).not.toContain('no.schedule.adjusted');
+  });
+
+  it('takes learning: false from the scheduler options too, and the loop\'s own setting wins', async () => {
+    const { agent, tasks } = clashingRiskyTasks();
+    const off = loopWith([agent], { ...patient, scheduler: { learning: false } });
+    const on = loopWith([agent], { ...patient, scheduler: { learning: false }, learning: true });
+    for (let run = 0; run < 3; run++) {
+      expect((await off.loop.invoke({ request: { tasks } }, thread())).adjustment!.reason).toMatch(/^learning is off/);
+      expect((await on.loop.invoke({ request: { tasks } }, thread())).adjustment!.reason).not.toMatch(/^learning is off/);
+    }
   });
 });

@@ -133,6 +133,23 @@ describe('createAdaptiveEngine', () => {
     expect(adjustment.reason).toMatch(/^sequential-safe is not a candidate for this DAG \(candidates: parallel\)/);
   });
 
+  it('assesses a run without learning from it: its reward and the current posteriors, no state change', () => {
+    const engine = createAdaptiveEngine({ seed: 12 });
+    engine.adaptStrategy(feedback({ strategy: 'parallel' }));
+    const before = engine.getState();
+    const slow = feedback({ strategy: 'sequential-safe', predictedMakespanMs: 400, actualMakespanMs: 400, bestLowerBoundMs: 100 });
+    const assessed = engine.assess(slow);
+    expect(StrategyAdjustmentSchema.parse(assessed)).toEqual(assessed);
+    expect(assessed).toMatchObject({ previousStrategy: 'sequential-safe', recommendedStrategy: 'sequential-safe', changed: false });
+    expect(assessed.reward).toBeLessThan(0.15);
+    expect(assessed.expectedRewards.parallel).toBeCloseTo(2 / 3);
+    expect(assessed.reason).toMatch(/^learning is off/);
+    expect(engine.assess(slow)).toEqual(assessed);
+    expect(engine.getState()).toEqual(before);
+    expect(engine.assess(feedback({ taskClass: 'unseen' })).expectedRewards.parallel).toBe(0.5);
+    expect(engine.getState().classes).not.toHaveProperty('unseen');
+  });
+
   it('marks a draw that differs from the best posterior mean as explored', () => {
     const engine = createAdaptiveEngine({ seed: 6, samples: 200 });
     engine.adaptStrategy(feedback({ strategy: 'parallel', succeededTasks: 9, failedTasks: 1 }));

@@ -195,6 +195,19 @@ describe('adaptive strategy', () => {
     for (let i = 0; i < 20; i++) expect(s.planExecution(risky).strategy).not.toBe('parallel');
   });
 
+  it('with learning: false plans by the rules whatever the feedback, and only assesses runs', () => {
+    const risky = { tasks: [{ id: 'a', estimatedDurationMs: 10, risk: 'medium' as const }, { id: 'b', dependsOn: ['a'], estimatedDurationMs: 5 }, { id: 'c', dependsOn: ['a'], estimatedDurationMs: 5 }], metadata: { taskClass: 'etl' } };
+    const s = createIntelligenceScheduler({ learning: false });
+    const before = s.getAdaptiveState();
+    for (let i = 0; i < 30; i++) {
+      const adjustment = s.adaptStrategy({ planId: 'p', strategy: 'parallel', taskClass: 'etl', totalTasks: 3, succeededTasks: 0, failedTasks: 3, predictedMakespanMs: 15, actualMakespanMs: 150 });
+      expect(adjustment).toMatchObject({ reward: 0, recommendedStrategy: 'parallel', changed: false });
+      s.adaptStrategy({ planId: 'p', strategy: 'sequential-safe', taskClass: 'etl', totalTasks: 3, succeededTasks: 3, failedTasks: 0, predictedMakespanMs: 20, actualMakespanMs: 20 });
+    }
+    for (let i = 0; i < 10; i++) expect(s.planExecution(risky)).toMatchObject({ strategy: 'parallel', strategyReason: expect.stringMatching(/^no task needs coordination/) });
+    expect(s.getAdaptiveState()).toEqual(before);
+  });
+
   it('loads a learning state saved before candidates existed, and still never serialises a risk-free DAG with it', () => {
     // What an earlier version saved after rewarding serialised runs of this class as on time.
     const saved = {

@@ -113,3 +113,20 @@ describe('learning never slows a risk-free DAG (property)', () => {
     );
   });
 });
+
+describe('learning: false (property)', () => {
+  it('plans every request with the rules\' strategy whatever the feedback, and learns nothing from it', () => {
+    fc.assert(
+      fc.property(riskyRequest, feedbackSequence, (request, feedback) => {
+        const scheduler = createIntelligenceScheduler({ learning: false, solve, adaptive });
+        const tasks = request.tasks.map((t) => TaskSchema.parse(t));
+        const rule = selectStrategy(analyzeShape(buildDag(tasks), tasks));
+        const before = scheduler.getAdaptiveState();
+        for (const f of feedback) expect(scheduler.adaptStrategy(f).changed).toBe(false);
+        expect(scheduler.getAdaptiveState()).toEqual(before);
+        for (let i = 0; i < 3; i++) expect(scheduler.planExecution(request).strategy).toBe(rule.strategy);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

@@ -122,6 +122,11 @@ export interface AdaptiveDecisionEngine {
   choose(taskClass: string, fallback: ConcreteStrategy, options?: ChooseOptions): StrategyDraw;
   /** Learns from one run and says which of its candidates the class should use next. */
   adaptStrategy(feedback: ExecutionFeedbackInput): StrategyAdjustment;
+  /**
+   * What one run's feedback says without learning from it (for `learning: false`): its reward and the
+   * current posteriors; recommends the strategy the run used. Changes no state, draws included.
+   */
+  assess(feedback: ExecutionFeedbackInput): StrategyAdjustment;
   /** A JSON-serializable deep copy of the learning state. */
   getState(): AdaptiveState;
 }
@@ -180,18 +185,23 @@ export function createAdaptiveEngine(
       : loadState(state);
   const classes = new Map(Object.entries(current.classes));
 
-  function randomFor(purpose: string, taskClass: string): Random {
+  /** A generator for this state; `advance` moves the state on, so the next call draws differently. */
+  function randomFor(purpose: string, taskClass: string, advance = true): Random {
     const stream = hashString(`${current.seed}:${current.draws}`);
     const random = createRandom(hashString(`${purpose}\u0000${taskClass}`, stream));
-    current.draws++;
+    if (advance) current.draws++;
     return random;
   }
+
+  const freshArms = (): Record<ConcreteStrategy, ArmState> => {
+    const fresh = (): ArmState => ({ alpha: prior.alpha, beta: prior.beta, runs: 0 });
+    return { 'sequential-safe': fresh(), parallel: fresh(), 'parallel-coordinated': fresh() };
+  };
 
   function armsOf(taskClass: string): Record<ConcreteStrategy, ArmState> {
     let arms = classes.get(taskClass);
     if (arms === undefined) {
-      const fresh = (): ArmState => ({ alpha: prior.alpha, beta: prior.beta, runs: 0 });
-      arms = { 'sequential-safe': fresh(), parallel: fresh(), 'parallel-coordinated': fresh() };
+      arms = freshArms();
       classes.set(taskClass, arms);
     }
     return arms;
@@ -260,12 +270,13 @@ export function createAdaptiveEngine(
     return feedback;
   }
 
-  /** The adjustment a run's feedback calls for, given the class's updated posteriors. */
+  /** The adjustment a run's feedback calls for, given the class's posteriors (already updated when learning). */
   function adjustmentFor(
     feedback: ExecutionFeedback,
     reward: number,
     arms: Record<ConcreteStrategy, ArmState>,
     random: Random,
+    learning: boolean,
   ): StrategyAdjustment {
     const among = candidateList(feedback.candidates);
     const expectedRewards = Object.fromEntries(CONCRETE_STRATEGIES.map((s) => [s, mean(arms[s])])) as Record<
@@ -281,7 +292,10 @@ export function createAdaptiveEngine(
 
     let recommended: ConcreteStrategy;
     let reason: string;
-    if (belowQuality && among.includes('sequential-safe')) {
+    if (!learning) {
+      recommended = feedback.strategy;
+      reason = `learning is off: ${observed} not recorded; the strategy stays the rules' choice`;
+    } else if (belowQuality && among.includes('sequential-safe')) {
       recommended = 'sequential-safe';
       reason =
         `safety override: success rate ${(successRatio * 100).toFixed(1)}% is below the quality threshold ` +
@@ -306,7 +320,7 @@ export function createAdaptiveEngine(
           : `keeping ${feedback.strategy}: ${leader} leads but only with probability ` +
             `${confidenceOf(leader).toFixed(2)} < ${confidenceThreshold}; ${observed}`;
     }
-    if (belowQuality && !among.includes('sequential-safe')) {
+    if (learning && belowQuality && !among.includes('sequential-safe')) {
       reason +=
         '; success is below the quality threshold, but sequential-safe is not a candidate (the tasks declare ' +
         'no risk, or serialising would cost more than the regret cap)';
@@ -336,7 +350,13 @@ export function createAdaptiveEngine(
     played.alpha += reward;
     played.beta += 1 - reward;
     played.runs++;
-    return adjustmentFor(feedback, reward, arms, randomFor('adapt', feedback.taskClass));
+    return adjustmentFor(feedback, reward, arms, randomFor('adapt', feedback.taskClass), true);
+  }
+
+  function assess(input: ExecutionFeedbackInput): StrategyAdjustment {
+    const feedback = parseFeedback(input);
+    const arms = classes.get(feedback.taskClass) ?? freshArms();
+    return adjustmentFor(feedback, rewardOf(feedback, options.reward), arms, randomFor('assess', feedback.taskClass, false), false);
   }
 
   function getState(): AdaptiveState {
@@ -344,5 +364,5 @@ export function createAdaptiveEngine(
     return JSON.parse(JSON.stringify(snapshot)) as AdaptiveState;
   }
 
-  return { choose, adaptStrategy, getState };
+  return { choose, adaptStrategy, assess, getState };
 }

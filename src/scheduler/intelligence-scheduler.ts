@@ -32,6 +32,14 @@ export interface IntelligenceSchedulerOptions {
   strategy?: StrategySelectionOptions;
   /** Settings of the adaptive decision engine. */
   adaptive?: AdaptiveEngineOptions;
+  /**
+   * Whether feedback trains the adaptive engine and the engine chooses among a DAG's candidate
+   * strategies (see `strategyCandidates`). When `false`, a request with the `adaptive` strategy always
+   * gets the rules' strategy for its DAG's shape and risk, and `adaptStrategy` only assesses a run
+   * (its reward; the learned state is left as it was).
+   * @default true
+   */
+  learning?: boolean;
   /** A learning state persisted from an earlier scheduler (see `getAdaptiveState`). */
   adaptiveState?: AdaptiveState;
 }
@@ -42,7 +50,7 @@ export interface IntelligenceScheduler {
   planExecution(request: ExecutionRequestInput): ExecutionPlan;
   /** Assigns the plan's tasks to agents by capability, load and health. */
   scheduleAgents(plan: ExecutionPlan, agents: readonly AgentDescriptorInput[]): AgentSchedule;
-  /** Learns from a finished run and recommends the strategy for its task class. */
+  /** Learns from a finished run and recommends the strategy for its task class (with learning off: assesses it only). */
   adaptStrategy(feedback: ExecutionFeedbackInput): StrategyAdjustment;
   /** Folds execution events into the run's status against the plan. */
   monitorExecution(plan: ExecutionPlan, events: readonly ExecutionEvent[], options?: MonitorOptions): ExecutionStatus;
@@ -85,11 +93,12 @@ export function createIntelligenceScheduler(options: IntelligenceSchedulerOption
   const engine = createAdaptiveEngine(options.adaptive, options.adaptiveState);
   // Checked now, not at the first adaptive request: a run must not get as far as its feedback first.
   resolveStrategyOptions(options.strategy ?? {});
+  const learning = options.learning ?? true;
 
   const choose = (request: ExecutionRequest, dag: Dag): { strategy: ConcreteStrategy; reason: string } => {
     if (request.strategy !== 'adaptive') return { strategy: request.strategy, reason: `requested '${request.strategy}'` };
     const { rule, candidates } = strategyCandidates(request, dag, options.strategy);
-    if (candidates.length === 1) return rule;
+    if (!learning || candidates.length === 1) return rule;
     const taskClass = taskClassOf(request);
     const draw = engine.choose(taskClass, rule.strategy, { candidates });
     if (draw.strategy === rule.strategy) return rule;
@@ -134,7 +143,7 @@ export function createIntelligenceScheduler(options: IntelligenceSchedulerOption
       });
     },
     scheduleAgents: (plan, agents) => scheduleAgents(plan, agents),
-    adaptStrategy: (feedback) => engine.adaptStrategy(feedback),
+    adaptStrategy: (feedback) => (learning ? engine.adaptStrategy(feedback) : engine.assess(feedback)),
     monitorExecution: (plan, events, monitorOptions) => monitorExecution(plan, events, monitorOptions),
     getAdaptiveState: () => engine.getState(),
   };

@@ -9,6 +9,7 @@ import {
   ADAPTIVE_STATE_KEY,
   DEFAULT_MAX_REPLAN_WAIT_MS,
   DEFAULT_MAX_ROUNDS,
+  learningOf,
   STORE_NAMESPACES,
   type LoopRuntime,
 } from '../runtime.js';
@@ -76,6 +77,9 @@ async function learn(runtime: LoopRuntime, config: LangGraphRunnableConfig, feed
     { samples: LOOP_CONFIDENCE_SAMPLES, ...runtime.options.scheduler?.adaptive },
     (stored?.value as AdaptiveState | undefined) ?? runtime.adaptiveState,
   );
+  // Without learning the run is only assessed, and nothing is written back: another loop sharing the
+  // Store may be learning, and a stale copy must not overwrite what it learned.
+  if (!learningOf(runtime.options)) return engine.assess(feedback);
   const adjustment = engine.adaptStrategy(feedback);
   const learned = engine.getState();
   runtime.adaptiveState = learned;
