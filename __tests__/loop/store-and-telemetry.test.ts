@@ -6,6 +6,9 @@ import { loopWith, request, sleeper, thread } from './helpers';
 
 const wide = (taskClass: string) =>
   request([{ id: 'a', capability: 'work' }, { id: 'b', capability: 'work' }, { id: 'c', capability: 'work' }], { metadata: { taskClass } });
+/** The same DAG with tasks that declare medium risk: learning may make it safer. */
+const wideRisky = (taskClass: string) =>
+  request(['a', 'b', 'c'].map((id) => ({ id, capability: 'work', risk: 'medium' as const })), { metadata: { taskClass } });
 
 describe('learning and agent state across threads (Store)', () => {
   it('records feedback for every run and keeps the adaptive engine in the Store', async () => {
@@ -18,19 +21,19 @@ describe('learning and agent state across threads (Store)', () => {
     expect(item?.value).toMatchObject({ version: 1, classes: { etl: { parallel: { runs: 1 } } } });
   });
 
-  it('changes the next run\'s strategy after runs that went badly, also from a new loop on the same Store', async () => {
+  it('changes the next run\'s strategy after runs of risky tasks that went badly, also from a new loop on the same Store', async () => {
     const store = new InMemoryStore();
     let fail = true;
     const moody: AgentDefinition = { id: 'w', capabilities: ['work'], maxConcurrency: 3, run: async (_i, ctx) => { if (fail && ctx.task.id !== 'a') throw new Error('overloaded'); return 1; } };
     const first = loopWith([moody], { store, retries: 0 });
-    const bad = await first.loop.invoke(wide('batch'), thread());
+    const bad = await first.loop.invoke(wideRisky('batch'), thread());
     expect(bad.status).toBe('failed');
     expect(bad.adjustment).toMatchObject({ recommendedStrategy: 'sequential-safe', changed: true });
     expect(first.events.map((e) => e.type)).toContain('no.schedule.adjusted');
     fail = false;
     const strategies = new Set<string>();
     const second = loopWith([moody], { store });
-    for (let i = 0; i < 6; i++) strategies.add((await second.loop.invoke(wide('batch'), thread())).plan!.strategy);
+    for (let i = 0; i < 6; i++) strategies.add((await second.loop.invoke(wideRisky('batch'), thread())).plan!.strategy);
     // A fresh Store plans this request 'parallel' every time; what was learned makes it try others.
     expect([...strategies].some((s) => s !== 'parallel')).toBe(true);
   });

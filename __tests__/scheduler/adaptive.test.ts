@@ -1,14 +1,9 @@
 import { isNoError, type NoError } from '../../src/contracts/errors';
-import {
-  ExecutionFeedbackSchema,
-  StrategyAdjustmentSchema,
-  type ExecutionFeedbackInput,
-} from '../../src/contracts/scheduler';
+import { StrategyAdjustmentSchema, type ExecutionFeedbackInput } from '../../src/contracts/scheduler';
 import {
   AdaptiveStateSchema,
   DEFAULT_QUALITY_THRESHOLD,
   createAdaptiveEngine,
-  rewardOf,
   type AdaptiveState,
 } from '../../src/scheduler/adaptive';
 import { thrown } from '../helpers/errors';
@@ -25,34 +20,6 @@ const feedback = (over: Partial<ExecutionFeedbackInput> = {}): ExecutionFeedback
   ...over,
 });
 
-
-describe('rewardOf', () => {
-  const parse = (over: Partial<ExecutionFeedbackInput>) => ExecutionFeedbackSchema.parse(feedback(over));
-
-  it('is the success ratio times the speed factor', () => {
-    expect(rewardOf(parse({ succeededTasks: 9, failedTasks: 1, actualMakespanMs: 2000 }))).toBeCloseTo(0.45);
-  });
-
-  it('does not reward finishing earlier than predicted beyond 1', () => {
-    expect(rewardOf(parse({ actualMakespanMs: 10 }))).toBe(1);
-  });
-
-  it('treats a missing prediction or an instant run as on time', () => {
-    expect(rewardOf(parse({ predictedMakespanMs: 0, actualMakespanMs: 500 }))).toBe(1);
-    expect(rewardOf(parse({ predictedMakespanMs: 500, actualMakespanMs: 0 }))).toBe(1);
-  });
-
-  it('takes a small, capped penalty for retries', () => {
-    expect(rewardOf(parse({ retries: 2 }))).toBeCloseTo(1 - (0.05 * 2) / 10);
-    expect(rewardOf(parse({ retries: 1000 }))).toBeCloseTo(0.8);
-    expect(rewardOf(parse({ succeededTasks: 0, failedTasks: 10, retries: 5 }))).toBe(0);
-  });
-
-  it('takes the retry penalty and its cap from the options', () => {
-    expect(rewardOf(parse({ retries: 10 }), { retryPenalty: 0.01 })).toBeCloseTo(0.99);
-    expect(rewardOf(parse({ retries: 100 }), { retryPenalty: 0.5, maxRetryPenalty: 0.6 })).toBeCloseTo(0.4);
-  });
-});
 
 describe('createAdaptiveEngine', () => {
   it('recommends sequential-safe when the success rate falls below the quality threshold, while still learning', () => {
@@ -130,6 +97,59 @@ describe('createAdaptiveEngine', () => {
     expect(exploit?.confidence).toBeGreaterThan(0.9);
   });
 
+  it('draws only among the candidates it is given, with the fallback always one of them', () => {
+    const engine = createAdaptiveEngine({ seed: 8, samples: 200 });
+    // Evidence that sequential-safe is best: it must still never be drawn where it is no candidate.
+    for (let i = 0; i < 20; i++) engine.adaptStrategy(feedback({ strategy: 'sequential-safe' }));
+    engine.adaptStrategy(feedback({ strategy: 'parallel', succeededTasks: 5, failedTasks: 5 }));
+    const draws = Array.from({ length: 40 }, () => engine.choose('etl', 'parallel', { candidates: ['parallel-coordinated'] }));
+    expect(new Set(draws.map((d) => d.strategy))).toEqual(new Set(['parallel', 'parallel-coordinated']));
+    const free = Array.from({ length: 40 }, () => engine.choose('etl', 'parallel'));
+    expect(free.filter((d) => d.strategy === 'sequential-safe').length).toBeGreaterThan(30);
+  });
+
+  it('returns a lone candidate as it is, sure of it, and still moves its draws on', () => {
+    const engine = createAdaptiveEngine({ seed: 9 });
+    for (let i = 0; i < 5; i++) engine.adaptStrategy(feedback({ strategy: 'sequential-safe' }));
+    const before = engine.getState().draws;
+    expect(engine.choose('etl', 'parallel', { candidates: ['parallel'] })).toEqual({ strategy: 'parallel', confidence: 1, explored: false });
+    expect(engine.getState().draws).toBe(before + 1);
+  });
+
+  it('recommends sequential-safe after a failing run only where it is a candidate, and says why not otherwise', () => {
+    const failing = feedback({ succeededTasks: 5, failedTasks: 5 });
+    const allowed = createAdaptiveEngine({ seed: 1 }).adaptStrategy({ ...failing, candidates: ['parallel', 'sequential-safe'] });
+    expect(allowed).toMatchObject({ recommendedStrategy: 'sequential-safe', changed: true });
+    const refused = createAdaptiveEngine({ seed: 1 }).adaptStrategy({ ...failing, candidates: ['parallel'] });
+    expect(refused).toMatchObject({ recommendedStrategy: 'parallel', changed: false, confidence: 1 });
+    expect(refused.reason).toContain('sequential-safe is not a candidate');
+  });
+
+  it('recommends the leading candidate when the strategy a run used is not one', () => {
+    const engine = createAdaptiveEngine({ seed: 10 });
+    for (let i = 0; i < 5; i++) engine.adaptStrategy(feedback({ strategy: 'parallel', candidates: ['parallel'] }));
+    const adjustment = engine.adaptStrategy(feedback({ strategy: 'sequential-safe', candidates: ['parallel'] }));
+    expect(adjustment).toMatchObject({ previousStrategy: 'sequential-safe', recommendedStrategy: 'parallel', changed: true, confidence: 1 });
+    expect(adjustment.reason).toMatch(/^sequential-safe is not a candidate for this DAG \(candidates: parallel\)/);
+  });
+
+  it('assesses a run without learning from it: its reward and the current posteriors, no state change', () => {
+    const engine = createAdaptiveEngine({ seed: 12 });
+    engine.adaptStrategy(feedback({ strategy: 'parallel' }));
+    const before = engine.getState();
+    const slow = feedback({ strategy: 'sequential-safe', predictedMakespanMs: 400, actualMakespanMs: 400, bestLowerBoundMs: 100 });
+    const assessed = engine.assess(slow);
+    expect(StrategyAdjustmentSchema.parse(assessed)).toEqual(assessed);
+    expect(assessed).toMatchObject({ previousStrategy: 'sequential-safe', recommendedStrategy: 'sequential-safe', changed: false });
+    expect(assessed.reward).toBeLessThan(0.15);
+    expect(assessed.expectedRewards.parallel).toBeCloseTo(2 / 3);
+    expect(assessed.reason).toMatch(/^learning is off/);
+    expect(engine.assess(slow)).toEqual(assessed);
+    expect(engine.getState()).toEqual(before);
+    expect(engine.assess(feedback({ taskClass: 'unseen' })).expectedRewards.parallel).toBe(0.5);
+    expect(engine.getState().classes).not.toHaveProperty('unseen');
+  });
+
   it('marks a draw that differs from the best posterior mean as explored', () => {
     const engine = createAdaptiveEngine({ seed: 6, samples: 200 });
     engine.adaptStrategy(feedback({ strategy: 'parallel', succeededTasks: 9, failedTasks: 1 }));
@@ -195,6 +215,12 @@ describe('createAdaptiveEngine', () => {
     expect(error.message).toContain(field);
   });
 
+  it('rejects feedback that compensates more tasks than succeeded', () => {
+    const error = thrown(() => createAdaptiveEngine().adaptStrategy(feedback({ succeededTasks: 2, failedTasks: 8, compensatedTasks: 3 })));
+    expect(isNoError(error, 'INVALID_FEEDBACK')).toBe(true);
+    expect(error.message).toContain('compensatedTasks');
+  });
+
   it('rejects feedback that counts more finished tasks than there are, and learns nothing from it', () => {
     const engine = createAdaptiveEngine();
     const error = thrown(() => engine.adaptStrategy(feedback({ succeededTasks: 8, failedTasks: 3 })));
@@ -222,6 +248,8 @@ describe('createAdaptiveEngine', () => {
     [{ samples: 0 }, 'samples'],
     [{ prior: { alpha: -1, beta: 1 } }, 'prior.alpha'],
     [{ reward: { retryPenalty: 2 } }, 'reward.retryPenalty'],
+    [{ reward: { makespanTolerance: 0.5 } }, 'reward.makespanTolerance'],
+    [{ reward: { slowdownExponent: 0 } }, 'reward.slowdownExponent'],
   ])('rejects the option %p', (options, field) => {
     const error = thrown(() => createAdaptiveEngine(options));
     expect(isNoError(error, 'INVALID_NUMBER')).toBe(true);

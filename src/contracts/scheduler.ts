@@ -145,8 +145,18 @@ export const ExecutionFeedbackSchema = z.object({
   succeededTasks: z.number().int().nonnegative(),
   failedTasks: z.number().int().nonnegative(),
   retries: z.number().int().nonnegative().default(0),
+  /** Completed tasks whose work was undone by a compensation (the run failed): they count as not done. */
+  compensatedTasks: z.number().int().nonnegative().default(0),
   predictedMakespanMs: NonNegativeNumberSchema,
   actualMakespanMs: NonNegativeNumberSchema,
+  /**
+   * A makespan no candidate strategy could beat: the lowest lower bound among the strategies the run
+   * could have used, over the durations its tasks really took. The reward measures the run against it
+   * (against `predictedMakespanMs` when absent or 0), so a run planned slow is not scored as on time.
+   */
+  bestLowerBoundMs: NonNegativeNumberSchema.optional(),
+  /** The strategies the run's DAG allows learning to choose (see `strategyCandidates`); all three when absent. */
+  candidates: z.array(ConcreteStrategySchema).min(1).optional(),
 });
 export type ExecutionFeedback = z.infer<typeof ExecutionFeedbackSchema>;
 export type ExecutionFeedbackInput = z.input<typeof ExecutionFeedbackSchema>;

@@ -40,6 +40,15 @@ export interface MasterLoopOptions {
   limits?: MasterLoopLimits;
   /** Options of the intelligence scheduler used by the scheduler node. */
   scheduler?: Omit<IntelligenceSchedulerOptions, 'adaptiveState'>;
+  /**
+   * Whether each run's feedback trains the adaptive engine, which then picks the next run's strategy
+   * among those its DAG's declared risk allows (a DAG that declares no risk always gets the rules'
+   * strategy; see `strategyCandidates`). With `false` every run of an `adaptive` request gets the
+   * deterministic strategy for its DAG's shape and risk, the loop writes nothing to the Store's
+   * adaptive namespace, and `adjustment` only reports the run's reward. Overrides `scheduler.learning`.
+   * @default scheduler.learning, else true
+   */
+  learning?: boolean;
   /** Per-agent circuit breakers and health. */
   pool?: AgentPoolOptions;
   /** @default DEFAULT_ATTEMPT_TIMEOUT_MS */
@@ -78,6 +87,11 @@ export interface LoopRuntime {
   adaptiveState: AdaptiveState | undefined;
   /** Maps the graph's state to a request (addMasterLoop); the `request` channel by default. */
   toRequest(state: Record<string, unknown>): ExecutionRequestInput | undefined;
+}
+
+/** Whether the loop learns: its own `learning`, else the scheduler's, else on. */
+export function learningOf(options: MasterLoopOptions): boolean {
+  return options.learning ?? options.scheduler?.learning ?? true;
 }
 
 export function createLoopRuntime(

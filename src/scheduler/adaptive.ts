@@ -4,6 +4,9 @@
  * beta), and an optional discount pulls every posterior of a class back toward the prior before each
  * update, so the engine forgets old evidence and can follow an environment that changes.
  *
+ * Every choice is among candidates the caller names (see `strategyCandidates`): what the engine learns
+ * decides between the strategies a DAG's declared risk allows, never adds one.
+ *
  * Every random draw comes from a generator seeded by (state.seed, state.draws, task class), so the
  * same state gives the same decisions, and a state persisted in a Store resumes exactly.
  */
@@ -20,6 +23,17 @@ import {
 } from '../contracts/scheduler.js';
 import { sampleBeta } from './beta.js';
 import { createRandom, hashString, type Random } from './random.js';
+import { rewardOf, type RewardOptions } from './reward.js';
+
+export {
+  rewardOf,
+  speedOf,
+  DEFAULT_RETRY_PENALTY,
+  DEFAULT_MAX_RETRY_PENALTY,
+  DEFAULT_MAKESPAN_TOLERANCE,
+  DEFAULT_SLOWDOWN_EXPONENT,
+} from './reward.js';
+export type { RewardOptions, RewardInput } from './reward.js';
 
 /** @default 0x5eed */
 export const DEFAULT_ADAPTIVE_SEED = 0x5eed;
@@ -37,17 +51,6 @@ export const DEFAULT_QUALITY_THRESHOLD = 0.8;
 export const DEFAULT_CONFIDENCE_THRESHOLD = 0.7;
 /** Monte Carlo samples for the probability that a strategy is best. @default 2000 */
 export const DEFAULT_CONFIDENCE_SAMPLES = 2000;
-/** Reward lost per retry per task. @default 0.05 */
-export const DEFAULT_RETRY_PENALTY = 0.05;
-/** The retry penalty never takes more than this. @default 0.2 */
-export const DEFAULT_MAX_RETRY_PENALTY = 0.2;
-
-export interface RewardOptions {
-  /** Reward lost per retry per task. @default DEFAULT_RETRY_PENALTY */
-  retryPenalty?: number;
-  /** Cap on the retry penalty. @default DEFAULT_MAX_RETRY_PENALTY */
-  maxRetryPenalty?: number;
-}
 
 const ArmSchema = z.object({
   alpha: z.number().positive().finite(),
@@ -105,11 +108,25 @@ export interface StrategyDraw {
   explored: boolean;
 }
 
+export interface ChooseOptions {
+  /**
+   * The strategies the draw may return (the fallback is always one of them); a lone candidate is
+   * returned as it is. Pass a DAG's `strategyCandidates`, so learning never picks what its risk rules out.
+   * @default CONCRETE_STRATEGIES
+   */
+  candidates?: readonly ConcreteStrategy[];
+}
+
 export interface AdaptiveDecisionEngine {
-  /** Thompson draw, deterministic given the state; increments `draws`. */
-  choose(taskClass: string, fallback: ConcreteStrategy): StrategyDraw;
-  /** Learns from one run and says which strategy the class should use next. */
+  /** Thompson draw among the candidates, deterministic given the state; increments `draws`. */
+  choose(taskClass: string, fallback: ConcreteStrategy, options?: ChooseOptions): StrategyDraw;
+  /** Learns from one run and says which of its candidates the class should use next. */
   adaptStrategy(feedback: ExecutionFeedbackInput): StrategyAdjustment;
+  /**
+   * What one run's feedback says without learning from it (for `learning: false`): its reward and the
+   * current posteriors; recommends the strategy the run used. Changes no state, draws included.
+   */
+  assess(feedback: ExecutionFeedbackInput): StrategyAdjustment;
   /** A JSON-serializable deep copy of the learning state. */
   getState(): AdaptiveState;
 }
@@ -122,36 +139,14 @@ const OptionsSchema = z.object({
   confidenceThreshold: z.number().min(0).max(1).optional(),
   samples: z.number().int().positive().max(1_000_000).optional(),
   reward: z
-    .object({ retryPenalty: z.number().min(0).max(1).optional(), maxRetryPenalty: z.number().min(0).max(1).optional() })
+    .object({
+      retryPenalty: z.number().min(0).max(1).optional(),
+      maxRetryPenalty: z.number().min(0).max(1).optional(),
+      makespanTolerance: z.number().min(1).finite().optional(),
+      slowdownExponent: z.number().positive().finite().optional(),
+    })
     .optional(),
 });
-
-function clip01(value: number): number {
-  return Math.min(1, Math.max(0, value));
-}
-
-/**
- * The reward of one run, in [0, 1]:
- * `successRatio × speed − retryPenalty`, clipped, where
- * - successRatio = succeeded / total;
- * - speed = predicted / actual makespan, clipped to [0, 1] (finishing on time or early scores 1;
- *   a run without a prediction (0 ms) or that took 0 ms scores 1, since there is nothing to compare);
- * - retryPenalty = min(maxRetryPenalty, retryPenalty × retries / total), by default min(0.2, 0.05 × retries /
- *   total): retries cost time and load even when they succeed.
- *
- * @example
- * rewardOf({ ...feedback, totalTasks: 10, succeededTasks: 9, predictedMakespanMs: 100, actualMakespanMs: 200 });
- * // 0.9 × 0.5 = 0.45
- */
-export function rewardOf(feedback: ExecutionFeedback, options: RewardOptions = {}): number {
-  const successRatio = feedback.succeededTasks / feedback.totalTasks;
-  const { predictedMakespanMs: predicted, actualMakespanMs: actual } = feedback;
-  const speed = predicted === 0 || actual === 0 ? 1 : clip01(predicted / actual);
-  const perRetry = options.retryPenalty ?? DEFAULT_RETRY_PENALTY;
-  const cap = options.maxRetryPenalty ?? DEFAULT_MAX_RETRY_PENALTY;
-  const penalty = Math.min(cap, (perRetry * feedback.retries) / feedback.totalTasks);
-  return clip01(successRatio * speed - penalty);
-}
 
 function loadState(state: unknown): AdaptiveState {
   const parsed = parseWith(AdaptiveStateSchema, state, { what: 'adaptive state' });
@@ -169,7 +164,7 @@ function mean(arm: ArmState): number {
  *
  * @example
  * const engine = createAdaptiveEngine({ discount: 0.95 }, await loadFromStore());
- * const { strategy } = engine.choose('etl', 'parallel');
+ * const { strategy } = engine.choose('etl', 'parallel', { candidates: ['parallel', 'sequential-safe'] });
  * const adjustment = engine.adaptStrategy({ planId, strategy, taskClass: 'etl', totalTasks: 5, succeededTasks: 5,
  *   failedTasks: 0, predictedMakespanMs: 900, actualMakespanMs: 1000 });
  * await saveToStore(engine.getState());
@@ -190,18 +185,23 @@ export function createAdaptiveEngine(
       : loadState(state);
   const classes = new Map(Object.entries(current.classes));
 
-  function nextRandom(purpose: string, taskClass: string): Random {
+  /** A generator for this state; `advance` moves the state on, so the next call draws differently. */
+  function randomFor(purpose: string, taskClass: string, advance = true): Random {
     const stream = hashString(`${current.seed}:${current.draws}`);
     const random = createRandom(hashString(`${purpose}\u0000${taskClass}`, stream));
-    current.draws++;
+    if (advance) current.draws++;
     return random;
   }
+
+  const freshArms = (): Record<ConcreteStrategy, ArmState> => {
+    const fresh = (): ArmState => ({ alpha: prior.alpha, beta: prior.beta, runs: 0 });
+    return { 'sequential-safe': fresh(), parallel: fresh(), 'parallel-coordinated': fresh() };
+  };
 
   function armsOf(taskClass: string): Record<ConcreteStrategy, ArmState> {
     let arms = classes.get(taskClass);
     if (arms === undefined) {
-      const fresh = (): ArmState => ({ alpha: prior.alpha, beta: prior.beta, runs: 0 });
-      arms = { 'sequential-safe': fresh(), parallel: fresh(), 'parallel-coordinated': fresh() };
+      arms = freshArms();
       classes.set(taskClass, arms);
     }
     return arms;
@@ -214,44 +214,127 @@ export function createAdaptiveEngine(
     return best;
   }
 
-  function draw(arms: Record<ConcreteStrategy, ArmState>, random: Random): number[] {
-    return CONCRETE_STRATEGIES.map((s) => sampleBeta(arms[s].alpha, arms[s].beta, random));
+  /**
+   * The candidates in `CONCRETE_STRATEGIES` order, whatever order they came in: with all three this
+   * draws exactly as an engine without candidates did, so saved states keep their decisions.
+   */
+  function candidateList(candidates: readonly ConcreteStrategy[] | undefined, also?: ConcreteStrategy): ConcreteStrategy[] {
+    const wanted = new Set<ConcreteStrategy>(candidates ?? CONCRETE_STRATEGIES);
+    if (also !== undefined) wanted.add(also);
+    return CONCRETE_STRATEGIES.filter((s) => wanted.has(s));
   }
 
-  /** P(each strategy is best) by Monte Carlo over the posteriors. */
-  function probabilityBest(arms: Record<ConcreteStrategy, ArmState>, random: Random): number[] {
-    const wins = CONCRETE_STRATEGIES.map(() => 0);
+  function draw(arms: Record<ConcreteStrategy, ArmState>, among: readonly ConcreteStrategy[], random: Random): number[] {
+    return among.map((s) => sampleBeta(arms[s].alpha, arms[s].beta, random));
+  }
+
+  /** P(each candidate is best), indexed like `among`, by Monte Carlo over the posteriors. */
+  function probabilityBest(arms: Record<ConcreteStrategy, ArmState>, among: readonly ConcreteStrategy[], random: Random): number[] {
+    const wins = among.map(() => 0);
     for (let i = 0; i < samples; i++) {
-      const best = argmax(draw(arms, random));
+      const best = argmax(draw(arms, among, random));
       wins[best] = (wins[best] as number) + 1;
     }
     return wins.map((w) => w / samples);
   }
 
-  function choose(taskClass: string, fallback: ConcreteStrategy): StrategyDraw {
-    const random = nextRandom('choose', taskClass);
+  function choose(taskClass: string, fallback: ConcreteStrategy, chooseOptions: ChooseOptions = {}): StrategyDraw {
+    const random = randomFor('choose', taskClass);
+    const among = candidateList(chooseOptions.candidates, fallback);
+    if (among.length === 1) return { strategy: fallback, confidence: 1, explored: false };
     const arms = classes.get(taskClass);
     const runs = arms === undefined ? 0 : CONCRETE_STRATEGIES.reduce((n, s) => n + arms[s].runs, 0);
     if (arms === undefined || runs === 0) {
-      return { strategy: fallback, confidence: 1 / CONCRETE_STRATEGIES.length, explored: false };
+      return { strategy: fallback, confidence: 1 / among.length, explored: false };
     }
-    const chosen = argmax(draw(arms, random));
-    const strategy = CONCRETE_STRATEGIES[chosen] as ConcreteStrategy;
-    const greedy = argmax(CONCRETE_STRATEGIES.map((s) => mean(arms[s])));
-    return { strategy, confidence: probabilityBest(arms, random)[chosen] as number, explored: chosen !== greedy };
+    const chosen = argmax(draw(arms, among, random));
+    const greedy = argmax(among.map((s) => mean(arms[s])));
+    return { strategy: among[chosen] as ConcreteStrategy, confidence: probabilityBest(arms, among, random)[chosen] as number, explored: chosen !== greedy };
+  }
+
+  function invalid(message: string, path: string, details: Record<string, unknown>): NoError {
+    return new NoError('INVALID_FEEDBACK', `invalid feedback: ${message}`, { details: { issues: [{ path, message }], ...details } });
   }
 
   function parseFeedback(input: ExecutionFeedbackInput): ExecutionFeedback {
     const feedback = parseWith(ExecutionFeedbackSchema, input, { code: 'INVALID_FEEDBACK', what: 'feedback' });
-    if (feedback.succeededTasks + feedback.failedTasks > feedback.totalTasks) {
-      const { succeededTasks, failedTasks, totalTasks } = feedback;
-      const message =
-        `succeededTasks (${succeededTasks}) + failedTasks (${failedTasks}) exceed totalTasks (${totalTasks})`;
-      throw new NoError('INVALID_FEEDBACK', `invalid feedback: ${message}`, {
-        details: { issues: [{ path: 'succeededTasks', message }], succeededTasks, failedTasks, totalTasks },
-      });
+    const { succeededTasks, failedTasks, totalTasks, compensatedTasks } = feedback;
+    if (succeededTasks + failedTasks > totalTasks) {
+      const message = `succeededTasks (${succeededTasks}) + failedTasks (${failedTasks}) exceed totalTasks (${totalTasks})`;
+      throw invalid(message, 'succeededTasks', { succeededTasks, failedTasks, totalTasks });
+    }
+    if (compensatedTasks > succeededTasks) {
+      const message = `compensatedTasks (${compensatedTasks}) exceed succeededTasks (${succeededTasks}): only completed tasks are compensated`;
+      throw invalid(message, 'compensatedTasks', { compensatedTasks, succeededTasks });
     }
     return feedback;
+  }
+
+  /** The adjustment a run's feedback calls for, given the class's posteriors (already updated when learning). */
+  function adjustmentFor(
+    feedback: ExecutionFeedback,
+    reward: number,
+    arms: Record<ConcreteStrategy, ArmState>,
+    random: Random,
+    learning: boolean,
+  ): StrategyAdjustment {
+    const among = candidateList(feedback.candidates);
+    const expectedRewards = Object.fromEntries(CONCRETE_STRATEGIES.map((s) => [s, mean(arms[s])])) as Record<
+      ConcreteStrategy,
+      number
+    >;
+    const pBest = probabilityBest(arms, among, random);
+    const confidenceOf = (s: ConcreteStrategy): number => (among.includes(s) ? (pBest[among.indexOf(s)] as number) : 0);
+    const leader = among[argmax(among.map((s) => expectedRewards[s]))] as ConcreteStrategy;
+    const successRatio = feedback.succeededTasks / feedback.totalTasks;
+    const observed = `reward ${reward.toFixed(3)} (success ${(successRatio * 100).toFixed(1)}%)`;
+    const belowQuality = successRatio < qualityThreshold && feedback.strategy !== 'sequential-safe';
+
+    let recommended: ConcreteStrategy;
+    let reason: string;
+    if (!learning) {
+      recommended = feedback.strategy;
+      reason = `learning is off: ${observed} not recorded; the strategy stays the rules' choice`;
+    } else if (belowQuality && among.includes('sequential-safe')) {
+      recommended = 'sequential-safe';
+      reason =
+        `safety override: success rate ${(successRatio * 100).toFixed(1)}% is below the quality threshold ` +
+        `${(qualityThreshold * 100).toFixed(1)}% under ${feedback.strategy}, so the next run goes sequential-safe; ` +
+        `the learned leader is ${leader} (P(best) ${confidenceOf(leader).toFixed(2)}), ${observed} recorded`;
+    } else if (!among.includes(feedback.strategy)) {
+      recommended = leader;
+      reason =
+        `${feedback.strategy} is not a candidate for this DAG (candidates: ${among.join(', ')}); ` +
+        `${leader} leads them (P(best) ${confidenceOf(leader).toFixed(2)}); ${observed}`;
+    } else if (leader !== feedback.strategy && confidenceOf(leader) >= confidenceThreshold) {
+      recommended = leader;
+      reason =
+        `${leader} is best with probability ${confidenceOf(leader).toFixed(2)} >= ${confidenceThreshold} ` +
+        `(expected reward ${expectedRewards[leader].toFixed(3)} vs ` +
+        `${expectedRewards[feedback.strategy].toFixed(3)} for ${feedback.strategy}); ${observed}`;
+    } else {
+      recommended = feedback.strategy;
+      reason =
+        leader === feedback.strategy
+          ? `${feedback.strategy} remains the best (P(best) ${confidenceOf(leader).toFixed(2)}); ${observed}`
+          : `keeping ${feedback.strategy}: ${leader} leads but only with probability ` +
+            `${confidenceOf(leader).toFixed(2)} < ${confidenceThreshold}; ${observed}`;
+    }
+    if (learning && belowQuality && !among.includes('sequential-safe')) {
+      reason +=
+        '; success is below the quality threshold, but sequential-safe is not a candidate (the tasks declare ' +
+        'no risk, or serialising would cost more than the regret cap)';
+    }
+    return {
+      taskClass: feedback.taskClass,
+      previousStrategy: feedback.strategy,
+      recommendedStrategy: recommended,
+      changed: recommended !== feedback.strategy,
+      confidence: confidenceOf(recommended),
+      reward,
+      expectedRewards,
+      reason,
+    };
   }
 
   function adaptStrategy(input: ExecutionFeedbackInput): StrategyAdjustment {
@@ -267,49 +350,13 @@ export function createAdaptiveEngine(
     played.alpha += reward;
     played.beta += 1 - reward;
     played.runs++;
+    return adjustmentFor(feedback, reward, arms, randomFor('adapt', feedback.taskClass), true);
+  }
 
-    const expectedRewards = Object.fromEntries(CONCRETE_STRATEGIES.map((s) => [s, mean(arms[s])])) as Record<
-      ConcreteStrategy,
-      number
-    >;
-    const pBest = probabilityBest(arms, nextRandom('adapt', feedback.taskClass));
-    const confidenceOf = (s: ConcreteStrategy): number => pBest[CONCRETE_STRATEGIES.indexOf(s)] as number;
-    const leader = CONCRETE_STRATEGIES[argmax(CONCRETE_STRATEGIES.map((s) => expectedRewards[s]))] as ConcreteStrategy;
-    const successRatio = feedback.succeededTasks / feedback.totalTasks;
-    const observed = `reward ${reward.toFixed(3)} (success ${(successRatio * 100).toFixed(1)}%)`;
-
-    let recommended: ConcreteStrategy;
-    let reason: string;
-    if (successRatio < qualityThreshold && feedback.strategy !== 'sequential-safe') {
-      recommended = 'sequential-safe';
-      reason =
-        `safety override: success rate ${(successRatio * 100).toFixed(1)}% is below the quality threshold ` +
-        `${(qualityThreshold * 100).toFixed(1)}% under ${feedback.strategy}, so the next run goes sequential-safe; ` +
-        `the learned leader is ${leader} (P(best) ${confidenceOf(leader).toFixed(2)}), ${observed} recorded`;
-    } else if (leader !== feedback.strategy && confidenceOf(leader) >= confidenceThreshold) {
-      recommended = leader;
-      reason =
-        `${leader} is best with probability ${confidenceOf(leader).toFixed(2)} >= ${confidenceThreshold} ` +
-        `(expected reward ${expectedRewards[leader].toFixed(3)} vs ` +
-        `${expectedRewards[feedback.strategy].toFixed(3)} for ${feedback.strategy}); ${observed}`;
-    } else {
-      recommended = feedback.strategy;
-      reason =
-        leader === feedback.strategy
-          ? `${feedback.strategy} remains the best (P(best) ${confidenceOf(leader).toFixed(2)}); ${observed}`
-          : `keeping ${feedback.strategy}: ${leader} leads but only with probability ` +
-            `${confidenceOf(leader).toFixed(2)} < ${confidenceThreshold}; ${observed}`;
-    }
-    return {
-      taskClass: feedback.taskClass,
-      previousStrategy: feedback.strategy,
-      recommendedStrategy: recommended,
-      changed: recommended !== feedback.strategy,
-      confidence: confidenceOf(recommended),
-      reward,
-      expectedRewards,
-      reason,
-    };
+  function assess(input: ExecutionFeedbackInput): StrategyAdjustment {
+    const feedback = parseFeedback(input);
+    const arms = classes.get(feedback.taskClass) ?? freshArms();
+    return adjustmentFor(feedback, rewardOf(feedback, options.reward), arms, randomFor('assess', feedback.taskClass, false), false);
   }
 
   function getState(): AdaptiveState {
@@ -317,5 +364,5 @@ export function createAdaptiveEngine(
     return JSON.parse(JSON.stringify(snapshot)) as AdaptiveState;
   }
 
-  return { choose, adaptStrategy, getState };
+  return { choose, adaptStrategy, assess, getState };
 }

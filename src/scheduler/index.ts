@@ -13,16 +13,33 @@ export type { SchedulingProblem, SolveOptions, Solution } from './rcpsp.js';
 export { makespanLowerBound } from './lower-bound.js';
 export { generateRcpspInstance, instanceToProblem } from './instance-generator.js';
 export type { RcpspInstance, GenerateOptions } from './instance-generator.js';
-export { analyzeShape, selectStrategy, needsCoordination, DEFAULT_MIN_PARALLELISM, DEFAULT_MAX_COORDINATED_SHARE } from './strategy.js';
+export {
+  analyzeShape,
+  selectStrategy,
+  needsCoordination,
+  DEFAULT_MIN_PARALLELISM,
+  DEFAULT_MAX_COORDINATED_SHARE,
+  DEFAULT_REGRET_CAP,
+} from './strategy.js';
 export type { DagShape, StrategyChoice, StrategySelectionOptions } from './strategy.js';
+export { strategyCandidates, strategyBounds, runBaseline, declaresRisk } from './candidates.js';
+export type { StrategyCandidates, RunBaseline, CandidateSource } from './candidates.js';
 export {
   createAdaptiveEngine,
-  rewardOf,
   AdaptiveStateSchema,
   DEFAULT_QUALITY_THRESHOLD,
   DEFAULT_CONFIDENCE_THRESHOLD,
 } from './adaptive.js';
-export type { AdaptiveDecisionEngine, AdaptiveEngineOptions, AdaptiveState, StrategyDraw, RewardOptions } from './adaptive.js';
+export type { AdaptiveDecisionEngine, AdaptiveEngineOptions, AdaptiveState, StrategyDraw, ChooseOptions } from './adaptive.js';
+export {
+  rewardOf,
+  speedOf,
+  DEFAULT_RETRY_PENALTY,
+  DEFAULT_MAX_RETRY_PENALTY,
+  DEFAULT_MAKESPAN_TOLERANCE,
+  DEFAULT_SLOWDOWN_EXPONENT,
+} from './reward.js';
+export type { RewardOptions, RewardInput } from './reward.js';
 export { scheduleAgents } from './assignment.js';
 export { monitorExecution, DEFAULT_MONITOR_TOLERANCE_MS } from './monitor.js';
 export type { MonitorOptions } from './monitor.js';

@@ -19,17 +19,27 @@ import { monitorExecution, type MonitorOptions } from './monitor.js';
 import { buildPlan, validateRequest } from './planner.js';
 import type { SolveOptions } from './rcpsp.js';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './request-limits.js';
-import { analyzeShape, selectStrategy, type StrategySelectionOptions } from './strategy.js';
+import { strategyCandidates } from './candidates.js';
+import type { Dag } from './dag.js';
+import { resolveStrategyOptions, type StrategySelectionOptions } from './strategy.js';
 
 export interface IntelligenceSchedulerOptions {
   /** Request size limits. @default DEFAULT_REQUEST_LIMITS */
   limits?: Partial<RequestLimits>;
   /** Search effort and seed of the schedule solver. */
   solve?: SolveOptions;
-  /** Thresholds of the rule-based strategy choice. */
+  /** Thresholds of the rule-based strategy choice, and the regret cap on what learning may choose. */
   strategy?: StrategySelectionOptions;
   /** Settings of the adaptive decision engine. */
   adaptive?: AdaptiveEngineOptions;
+  /**
+   * Whether feedback trains the adaptive engine and the engine chooses among a DAG's candidate
+   * strategies (see `strategyCandidates`). When `false`, a request with the `adaptive` strategy always
+   * gets the rules' strategy for its DAG's shape and risk, and `adaptStrategy` only assesses a run
+   * (its reward; the learned state is left as it was).
+   * @default true
+   */
+  learning?: boolean;
   /** A learning state persisted from an earlier scheduler (see `getAdaptiveState`). */
   adaptiveState?: AdaptiveState;
 }
@@ -40,7 +50,7 @@ export interface IntelligenceScheduler {
   planExecution(request: ExecutionRequestInput): ExecutionPlan;
   /** Assigns the plan's tasks to agents by capability, load and health. */
   scheduleAgents(plan: ExecutionPlan, agents: readonly AgentDescriptorInput[]): AgentSchedule;
-  /** Learns from a finished run and recommends the strategy for its task class. */
+  /** Learns from a finished run and recommends the strategy for its task class (with learning off: assesses it only). */
   adaptStrategy(feedback: ExecutionFeedbackInput): StrategyAdjustment;
   /** Folds execution events into the run's status against the plan. */
   monitorExecution(plan: ExecutionPlan, events: readonly ExecutionEvent[], options?: MonitorOptions): ExecutionStatus;
@@ -81,18 +91,23 @@ function peakConcurrency(plan: ExecutionPlan): number {
 export function createIntelligenceScheduler(options: IntelligenceSchedulerOptions = {}): IntelligenceScheduler {
   const limits: RequestLimits = { ...DEFAULT_REQUEST_LIMITS, ...options.limits };
   const engine = createAdaptiveEngine(options.adaptive, options.adaptiveState);
+  // Checked now, not at the first adaptive request: a run must not get as far as its feedback first.
+  resolveStrategyOptions(options.strategy ?? {});
+  const learning = options.learning ?? true;
 
-  const choose = (request: ExecutionRequest, shape: ReturnType<typeof analyzeShape>): { strategy: ConcreteStrategy; reason: string } => {
+  const choose = (request: ExecutionRequest, dag: Dag): { strategy: ConcreteStrategy; reason: string } => {
     if (request.strategy !== 'adaptive') return { strategy: request.strategy, reason: `requested '${request.strategy}'` };
-    const rule = selectStrategy(shape, options.strategy);
+    const { rule, candidates } = strategyCandidates(request, dag, options.strategy);
+    if (!learning || candidates.length === 1) return rule;
     const taskClass = taskClassOf(request);
-    const draw = engine.choose(taskClass, rule.strategy);
-    if (draw.strategy === rule.strategy) return { strategy: rule.strategy, reason: rule.reason };
-    // Learning may trade speed for safety, never the reverse: coordinated tasks keep their mutex.
-    if (draw.strategy === 'parallel' && shape.coordinated > 0) {
-      return { strategy: 'parallel-coordinated', reason: `learned 'parallel' for '${taskClass}', kept coordinated: ${shape.coordinated} task(s) need it` };
-    }
-    return { strategy: draw.strategy, reason: `learned for '${taskClass}' (confidence ${draw.confidence.toFixed(2)}); rules said: ${rule.reason}` };
+    const draw = engine.choose(taskClass, rule.strategy, { candidates });
+    if (draw.strategy === rule.strategy) return rule;
+    return {
+      strategy: draw.strategy,
+      reason:
+        `learned for '${taskClass}' among ${candidates.join(', ')} (confidence ${draw.confidence.toFixed(2)}); ` +
+        `rules said ${rule.strategy}: ${rule.reason}`,
+    };
   };
 
   return {
@@ -110,7 +125,7 @@ export function createIntelligenceScheduler(options: IntelligenceSchedulerOption
       };
       return withSpan(SPAN_NAMES.schedulingExecute, attributes, (span) => {
         const validated = validateRequest(input, limits);
-        const choice = choose(validated.request, analyzeShape(validated.dag, validated.request.tasks));
+        const choice = choose(validated.request, validated.dag);
         const plan = buildPlan(validated, choice.strategy, choice.reason, options.solve);
         const elapsed = performance.now() - started;
         // Measure nothing when nobody listens: these attributes cost a sort over the schedule.
@@ -128,7 +143,7 @@ export function createIntelligenceScheduler(options: IntelligenceSchedulerOption
       });
     },
     scheduleAgents: (plan, agents) => scheduleAgents(plan, agents),
-    adaptStrategy: (feedback) => engine.adaptStrategy(feedback),
+    adaptStrategy: (feedback) => (learning ? engine.adaptStrategy(feedback) : engine.assess(feedback)),
     monitorExecution: (plan, events, monitorOptions) => monitorExecution(plan, events, monitorOptions),
     getAdaptiveState: () => engine.getState(),
   };

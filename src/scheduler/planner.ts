@@ -66,7 +66,11 @@ export function validateRequest(input: unknown, limits: RequestLimits): Validate
 }
 
 /** The RCPSP a strategy implies: sequential-safe runs one task at a time; coordinated tasks share a mutex. */
-export function toSchedulingProblem(request: ExecutionRequest, dag: Dag, strategy: ConcreteStrategy): SchedulingProblem {
+export function toSchedulingProblem(
+  request: Pick<ExecutionRequest, 'tasks' | 'resources' | 'constraints'>,
+  dag: Dag,
+  strategy: ConcreteStrategy,
+): SchedulingProblem {
   const tasks = request.tasks;
   const names = Object.keys(request.resources);
   const demands = names.map((name) => tasks.map((t) => t.resources[name] ?? 0));

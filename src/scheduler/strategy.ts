@@ -10,6 +10,8 @@
  * 3. When any task needs coordination, run `parallel-coordinated`: the rest runs in parallel while
  *    the risky tasks take turns (the planner adds a virtual mutex resource for them).
  * 4. Otherwise `parallel`.
+ *
+ * What learning may choose instead of the rules' strategy, and at what cost, is in candidates.ts.
  */
 import { NoError } from '../contracts/errors.js';
 import type { ConcreteStrategy, Task } from '../contracts/scheduler.js';
@@ -27,6 +29,13 @@ export const DEFAULT_MIN_PARALLELISM = 1.1;
  */
 export const DEFAULT_MAX_COORDINATED_SHARE = 0.5;
 
+/**
+ * Learning may choose a strategy only if its makespan bound is at most this many times the fastest
+ * candidate's (see `strategyCandidates`): what exploring can cost a run is capped by this factor.
+ * @default 1.5
+ */
+export const DEFAULT_REGRET_CAP = 1.5;
+
 export interface StrategySelectionOptions {
   /**
    * Below this parallelism (tasks / depth) the DAG is treated as a chain.
@@ -38,6 +47,12 @@ export interface StrategySelectionOptions {
    * @default DEFAULT_MAX_COORDINATED_SHARE
    */
   maxCoordinatedShare?: number;
+  /**
+   * Learning never picks a strategy whose makespan bound exceeds the fastest candidate's by more than
+   * this factor (>= 1; `Infinity` turns the cap off); the rules' own choice is always allowed.
+   * @default DEFAULT_REGRET_CAP
+   */
+  regretCap?: number;
 }
 
 /** What strategy selection looks at. */
@@ -119,9 +134,11 @@ export function analyzeShape(dag: Dag, tasks: readonly Task[]): DagShape {
   return shape;
 }
 
-function resolveOptions(options: StrategySelectionOptions): Required<StrategySelectionOptions> {
+/** The options with their defaults; a bad number throws `NoError('INVALID_NUMBER')` naming the field. */
+export function resolveStrategyOptions(options: StrategySelectionOptions): Required<StrategySelectionOptions> {
   const minParallelism = options.minParallelism ?? DEFAULT_MIN_PARALLELISM;
   const maxCoordinatedShare = options.maxCoordinatedShare ?? DEFAULT_MAX_COORDINATED_SHARE;
+  const regretCap = options.regretCap ?? DEFAULT_REGRET_CAP;
   if (!Number.isFinite(minParallelism) || minParallelism < 1) {
     throw new NoError('INVALID_NUMBER', `minParallelism must be a finite number >= 1, got ${minParallelism}`, {
       details: { field: 'minParallelism', value: minParallelism },
@@ -132,7 +149,13 @@ function resolveOptions(options: StrategySelectionOptions): Required<StrategySel
       details: { field: 'maxCoordinatedShare', value: maxCoordinatedShare },
     });
   }
-  return { minParallelism, maxCoordinatedShare };
+  // Infinity is allowed: it turns the cap off.
+  if (!(regretCap >= 1)) {
+    throw new NoError('INVALID_NUMBER', `regretCap must be a number >= 1, got ${regretCap}`, {
+      details: { field: 'regretCap', value: regretCap },
+    });
+  }
+  return { minParallelism, maxCoordinatedShare, regretCap };
 }
 
 /**
@@ -143,7 +166,7 @@ function resolveOptions(options: StrategySelectionOptions): Required<StrategySel
  * // { strategy: 'parallel-coordinated', reason: '1 of 5 tasks need coordination ...' }
  */
 export function selectStrategy(shape: DagShape, options: StrategySelectionOptions = {}): StrategyChoice {
-  const { minParallelism, maxCoordinatedShare } = resolveOptions(options);
+  const { minParallelism, maxCoordinatedShare } = resolveStrategyOptions(options);
   if (shape.tasks <= 1 || shape.maxWidth <= 1 || shape.parallelism < minParallelism) {
     return {
       strategy: 'sequential-safe',

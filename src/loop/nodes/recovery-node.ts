@@ -3,12 +3,13 @@ import { toError } from '../../contracts/errors.js';
 import type { RecoveryAction, RunStatus } from '../../contracts/loop.js';
 import { ExecutionRequestSchema, type ExecutionFeedback, type ExecutionPlan, type Task } from '../../contracts/scheduler.js';
 import { sleep } from '../../resilience/index.js';
-import { createAdaptiveEngine, taskClassOf, type AdaptiveState } from '../../scheduler/index.js';
+import { createAdaptiveEngine, runBaseline, taskClassOf, type AdaptiveState } from '../../scheduler/index.js';
 import { createRunEmitter, type RunEmitter } from '../emitter.js';
 import {
   ADAPTIVE_STATE_KEY,
   DEFAULT_MAX_REPLAN_WAIT_MS,
   DEFAULT_MAX_ROUNDS,
+  learningOf,
   STORE_NAMESPACES,
   type LoopRuntime,
 } from '../runtime.js';
@@ -39,12 +40,19 @@ export function replanDelay(state: MasterLoopState, runtime: LoopRuntime, maxWai
   return latest - now <= maxWaitMs ? latest - now : undefined;
 }
 
-function feedbackOf(state: MasterLoopState, plan: ExecutionPlan): ExecutionFeedback {
+/**
+ * What the adaptive engine learns from a run. Speed is judged against the fastest bound the DAG's
+ * candidate strategies allow over the durations the tasks really took, not against the run's own
+ * plan: a plan that serialised the run predicts its own slowness, and matching it is no success.
+ */
+function feedbackOf(state: MasterLoopState, plan: ExecutionPlan, compensated: number, runtime: LoopRuntime): ExecutionFeedback {
   const records = Object.values(state.tasks);
   const completed = records.filter((r) => r.status === 'completed');
   const starts = completed.map((r) => r.startedAt).filter((t): t is number => t !== undefined);
   const ends = completed.map((r) => r.finishedAt).filter((t): t is number => t !== undefined);
   const request = ExecutionRequestSchema.safeParse(state.request);
+  const durations = new Map(completed.map((r) => [r.taskId, r.durationMs]));
+  const { candidates, bestLowerBoundMs } = runBaseline(plan, durations, runtime.options.scheduler?.strategy);
   return {
     planId: plan.id,
     strategy: plan.strategy,
@@ -53,8 +61,11 @@ function feedbackOf(state: MasterLoopState, plan: ExecutionPlan): ExecutionFeedb
     succeededTasks: completed.length,
     failedTasks: plan.tasks.length - completed.length,
     retries: state.recoveries.filter((a) => a.type === 'retry-with-backoff').length,
+    compensatedTasks: compensated,
     predictedMakespanMs: plan.makespanMs,
     actualMakespanMs: starts.length === 0 ? 0 : Math.max(...ends) - Math.min(...starts),
+    bestLowerBoundMs,
+    candidates,
   };
 }
 
@@ -66,6 +77,9 @@ async function learn(runtime: LoopRuntime, config: LangGraphRunnableConfig, feed
     { samples: LOOP_CONFIDENCE_SAMPLES, ...runtime.options.scheduler?.adaptive },
     (stored?.value as AdaptiveState | undefined) ?? runtime.adaptiveState,
   );
+  // Without learning the run is only assessed, and nothing is written back: another loop sharing the
+  // Store may be learning, and a stale copy must not overwrite what it learned.
+  if (!learningOf(runtime.options)) return engine.assess(feedback);
   const adjustment = engine.adaptStrategy(feedback);
   const learned = engine.getState();
   runtime.adaptiveState = learned;
@@ -147,7 +161,7 @@ export function createRecoveryNode(runtime: LoopRuntime) {
       }
     }
 
-    const feedback = feedbackOf(state, plan);
+    const feedback = feedbackOf(state, plan, compensated.length, runtime);
     const adjustment = await learn(runtime, config, feedback, emitter);
     if (config.store) {
       for (const [agentId, agentState] of Object.entries(runtime.pool.states())) {

@@ -4,7 +4,7 @@ import { NoError } from '../../contracts/errors.js';
 import type { ExecutionPlan, ExecutionRequestInput } from '../../contracts/scheduler.js';
 import { createIntelligenceScheduler, type AdaptiveState } from '../../scheduler/index.js';
 import { createRunEmitter } from '../emitter.js';
-import { ADAPTIVE_STATE_KEY, assertDurable, STORE_NAMESPACES, type LoopRuntime, type MasterLoopLimits } from '../runtime.js';
+import { ADAPTIVE_STATE_KEY, assertDurable, learningOf, STORE_NAMESPACES, type LoopRuntime, type MasterLoopLimits } from '../runtime.js';
 import { RESET, type MasterLoopUpdate } from '../state.js';
 
 const minDefined = (a: number | undefined, b: number | undefined): number | undefined =>
@@ -47,9 +47,11 @@ export function createSchedulerNode(runtime: LoopRuntime) {
       throw new NoError('INVALID_REQUEST', 'no request to plan: invoke the loop with { request }', { details: {} });
     }
     const store = config.store;
-    const stored = store ? await store.get([...STORE_NAMESPACES.adaptive], ADAPTIVE_STATE_KEY) : undefined;
+    const learning = learningOf(runtime.options);
+    // Without learning the plan does not depend on what was learned: no need to read it.
+    const stored = store && learning ? await store.get([...STORE_NAMESPACES.adaptive], ADAPTIVE_STATE_KEY) : undefined;
     const adaptiveState = (stored?.value as AdaptiveState | undefined) ?? runtime.adaptiveState;
-    const planner = createIntelligenceScheduler({ ...runtime.options.scheduler, ...(adaptiveState ? { adaptiveState } : {}) });
+    const planner = createIntelligenceScheduler({ ...runtime.options.scheduler, learning, ...(adaptiveState ? { adaptiveState } : {}) });
     const totalSlots = runtime.pool.ids().reduce((sum, id) => sum + (runtime.pool.definition(id).maxConcurrency ?? 1), 0);
     const plan = planner.planExecution(applyLimits(request, runtime.options.limits ?? {}, totalSlots));
     checkCapabilities(plan, runtime);
