@@ -2,7 +2,8 @@
  * Upgrades the current package's graph in place: `npx tsx examples/upgrade-existing-graph.ts`.
  *
  * 1. Runs `createCerebrumGraph()` unchanged (guard -> selectModel -> chat -> echo).
- * 2. Takes the same builder, leaves the chat -> echo edge open and puts the master loop there. The
+ * 2. Takes the same builder with the chat -> echo edge left open (`gapAfter: 'chat'`) and puts the
+ *    master loop there, as one node whose own nodes show in a `subgraphs: true` stream. The
  *    loop splits the input into sections, analyses each section in parallel (words, sentences,
  *    readability, keywords) and summarises them; the report becomes the graph's `output`.
  * Nothing leaves the machine: the model selection reads environment variables only.
@@ -123,24 +124,28 @@ async function main(): Promise<void> {
   console.log(`   output is the input: ${before.output === INPUT}; model: ${JSON.stringify(before.selectedModel)}\n`);
 
   console.log('2. the same builder with the master loop between chat and echo (events live)');
-  const builder = createCerebrumGraphBuilder();
-  addMasterLoop(builder, { agents, after: 'chat', then: 'echo', toRequest, fromResult });
-  const upgraded = builder.compile();
-  let after: (CerebrumState & Partial<MasterLoopState>) | undefined;
-  for await (const [mode, chunk] of await upgraded.stream({ input: INPUT }, { streamMode: ['custom', 'updates', 'values'] })) {
+  let run: MasterLoopState | undefined;
+  const upgraded = addMasterLoop(createCerebrumGraphBuilder({ gapAfter: 'chat' }), {
+    agents, after: 'chat', then: 'echo', toRequest,
+    fromResult: (outcome, state) => ((run = outcome), fromResult(outcome, state)),
+  }).compile();
+  let after: CerebrumState | undefined;
+  for await (const [namespace, mode, chunk] of await upgraded.stream({ input: INPUT }, { streamMode: ['custom', 'updates', 'values'], subgraphs: true })) {
+    const where = namespace.length > 0 ? 'masterLoop/' : '';
     if (mode === 'custom') printEvent(chunk as EventEnvelope);
-    else if (mode === 'updates') console.log(`  node done: ${Object.keys(chunk as object).join(', ')}`);
-    else after = chunk as CerebrumState & Partial<MasterLoopState>;
+    else if (mode === 'updates') console.log(`  node done: ${where}${Object.keys(chunk as object).join(', ')}`);
+    else if (where === '') after = chunk as CerebrumState;
   }
-  if (!after) throw new Error('the graph produced no state');
+  if (!after || !run) throw new Error('the graph produced no state');
 
-  const { input, output, selectedModel, violations, status, plan, tasks } = after;
-  console.log('\nfinal state (the graph\'s own fields, then what the loop left beside them):');
+  const { input, output, selectedModel, violations } = after;
+  console.log('\nfinal state (the graph\'s own fields only; the loop keeps its state in its own namespace):');
   console.log({ input: `${input.slice(0, 40)}...`, selectedModel, violations });
+  console.log('what the run came to, as fromResult saw it:');
   console.log({
-    loopStatus: status,
-    strategy: plan?.strategy,
-    tasks: Object.values(tasks ?? {}).map((t) => `${t.taskId} on ${t.agentId} (${t.durationMs} ms)`),
+    loopStatus: run.status,
+    strategy: run.plan?.strategy,
+    tasks: Object.values(run.tasks).map((t) => `${t.taskId} on ${t.agentId} (${t.durationMs} ms)`),
   });
   console.log(`\noutput:\n${output}`);
 }

@@ -46,6 +46,7 @@ function upgraded(options: { log?: string[]; events?: EventEnvelope[]; persona?:
   const log = options.log ?? [];
   const builder = createCerebrumGraphBuilder({
     ...offline,
+    gapAfter: 'chat',
     ...(options.persona ? { persona: options.persona } : {}),
     ...(options.events ? { onEvent: (e: EventEnvelope) => options.events!.push(e) } : {}),
   });
@@ -73,12 +74,13 @@ describe('upgrading the current graph with addMasterLoop', () => {
     const graph = builder.compile();
     const order: string[] = [];
     let last: Record<string, unknown> = {};
-    for await (const [mode, chunk] of await graph.stream({ input: INPUT }, { streamMode: ['updates', 'values'] })) {
-      if (mode === 'updates') order.push(...Object.keys(chunk).filter((k) => k !== 'no.task'));
-      else last = chunk as Record<string, unknown>;
+    for await (const [namespace, mode, chunk] of await graph.stream({ input: INPUT }, { streamMode: ['updates', 'values'], subgraphs: true })) {
+      const inLoop = namespace.length > 0;
+      if (mode === 'updates') order.push(...Object.keys(chunk).filter((k) => k !== 'no.task').map((k) => (inLoop ? `loop/${k}` : k)));
+      else if (!inLoop) last = chunk as Record<string, unknown>;
     }
-    expect(order).toEqual(['guard', 'selectModel', 'chat', 'scheduler', 'coordinator', 'recovery', 'echo']);
-    expect(last).toMatchObject({ input: INPUT, output: '3 lines, 10 words', status: 'completed', violations: [] });
+    expect(order).toEqual(['guard', 'selectModel', 'chat', 'loop/scheduler', 'loop/coordinator', 'loop/recovery', 'masterLoop', 'echo']);
+    expect(last).toEqual({ input: INPUT, output: '3 lines, 10 words', selectedModel: expect.any(Object), violations: [] });
     // The three counts ran at once; the sum ran after all of them.
     expect(running.max).toBe(3);
     expect(log.indexOf('sum')).toBe(3);
@@ -107,13 +109,16 @@ describe('upgrading the current graph with addMasterLoop', () => {
     expect(events.filter((e) => e.type === 'orchestration.task.completed')).toHaveLength(4);
   });
 
-  it('keeps both the graph fields and the loop channels in the checkpointer', async () => {
-    const graph = upgraded().builder.compile({ checkpointer: new MemorySaver() });
+  it('checkpoints the graph fields, and the loop in its own namespace', async () => {
+    const saver = new MemorySaver();
+    const graph = upgraded().builder.compile({ checkpointer: saver });
     const config = { configurable: { thread_id: 'upgrade-1' } };
     await graph.invoke({ input: INPUT }, config);
     const { values } = await graph.getState(config);
-    expect(values).toMatchObject({ output: '3 lines, 10 words', status: 'completed', results: { total: 10 } });
-    expect(Object.keys(values.tasks as object).sort()).toEqual(['count-0', 'count-1', 'count-2', 'total']);
+    expect(Object.keys(values).sort()).toEqual(['input', 'output', 'selectedModel', 'violations']);
+    const namespaces = new Set<string>();
+    for await (const saved of saver.list({ configurable: { thread_id: 'upgrade-1' } })) namespaces.add(String(saved.config.configurable?.['checkpoint_ns']));
+    expect([...namespaces].some((ns) => ns.startsWith('masterLoop:'))).toBe(true);
   });
 
   it('lets fromResult report a failed run onto the graph state', async () => {

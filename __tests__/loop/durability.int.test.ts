@@ -94,6 +94,22 @@ describe('a resumed run whose tasks finish in the opposite order', () => {
   });
 });
 
+describe('a loop added to a user graph with addMasterLoop, SIGKILLed mid-run and resumed by another process', () => {
+  const killAt: KillPoint = { afterLine: { ev: 'completed-event', taskId: 'w2' } };
+  let story: CrashStory | undefined;
+  beforeAll(async () => {
+    const durations = { first: orderedDurations('wide', 'ascending', 40), second: orderedDurations('wide', 'descending', 40) };
+    story = await crashAndResume({ ...base('embedded', 'wide'), embedded: true }, durations, killAt);
+  }, SCENARIO_TIMEOUT_MS);
+
+  itKeepsTheDurabilityPromises(() => story!, 'wide');
+
+  it('resumed inside the graph: w1 and w2 did not run again, the rest finished in the second process', () => {
+    expect(story!.firstLines.filter((l) => l.ev === 'end').map((l) => l.taskId)).toEqual(['w1', 'w2']);
+    expect(story!.secondEndOrder).toEqual(['w6', 'w5', 'w4', 'w3', 'sink']);
+  });
+});
+
 describe('a run that crashes again while it resumes', () => {
   const config = (): Omit<RunConfig, 'mode' | 'durations' | 'killAt'> => base('twice', 'dag');
   let lines: JournalLine[] = [];

@@ -2,7 +2,7 @@ import { Annotation, END, MemorySaver, START, StateGraph } from '@langchain/lang
 import type { DeliveredMessage } from '../../src/contracts/network';
 import { MailboxChannel, TopicLogChannel, type MessageOp } from '../../src/loop/message-channels';
 import { createAgentPool } from '../../src/loop/agent-pool';
-import { addMasterLoop } from '../../src/loop/builder';
+import { addMasterLoop } from '../../src/loop/add-master-loop';
 import type { MasterLoopState } from '../../src/loop/state';
 import { LOOP_HEARTBEAT_INTERVAL_MS, createMessenger, openNetworkSession, undelivered } from '../../src/loop/messaging';
 import type { AgentDefinition } from '../../src/loop/agents';
@@ -228,21 +228,23 @@ describe('network session', () => {
 });
 
 describe('messages in a graph that took the loop with addMasterLoop', () => {
-  it('keeps the mailboxes beside the graph\'s own state', async () => {
+  it('keeps the mailboxes in the loop\'s own state, apart from the graph\'s', async () => {
     const { network } = messagingNetwork();
     const Doc = Annotation.Root({ text: Annotation<string>() });
-    const builder = new StateGraph(Doc).addNode('read', () => ({})).addEdge(START, 'read').addEdge('read', END);
-    addMasterLoop(builder, {
+    const builder = new StateGraph(Doc).addNode('read', () => ({})).addEdge(START, 'read');
+    const graph = addMasterLoop(builder, {
       agents: agents(Promise.resolve()),
       network,
       after: 'read',
       toRequest: () => ({ tasks: [{ id: 'p', capability: 'produce' }] }),
-    });
-    const graph = builder.compile({ checkpointer: new MemorySaver() });
+    }).compile({ checkpointer: new MemorySaver() });
     const config = thread();
-    await graph.invoke({ text: 'go' }, config);
-    const state = (await graph.getState(config)).values as MasterLoopState & { text: string };
-    expect(state.text).toBe('go');
-    expect(Object.keys(state.mailboxes).sort()).toEqual(['consumer', 'observer']);
+    const loopStates: MasterLoopState[] = [];
+    for await (const [namespace, values] of await graph.stream({ text: 'go' }, { ...config, subgraphs: true, streamMode: 'values' })) {
+      if (namespace.length > 0) loopStates.push(values as unknown as MasterLoopState);
+    }
+    expect((await graph.getState(config)).values).toEqual({ text: 'go' });
+    const last = loopStates.at(-1)!;
+    expect(Object.keys(last.mailboxes).sort()).toEqual(['consumer', 'observer']);
   });
 });

@@ -46,7 +46,14 @@ export interface CerebrumGraphOptions extends ModelSelectionOptions {
   eventSource?: string;
 }
 
-export type CerebrumBuilderOptions = CerebrumGraphOptions;
+export interface CerebrumBuilderOptions extends CerebrumGraphOptions {
+  /**
+   * Leaves the edge out of this node open, so something else (the master loop, say) can run between
+   * it and the node it led to: `addMasterLoop(builder, { after: 'chat', then: 'echo', ... })`.
+   * @default none: the line is complete
+   */
+  gapAfter?: Exclude<CerebrumNode, 'echo'>;
+}
 
 export interface CerebrumCompileOptions extends CerebrumGraphOptions {
   /** Any LangGraph checkpointer; invoke with a `thread_id` when given. @default none */
@@ -114,9 +121,8 @@ function selectModelBody(options: ModelSelectionOptions): NodeBody {
  * chat -> echo -> END. Add your own nodes (or the master loop) before compiling it.
  *
  * @example
- * const builder = createCerebrumGraphBuilder();
- * addMasterLoop(builder, { agents, after: 'chat', then: 'echo', toRequest, fromResult });
- * const graph = builder.compile();
+ * const builder = createCerebrumGraphBuilder({ gapAfter: 'chat' });
+ * const graph = addMasterLoop(builder, { agents, after: 'chat', then: 'echo', toRequest, fromResult }).compile();
  */
 export function createCerebrumGraphBuilder(options: CerebrumBuilderOptions = {}) {
   const persona = options.persona ?? DEFAULT_CEREBRUM_PERSONA;
@@ -143,7 +149,7 @@ export function createCerebrumGraphBuilder(options: CerebrumBuilderOptions = {})
     ['chat', 'echo'],
     ['echo', END],
   ];
-  for (const [from, to] of line) builder.addEdge(from, to);
+  for (const [from, to] of line) if (from !== options.gapAfter) builder.addEdge(from, to);
   return builder;
 }
 

@@ -1,5 +1,7 @@
-export { createMasterAgentLoop, addMasterLoop, MASTER_LOOP_NODES, MASTER_LOOP_CHANNELS } from './builder.js';
-export type { MasterLoopHandle, AddMasterLoopOptions, MasterAgentLoop } from './builder.js';
+export { createMasterAgentLoop, MASTER_LOOP_NODES } from './builder.js';
+export type { MasterLoopHandle, MasterAgentLoop } from './builder.js';
+export { addMasterLoop, DEFAULT_MASTER_LOOP_NODE } from './add-master-loop.js';
+export type { AddMasterLoopOptions, WithMasterLoop } from './add-master-loop.js';
 export { MasterLoopAnnotation, RESET } from './state.js';
 export type { MasterLoopState, MasterLoopUpdate, TaskRecord } from './state.js';
 export {
