@@ -15,6 +15,8 @@ export {
   DEFAULT_MCP_PATH,
   DEFAULT_MAX_SESSIONS,
   DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_SESSIONS_PER_CLIENT,
+  DEFAULT_SESSION_IDLE_TIMEOUT_MS,
   mountMcpServer,
 } from './tools/mcp/index.js';
 export type {
