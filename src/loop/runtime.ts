@@ -98,6 +98,13 @@ export function createLoopRuntime(
   options: MasterLoopOptions,
   toRequest: (state: Record<string, unknown>) => ExecutionRequestInput | undefined = (s) => (s as MasterLoopState).request,
 ): LoopRuntime {
+  if (!Array.isArray(options.agents) || options.agents.length === 0) {
+    throw new NoError(
+      'INVALID_REQUEST',
+      "a master loop needs at least one agent: pass agents: [{ id: 'worker', capabilities: ['work'], run: async (input, ctx) => ... }]",
+      { details: { agents: Array.isArray(options.agents) ? 0 : typeof options.agents } },
+    );
+  }
   const pool = createAgentPool(options.pool).add(options.agents);
   const listeners = new Set<EventListener>();
   if (options.onEvent) listeners.add(options.onEvent);

@@ -19,6 +19,18 @@ export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
   maxTotalInputBytes: 32 * 1024 * 1024,
 });
 
+/**
+ * REQUEST_TOO_LARGE for one of the limits, saying which option raises it (the scheduler's `limits`,
+ * which a master loop takes as `scheduler: { limits }`).
+ */
+function tooLarge(limit: keyof RequestLimits, message: string, details: Record<string, unknown>): NoError {
+  return new NoError(
+    'REQUEST_TOO_LARGE',
+    `${message}: split the request, or raise the limit with createIntelligenceScheduler({ limits: { ${limit}: n } }) (in a master loop: scheduler: { limits: { ${limit}: n } })`,
+    { details: { limit, ...details } },
+  );
+}
+
 const NUMERIC_TASK_FIELDS = ['estimatedDurationMs', 'priority', 'timeoutMs', 'retries'] as const;
 
 function badNumber(value: unknown): boolean {
@@ -56,9 +68,7 @@ export function checkRequestShape(request: unknown, limits: RequestLimits): void
   checkMap(resources, 'resources');
   checkMap(constraints, 'constraints');
   if (Array.isArray(tasks) && tasks.length > limits.maxTasks) {
-    throw new NoError('REQUEST_TOO_LARGE', `request has ${tasks.length} tasks; the limit is ${limits.maxTasks}`, {
-      details: { limit: 'maxTasks', value: tasks.length, max: limits.maxTasks },
-    });
+    throw tooLarge('maxTasks', `request has ${tasks.length} tasks; the limit is ${limits.maxTasks}`, { value: tasks.length, max: limits.maxTasks });
   }
 }
 
@@ -82,20 +92,14 @@ export function checkTaskSizes(tasks: readonly unknown[], limits: RequestLimits)
     if (Array.isArray(t['dependsOn'])) dependencies += t['dependsOn'].length;
     const bytes = inputBytes(t['input'], `tasks[${i}].input`);
     if (bytes > limits.maxTaskInputBytes) {
-      throw new NoError('REQUEST_TOO_LARGE', `tasks[${i}].input is ${bytes} bytes; the limit is ${limits.maxTaskInputBytes}`, {
-        details: { limit: 'maxTaskInputBytes', path: `tasks[${i}].input`, value: bytes, max: limits.maxTaskInputBytes },
-      });
+      throw tooLarge('maxTaskInputBytes', `tasks[${i}].input is ${bytes} bytes; the limit is ${limits.maxTaskInputBytes}`, { path: `tasks[${i}].input`, value: bytes, max: limits.maxTaskInputBytes });
     }
     totalBytes += bytes;
   });
   if (dependencies > limits.maxDependencies) {
-    throw new NoError('REQUEST_TOO_LARGE', `request has ${dependencies} dependencies; the limit is ${limits.maxDependencies}`, {
-      details: { limit: 'maxDependencies', value: dependencies, max: limits.maxDependencies },
-    });
+    throw tooLarge('maxDependencies', `request has ${dependencies} dependencies; the limit is ${limits.maxDependencies}`, { value: dependencies, max: limits.maxDependencies });
   }
   if (totalBytes > limits.maxTotalInputBytes) {
-    throw new NoError('REQUEST_TOO_LARGE', `task inputs total ${totalBytes} bytes; the limit is ${limits.maxTotalInputBytes}`, {
-      details: { limit: 'maxTotalInputBytes', value: totalBytes, max: limits.maxTotalInputBytes },
-    });
+    throw tooLarge('maxTotalInputBytes', `task inputs total ${totalBytes} bytes; the limit is ${limits.maxTotalInputBytes}`, { value: totalBytes, max: limits.maxTotalInputBytes });
   }
 }
