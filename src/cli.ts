@@ -21,7 +21,13 @@ Serves one tool layer over MCP, on stdio (default) or Streamable HTTP.
                         three orchestration.* tools (a dashboard layer)
   --root DIR            sandbox root of the execution layer (required for --layer execution)
   --commands a,b        executables the execution layer may run (default: none)
-  --hosts a,b           hosts the execution layer may fetch from (default: none)
+  --hosts a,b           hosts the execution layer may fetch from (default: none); commands never
+                        get the network
+  --bwrap PATH          the bubblewrap executable that confines commands (default: /usr/bin/bwrap
+                        or /usr/local/bin/bwrap); without a working one every command is refused
+  --sandbox MODE        bubblewrap (default): each command sees only --root and the system folders;
+                        none: UNSAFE, commands run unconfined with this process's whole file system
+                        and network (only where a container or VM already is the sandbox)
   --http PORT           serve Streamable HTTP on PORT (0 = any free port) instead of stdio
   --bind ADDR           HTTP listen address (default: 127.0.0.1)
   --allowed-host NAME   extra Host header name accepted over HTTP (repeatable; localhost names always are)
@@ -59,6 +65,9 @@ export interface McpCommand {
   root?: string;
   commands: string[];
   hosts: string[];
+  /** `none` runs commands unconfined (unsafe); absent, they run under bubblewrap. */
+  sandbox?: 'none';
+  bwrap?: string;
   http?: number;
   bind: string;
   allowedHosts: string[];
@@ -96,6 +105,8 @@ export function parseMcpArgs(args: string[]): McpCommand | 'help' {
         root: { type: 'string' },
         commands: { type: 'string', multiple: true },
         hosts: { type: 'string', multiple: true },
+        sandbox: { type: 'string' },
+        bwrap: { type: 'string' },
         http: { type: 'string' },
         bind: { type: 'string' },
         'allowed-host': { type: 'string', multiple: true },
@@ -136,8 +147,17 @@ export function parseMcpArgs(args: string[]): McpCommand | 'help' {
     command.root = root;
   }
   if (command.level === 'execution' && command.root === undefined) throw new UsageError('--layer execution needs --root DIR (the sandbox)');
-  if (command.level !== 'execution' && (command.root !== undefined || command.commands.length > 0 || command.hosts.length > 0)) {
-    throw new UsageError('--root, --commands and --hosts apply to --layer execution only');
+  if (values.sandbox !== undefined) {
+    if (values.sandbox !== 'none' && values.sandbox !== 'bubblewrap') throw new UsageError(`--sandbox must be none or bubblewrap, got '${values.sandbox}'`);
+    if (values.sandbox === 'none') command.sandbox = 'none';
+  }
+  if (values.bwrap !== undefined) {
+    if (command.sandbox === 'none') throw new UsageError('--bwrap and --sandbox none contradict each other');
+    command.bwrap = resolve(values.bwrap);
+  }
+  const sandboxFlags = values.sandbox !== undefined || values.bwrap !== undefined;
+  if (command.level !== 'execution' && (command.root !== undefined || command.commands.length > 0 || command.hosts.length > 0 || sandboxFlags)) {
+    throw new UsageError('--root, --commands, --hosts, --sandbox and --bwrap apply to --layer execution only');
   }
   if (values.http !== undefined) {
     const port = Number(values.http);
@@ -176,7 +196,13 @@ export async function startMcp(command: McpCommand, io: { stdin?: NodeJS.Readabl
   const common = { policy: { rules }, ...(command.rateLimit ? { rateLimit: command.rateLimit } : {}) };
   const layer =
     command.level === 'execution'
-      ? createToolLayer('execution', { ...common, root: command.root as string, commands: command.commands, hosts: command.hosts })
+      ? createToolLayer('execution', {
+          ...common,
+          root: command.root as string,
+          commands: command.commands,
+          hosts: command.hosts,
+          sandbox: command.sandbox ?? (command.bwrap === undefined ? 'bubblewrap' : { bwrap: command.bwrap }),
+        })
       : command.level === 'orchestration'
         ? createOrchestrationLayer(common)
         : createToolLayer(level, common);

@@ -283,6 +283,8 @@ export {
   toLangChainTools,
   primitiveTools,
   executionTools,
+  sandboxStatus,
+  DEFAULT_BWRAP_PATHS,
   dashboardTools,
   evaluateExpression,
   createKeyValueStore,
@@ -309,6 +311,8 @@ export type {
   ChainStep,
   ChainResult,
   ExecutionToolsOptions,
+  BubblewrapOptions,
+  SandboxStatus,
 } from './tools/index.js';
 
 // The current package's (@cortex-os/orchestration 1.0.0) remaining public values; see src/compat/surface.ts.

@@ -52,5 +52,5 @@ export { dashboardTools, summarize, agentHealth } from './dashboard/index.js';
 export type { DashboardToolsOptions, PlanLookup, SeriesSummary, AgentHealthLevel } from './dashboard/index.js';
 
 // ── Execution layer (owned by the execution-tools work) ──────────────────────────────────────────
-export { executionTools } from './execution/index.js';
-export type { ExecutionToolsOptions } from './execution/index.js';
+export { executionTools, sandboxStatus, DEFAULT_BWRAP_PATHS } from './execution/index.js';
+export type { ExecutionToolsOptions, BubblewrapOptions, SandboxStatus } from './execution/index.js';

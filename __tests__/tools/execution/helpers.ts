@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { link, lstat, mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, symlink, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NoError } from '../../../src/contracts/errors';
@@ -141,6 +141,23 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Host pids of live processes whose command line holds `marker`: a sandboxed command has its own PID
+ * namespace, so the pids it sees itself mean nothing here.
+ */
+export function hostPids(marker: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(marker) && isAlive(Number(name))) found.push(Number(name));
+    } catch {
+      // gone while we looked
+    }
+  }
+  return found;
 }
 
 export async function waitFor(check: () => boolean | Promise<boolean>, ms = 3000): Promise<boolean> {

@@ -1,9 +1,10 @@
-import { readFile, writeFile, chmod } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { NoError } from '../../../src/contracts/errors';
 import { findExecutable } from '../../../src/tools/execution/process';
-import { call, context, guardOutside, isAlive, REFUSALS, refusal, toolsFor, waitFor, type Fixture } from './helpers';
+import { call, context, guardOutside, hostPids, REFUSALS, refusal, toolsFor, waitFor, type Fixture } from './helpers';
 
 const COMMANDS = ['echo', 'ls', 'cat', 'sleep', 'node', 'yes', 'pwd'];
 let fx: Fixture;
@@ -16,14 +17,15 @@ const guard = guardOutside((fixture) => {
   proc = toolsFor({ root: fx.root, commands: COMMANDS, env: { PATH }, maxOutputBytes: 1000 })['process-execution']!;
 });
 
-async function readPids(file: string): Promise<number[]> {
-  const found = await waitFor(async () => (await readFile(file, 'utf8').catch(() => '')).split(' ').length >= 2);
-  expect(found).toBe(true);
-  return (await readFile(file, 'utf8')).split(' ').map(Number);
+/** A node process that starts `sleep <token>` and waits forever; every process of it carries the token. */
+const stuck = (token: string) => `const {spawn}=require('child_process');spawn('sleep',['${token}'],{stdio:'ignore'});setInterval(()=>{},1000);`;
+const token = () => `3000.${Math.floor(Math.random() * 1e9)}`;
+
+/** Waits until `sleep <token>` runs, and returns every host pid that carries the token (bwrap, node, sleep). */
+async function running(marker: string): Promise<number[]> {
+  expect(await waitFor(() => hostPids(`sleep\0${marker}`).length > 0, 10_000)).toBe(true);
+  return hostPids(marker);
 }
-/** A node process that records its pid and a child's, then waits forever. */
-const STUCK = `const {spawn}=require('child_process');const c=spawn('sleep',['300'],{stdio:'ignore'});
-require('fs').writeFileSync('pids', process.pid+' '+c.pid);setInterval(()=>{},1000);`;
 
 describe('process-execution', () => {
   it('runs an allow-listed command in the root and returns its output', async () => {
@@ -61,34 +63,36 @@ describe('process-execution', () => {
     await refusal(run({ command: 'pwd', args: [], cwd: 'x\0' }), 'INVALID_INPUT');
   });
 
-  it('kills the whole process group on timeout and reports TIMEOUT', async () => {
-    const started = Date.now();
-    const pending = run({ command: 'node', args: ['-e', STUCK], timeoutMs: 1500 });
-    const pids = await readPids(path.join(fx.root, 'pids'));
-    expect(pids.every(isAlive)).toBe(true);
+  it.each(['bubblewrap', 'none'] as const)('kills every process of the command on timeout and reports TIMEOUT (sandbox: %s)', async (sandbox) => {
+    const tool = toolsFor({ root: fx.root, commands: COMMANDS, env: { PATH }, sandbox })['process-execution']!;
+    const marker = token();
+    const pending = call(tool, { command: 'node', args: ['-e', stuck(marker)], timeoutMs: 1500 });
+    const pids = await running(marker);
+    expect(pids.length).toBeGreaterThanOrEqual(2);
     const error = await pending.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoError);
     expect((error as NoError).code).toBe('TIMEOUT');
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(await waitFor(() => !pids.some(isAlive))).toBe(true);
+    expect(await waitFor(() => hostPids(marker).length === 0)).toBe(true);
   });
 
-  it('kills the process group when the call is aborted', async () => {
+  it('kills every process of the command when the call is aborted', async () => {
     const controller = new AbortController();
-    const pending = run({ command: 'node', args: ['-e', STUCK] }, context({ signal: controller.signal }));
-    const pids = await readPids(path.join(fx.root, 'pids'));
+    const marker = token();
+    const pending = run({ command: 'node', args: ['-e', stuck(marker)] }, context({ signal: controller.signal }));
+    await running(marker);
     controller.abort();
     await expect(pending).rejects.toMatchObject({ code: 'ABORTED' });
-    expect(await waitFor(() => !pids.some(isAlive))).toBe(true);
+    expect(await waitFor(() => hostPids(marker).length === 0)).toBe(true);
     await expect(run({ command: 'echo', args: [] }, context({ signal: controller.signal }))).rejects.toMatchObject({ code: 'ABORTED' });
   });
 
   it('leaves nothing behind a command that exits normally', async () => {
-    const script = `const {spawn}=require('child_process');const c=spawn('sleep',['300'],{stdio:'ignore'});
-      require('fs').writeFileSync('pids', process.pid+' '+c.pid);c.unref();`;
+    const marker = token();
+    const script = `const {spawn}=require('child_process');const c=spawn('sleep',['${marker}'],{stdio:'ignore',detached:true});c.unref();
+      require('fs').writeFileSync('started', String(c.pid));`;
     expect(await run({ command: 'node', args: ['-e', script] })).toMatchObject({ exitCode: 0 });
-    const pids = await readPids(path.join(fx.root, 'pids'));
-    expect(await waitFor(() => !pids.some(isAlive))).toBe(true);
+    expect(await readFile(path.join(fx.root, 'started'), 'utf8')).toMatch(/^\d+$/);
+    expect(await waitFor(() => hostPids(marker).length === 0)).toBe(true);
   });
 
   it('caps output, flags truncation, and kills a process that floods far past the cap', async () => {
@@ -104,12 +108,19 @@ describe('process-execution', () => {
   it('reports an allow-listed name missing from PATH, and a process that cannot start', async () => {
     const lost = toolsFor({ root: fx.root, commands: ['no-such-binary-xyz'] })['process-execution']!;
     await refusal(call(lost, { command: 'no-such-binary-xyz', args: [] }), 'INVALID_INPUT');
-    const broken = toolsFor({ root: fx.root, commands: ['echo'], env: { PATH, BAD: 'a\0b' } })['process-execution']!;
-    await expect(call(broken, { command: 'echo', args: [] })).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
-    await writeFile(path.join(fx.root, 'noexec.sh'), '#!/nonexistent/interpreter\n');
-    await chmod(path.join(fx.root, 'noexec.sh'), 0o755);
-    const badInterp = toolsFor({ root: fx.root, commands: ['noexec.sh'], env: { PATH: fx.root } })['process-execution']!;
-    await expect(call(badInterp, { command: 'noexec.sh', args: [] })).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
+    const bin = await mkdtemp(path.join(tmpdir(), 'no-bin-'));
+    try {
+      await writeFile(path.join(bin, 'noexec.sh'), '#!/nonexistent/interpreter\n');
+      await chmod(path.join(bin, 'noexec.sh'), 0o755);
+      const env = { PATH: `${bin}:/usr/bin` };
+      const boxed = toolsFor({ root: fx.root, commands: ['noexec.sh'], env, sandbox: { readOnly: [bin] } })['process-execution']!;
+      const failed = await call(boxed, { command: 'noexec.sh', args: [] }).catch((e: unknown) => e);
+      expect(failed).toMatchObject({ code: 'INTERNAL_ERROR', details: { stderr: expect.stringContaining('execvp') } });
+      const bare = toolsFor({ root: fx.root, commands: ['noexec.sh'], env, sandbox: 'none' })['process-execution']!;
+      await expect(call(bare, { command: 'noexec.sh', args: [] })).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
+    } finally {
+      await rm(bin, { recursive: true, force: true });
+    }
   });
 
   it('findExecutable skips relative PATH entries, directories and non-executables', async () => {

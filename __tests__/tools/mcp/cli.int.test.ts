@@ -3,6 +3,9 @@
  * real MCP SDK client over stdio and over Streamable HTTP.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -90,6 +93,69 @@ describe('langgraph-no mcp over stdio (spawned bin)', () => {
     });
     expect(await layer.invoke('child.hash', { text: 5 })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     await mounted.close();
+  });
+});
+
+describe('langgraph-no mcp --layer execution: commands stay in the root (spawned bin)', () => {
+  const SECRET = 'SECRET-5d1e-OUTSIDE-THE-ROOT';
+  let base: string;
+  let root: string;
+  let outside: string;
+  beforeAll(async () => {
+    base = await realpath(await mkdtemp(path.join(tmpdir(), 'no-mcp-attack-')));
+    root = path.join(base, 'root');
+    outside = path.join(base, 'outside');
+    await mkdir(root);
+    await mkdir(outside);
+    await writeFile(path.join(root, 'hello.txt'), 'hello from the sandbox');
+    await writeFile(path.join(outside, 'secret.txt'), SECRET);
+    await writeFile(path.join(base, 'secret.txt'), SECRET);
+  });
+  afterAll(() => rm(base, { recursive: true, force: true }));
+
+  it('reads, lists and writes nothing outside --root, whatever the arguments', async () => {
+    const client = await stdioClient(['--layer', 'execution', '--root', root, '--commands', 'cat,ls,head,git,cp,tar', '--allow', 'mcp-stdio']);
+    try {
+      const run = async (command: string, ...args: string[]) => textJson(await client.callTool({ name: 'process-execution', arguments: { command, args } }));
+      const reads: string[][] = [
+        ['cat', `${outside}/secret.txt`],
+        ['cat', '../secret.txt'],
+        ['head', '-c', '100', '/etc/passwd'],
+        ['git', '-C', outside, 'status'],
+        ['git', 'diff', '--no-index', '/dev/null', `${outside}/secret.txt`],
+        ['tar', '-cf', '-', `${outside}/secret.txt`],
+        ['cat', `/proc/1/root${outside}/secret.txt`],
+        ['cp', `${outside}/secret.txt`, 'copied.txt'],
+      ];
+      for (const [command, ...args] of reads) {
+        const result = await run(command as string, ...args);
+        expect(result).toMatchObject({ exitCode: expect.any(Number) });
+        expect(result.exitCode).not.toBe(0);
+        expect(JSON.stringify(result)).not.toContain(SECRET);
+        expect(JSON.stringify(result)).not.toContain('root:x:0');
+      }
+      // Writes beside the root land in the sandbox's own /tmp (gone with it) or fail; the host keeps nothing.
+      await run('cp', 'hello.txt', `${outside}/y`);
+      await run('cp', 'hello.txt', '../pwned');
+      expect(await readdir(outside)).toEqual(['secret.txt']);
+      expect((await readdir(base)).sort()).toEqual(['outside', 'root', 'secret.txt']);
+      expect(await readdir(root)).toEqual(['hello.txt']);
+      expect(await run('ls', '-1', '..')).toMatchObject({ exitCode: 0, stdout: 'root\n' });
+      expect(await run('cat', 'hello.txt')).toMatchObject({ exitCode: 0, stdout: 'hello from the sandbox' });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses every command when --bwrap names no bubblewrap, telling how to fix it', async () => {
+    const client = await stdioClient(['--layer', 'execution', '--root', root, '--commands', 'cat', '--allow', 'mcp-stdio', '--bwrap', '/nonexistent/bwrap']);
+    try {
+      const refused = await client.callTool({ name: 'process-execution', arguments: { command: 'cat', args: ['hello.txt'] } });
+      expect(refused.isError).toBe(true);
+      expect(textJson(refused)).toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringContaining('apt-get install bubblewrap') });
+    } finally {
+      await client.close();
+    }
   });
 });
 

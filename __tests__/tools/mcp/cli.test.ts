@@ -47,12 +47,24 @@ describe('parseMcpArgs', () => {
     expect(USAGE).toContain('--trust-proxy');
   });
 
+  it('takes the sandbox of the execution layer: bubblewrap by default, a bwrap path, or an explicit none', () => {
+    const execution = ['--layer', 'execution', '--root', box.root];
+    expect(parseMcpArgs(execution)).not.toHaveProperty('sandbox');
+    expect(parseMcpArgs([...execution, '--sandbox', 'bubblewrap'])).not.toHaveProperty('sandbox');
+    expect(parseMcpArgs([...execution, '--sandbox', 'none'])).toMatchObject({ sandbox: 'none' });
+    expect(parseMcpArgs([...execution, '--bwrap', 'tools/bwrap'])).toMatchObject({ bwrap: `${process.cwd()}/tools/bwrap` });
+  });
+
   it.each([
     [[], '--layer is required'],
     [['--layer', 'kitchen'], "--layer must be one of primitive, execution, dashboard, orchestration, got 'kitchen'"],
     [['--layer', 'execution'], '--layer execution needs --root DIR'],
     [['--layer', 'execution', '--root', '/definitely/not/here'], 'is not a directory'],
     [['--layer', 'primitive', '--commands', 'ls'], 'apply to --layer execution only'],
+    [['--layer', 'primitive', '--sandbox', 'none'], 'apply to --layer execution only'],
+    [['--layer', 'primitive', '--bwrap', '/usr/bin/bwrap'], 'apply to --layer execution only'],
+    [['--layer', 'execution', '--root', '.', '--sandbox', 'docker'], "--sandbox must be none or bubblewrap, got 'docker'"],
+    [['--layer', 'execution', '--root', '.', '--sandbox', 'none', '--bwrap', '/usr/bin/bwrap'], 'contradict'],
     [['--layer', 'primitive', '--http', '99999'], '--http needs a port 0-65535'],
     [['--layer', 'primitive', '--http', 'eighty'], '--http needs a port'],
     [['--layer', 'primitive', '--bind', '0.0.0.0'], '--bind applies to --http only'],
@@ -123,6 +135,26 @@ describe('startMcp', () => {
       expect(textJson(await c2.callTool(read))).toMatchObject({ code: 'RATE_LIMITED' });
       await c2.close();
       await open.close();
+    } finally {
+      await box.cleanup();
+    }
+  });
+
+  it('refuses commands when --bwrap names no working bubblewrap, and runs them unconfined only with --sandbox none', async () => {
+    const box = await sandbox();
+    try {
+      const ls = { name: 'process-execution', arguments: { command: 'ls' } };
+      const common = { ...base, level: 'execution' as const, root: box.root, commands: ['ls'], allow: ['mcp-http'] };
+      const missing = await startMcp({ ...common, bwrap: '/nonexistent/bwrap' });
+      const c1 = await httpClient(missing.url as string);
+      expect(textJson(await c1.callTool(ls))).toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringContaining('apt-get install bubblewrap') });
+      await c1.close();
+      await missing.close();
+      const bare = await startMcp({ ...common, sandbox: 'none' });
+      const c2 = await httpClient(bare.url as string);
+      expect(textJson(await c2.callTool(ls))).toMatchObject({ exitCode: 0, stdout: 'hello.txt\n' });
+      await c2.close();
+      await bare.close();
     } finally {
       await box.cleanup();
     }

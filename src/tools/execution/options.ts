@@ -17,8 +17,25 @@ export interface ExecutionToolsOptions {
   defaultTimeoutMs?: number;
   /** The fetch implementation (tests inject one). @default globalThis.fetch */
   fetch?: typeof globalThis.fetch;
-  /** Environment of child processes. @default { PATH: '/usr/local/bin:/usr/bin:/bin' } */
+  /**
+   * The whole environment of child processes: nothing of this process's own environment reaches
+   * them. PATH entries must be absolute, and may not lie inside the root (a program written there
+   * would run under an allow-listed name). @default { PATH: '/usr/local/bin:/usr/bin:/bin' }
+   */
   env?: Record<string, string>;
+  /**
+   * How `process-execution` confines the commands it runs. `'bubblewrap'` (or an object of
+   * {@link BubblewrapOptions}) runs each one in a bubblewrap sandbox that sees only the root and the
+   * system's read-only folders, with no network; where bubblewrap is missing or broken, every call is
+   * refused (fail closed; see `sandboxStatus()`).
+   *
+   * `'none'` is UNSAFE: commands then run as this process's user with its whole file system and
+   * network; only the allow-list and the argv-only call remain, and they confine nothing
+   * (`cat /etc/passwd`, `git -C /elsewhere ...`, `cp x /anywhere`). Use it only where something
+   * else (a container, a VM) is the sandbox.
+   * @default 'bubblewrap'
+   */
+  sandbox?: 'bubblewrap' | 'none' | BubblewrapOptions;
   /**
    * Read and write regular files that have other hard links. Off by default: a hard link inside the
    * root may be the same inode as a file outside it, and nothing tells where the other names live.
@@ -27,6 +44,32 @@ export interface ExecutionToolsOptions {
   allowHardLinks?: boolean;
 }
 
+/** Settings of the bubblewrap sandbox of `process-execution`. */
+export interface BubblewrapOptions {
+  /** The bwrap executable (an absolute path). @default the first of DEFAULT_BWRAP_PATHS that exists */
+  bwrap?: string;
+  /**
+   * Extra host paths (absolute) bound read-only at the same path, e.g. a toolchain outside /usr
+   * or `/etc/gitconfig`. A missing one is skipped. Programs in them may be run, unless they lie inside
+   * the root. @default []
+   */
+  readOnly?: string[];
+  /**
+   * Give commands the host's network (and the name-resolution and TLS files of /etc): every host,
+   * services on the host's 127.0.0.1 and its abstract Unix sockets included. Off, a command has its
+   * own network namespace with nothing in it. The layer's `hosts` do not apply here: they govern
+   * `network-fetch` only, and a sandbox cannot filter a program's connections by host.
+   * @default false
+   */
+  network?: boolean;
+}
+
+/** The sandbox settings with defaults applied. */
+export type SandboxConfig =
+  | { kind: 'none' }
+  | { kind: 'bubblewrap'; bwrap: string | undefined; readOnly: string[]; network: boolean };
+
+export const DEFAULT_SANDBOX = 'bubblewrap';
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -45,6 +88,7 @@ export interface ExecutionConfig {
   fetch: typeof globalThis.fetch;
   env: Record<string, string>;
   allowHardLinks: boolean;
+  sandbox: SandboxConfig;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -59,6 +103,49 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 export function normalizeHost(host: string): string {
   const lower = host.trim().toLowerCase();
   return lower.includes(':') && !lower.startsWith('[') ? `[${lower}]` : lower;
+}
+
+function absolute(name: string, value: unknown): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.includes('\0')) {
+    throw new NoError('INVALID_REQUEST', `${name} must be an absolute path`, { details: { [name]: value } });
+  }
+  return value;
+}
+
+/** The one place a `sandbox` option becomes settings; anything else throws NoError('INVALID_REQUEST'). */
+export function coerceSandbox(value: ExecutionToolsOptions['sandbox']): SandboxConfig {
+  const chosen = value ?? DEFAULT_SANDBOX;
+  if (chosen === 'none') return { kind: 'none' };
+  if (chosen === 'bubblewrap') return { kind: 'bubblewrap', bwrap: undefined, readOnly: [], network: false };
+  if (typeof chosen !== 'object' || chosen === null || Array.isArray(chosen)) {
+    throw new NoError('INVALID_REQUEST', "sandbox must be 'bubblewrap', 'none' or bubblewrap options", { details: { sandbox: chosen } });
+  }
+  return {
+    kind: 'bubblewrap',
+    bwrap: chosen.bwrap === undefined ? undefined : absolute('sandbox.bwrap', chosen.bwrap),
+    readOnly: (chosen.readOnly ?? []).map((entry) => absolute('sandbox.readOnly', entry)),
+    network: chosen.network === true,
+  };
+}
+
+/**
+ * Checks the child environment: names without `=`, no NUL anywhere, and only absolute PATH entries
+ * (an empty or relative entry is searched from the working directory, which is inside the root).
+ */
+function checkEnv(env: Record<string, string>): Record<string, string> {
+  for (const [name, value] of Object.entries(env)) {
+    if (name === '' || name.includes('=') || name.includes('\0') || typeof value !== 'string' || value.includes('\0')) {
+      throw new NoError('INVALID_REQUEST', 'env names must be non-empty without `=`, and names and values without NUL bytes', { details: { name } });
+    }
+  }
+  const entries = env.PATH?.split(':') ?? [];
+  const relative = entries.find((entry) => !entry.startsWith('/'));
+  if (relative !== undefined) {
+    throw new NoError('INVALID_REQUEST', 'env.PATH entries must be absolute paths (an empty entry means the working directory)', {
+      details: { entry: relative },
+    });
+  }
+  return env;
 }
 
 /** Validates the options (a bad one throws NoError('INVALID_REQUEST')) and applies the defaults. */
@@ -88,8 +175,9 @@ export function resolveConfig(options: ExecutionToolsOptions): ExecutionConfig {
     maxFileBytes: positive('maxFileBytes', options.maxFileBytes, DEFAULT_MAX_FILE_BYTES),
     defaultTimeoutMs: positive('defaultTimeoutMs', options.defaultTimeoutMs, DEFAULT_TIMEOUT_MS),
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
-    env: options.env ?? { PATH: DEFAULT_PATH },
+    env: checkEnv(options.env ?? { PATH: DEFAULT_PATH }),
     allowHardLinks: options.allowHardLinks ?? false,
+    sandbox: coerceSandbox(options.sandbox),
   };
 }
 

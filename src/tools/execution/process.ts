@@ -1,12 +1,14 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { NoError } from '../../contracts/errors.js';
 import { defineTool, type ToolDefinition } from '../tool.js';
+import { bwrapArgs, findInView, requireSandbox, sandboxView, STATUS_FD, type Mount } from './bubblewrap.js';
+import { findExecutable, refusePathInsideRoot } from './executable.js';
 import { COMMAND_NAME, throwIfAborted, type ExecutionConfig } from './options.js';
+import { runCapped, type ProcessResult } from './run-capped.js';
 import { deny, fsError, invalid, locate, parseRelative } from './sandbox.js';
+
+export { findExecutable } from './executable.js';
+export type { ProcessResult } from './run-capped.js';
 
 const MAX_TIMEOUT_MS = 600_000;
 
@@ -23,43 +25,15 @@ export const ProcessInputSchema = z.object({
 });
 export type ProcessInput = z.infer<typeof ProcessInputSchema>;
 
-export interface ProcessResult {
-  exitCode: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  /** Output went past maxOutputBytes: the rest was dropped (and the process killed if far over). */
-  truncated: boolean;
-  durationMs: number;
-}
-
-/** Finds `name` on PATH: absolute entries only, so a relative entry cannot run a file from the sandbox. */
-export async function findExecutable(name: string, searchPath: string): Promise<string | undefined> {
-  for (const dir of searchPath.split(path.delimiter)) {
-    if (!path.isAbsolute(dir)) continue;
-    const candidate = path.join(dir, name);
-    try {
-      const stats = await stat(candidate);
-      if (!stats.isFile()) continue;
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      continue;
-    }
-  }
-  return undefined;
-}
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
+/**
+ * `process-execution`. The allow-list, the argv-only call and the working-directory check decide what
+ * may be started; what a started program can reach is decided by the OS sandbox alone (see
+ * {@link bwrapArgs}), because no check of arguments can foresee what a program does with them.
+ */
 export function processTool(config: ExecutionConfig): ToolDefinition<typeof ProcessInputSchema, ProcessResult> {
+  const bubblewrap = config.sandbox.kind === 'bubblewrap' ? config.sandbox : undefined;
+  let view: Promise<Mount[]> | undefined;
+
   const resolveCwd = async (cwd: string | undefined): Promise<string> => {
     const root = await config.realRoot();
     if (cwd === undefined) return root;
@@ -77,8 +51,11 @@ export function processTool(config: ExecutionConfig): ToolDefinition<typeof Proc
     name: 'process-execution',
     capability: 'process',
     description:
-      'Runs an allow-listed command with literal arguments (no shell) inside the sandbox root, under a time ' +
-      'limit and an output cap; returns exit code, signal, stdout, stderr.',
+      'Runs an allow-listed command with literal arguments (no shell) ' +
+      (bubblewrap === undefined
+        ? 'UNCONFINED (the layer has no sandbox)'
+        : `in a sandbox that sees only the root (read-write, at its own path) and the system folders (read-only), ${bubblewrap.network ? 'with' : 'without'} network`) +
+      ', under a time limit and an output cap; returns exit code, signal, stdout, stderr.',
     input: ProcessInputSchema,
     mutating: true,
     async run(input, ctx) {
@@ -88,94 +65,27 @@ export function processTool(config: ExecutionConfig): ToolDefinition<typeof Proc
       }
       if (!config.commands.has(input.command)) deny('the command is not on the allow-list', { command: input.command });
       if (input.args.some((arg) => arg.includes('\0'))) invalid('arguments cannot contain NUL bytes');
-      const executable = await findExecutable(input.command, config.env.PATH ?? '');
+      const root = await config.realRoot();
+      const searchPath = config.env.PATH ?? '';
+      await refusePathInsideRoot(searchPath, root);
+      const box =
+        bubblewrap === undefined
+          ? undefined
+          : { bwrap: await requireSandbox(bubblewrap.bwrap, ctx.signal), view: await (view ??= sandboxView(root, bubblewrap)), network: bubblewrap.network };
+      const executable = box === undefined ? await findExecutable(input.command, searchPath) : await findInView(input.command, searchPath, box.view, root);
       if (executable === undefined) invalid('the command was not found on PATH', { command: input.command });
       const cwd = await resolveCwd(input.cwd);
       throwIfAborted(ctx.signal);
-      const timeoutMs = input.timeoutMs ?? config.defaultTimeoutMs;
-      return run(executable, input, cwd, timeoutMs, ctx.signal);
+      const common = {
+        ...(input.stdin === undefined ? {} : { stdin: input.stdin }),
+        timeoutMs: input.timeoutMs ?? config.defaultTimeoutMs,
+        signal: ctx.signal,
+        maxOutputBytes: config.maxOutputBytes,
+        command: input.command,
+      };
+      if (box === undefined) return runCapped({ ...common, file: executable, args: input.args, argv0: input.command, cwd, env: config.env });
+      const args = bwrapArgs({ view: box.view, env: config.env, network: box.network, cwd, argv: [executable, ...input.args] });
+      return runCapped({ ...common, file: box.bwrap, args, cwd: '/', env: {}, statusFd: STATUS_FD });
     },
   });
-
-  function run(executable: string, input: ProcessInput, cwd: string, timeoutMs: number, signal: AbortSignal): Promise<ProcessResult> {
-    const started = performance.now();
-    const cap = config.maxOutputBytes;
-    const killAt = Math.max(cap * 2, cap + 64 * 1024);
-    return new Promise((resolve, reject) => {
-      let child: ChildProcessWithoutNullStreams;
-      try {
-        child = spawn(executable, input.args, {
-          cwd,
-          env: config.env,
-          shell: false,
-          detached: true,
-          stdio: ['pipe', 'pipe', 'pipe'],
-          argv0: input.command,
-        });
-      } catch (error) {
-        reject(new NoError('INTERNAL_ERROR', 'the process could not be started', { cause: error, details: { command: input.command } }));
-        return;
-      }
-      const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
-      let kept = 0;
-      let seen = 0;
-      let truncated = false;
-      let ended: NoError | undefined;
-      const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-        seen += chunk.length;
-        if (kept < cap) {
-          const part = chunk.subarray(0, cap - kept);
-          chunks[stream].push(part);
-          kept += part.length;
-        }
-        if (seen > cap) truncated = true;
-        if (seen > killAt) killGroup(child.pid);
-      };
-      child.stdout.on('data', collect('stdout'));
-      child.stderr.on('data', collect('stderr'));
-      child.stdin.on('error', () => undefined); // EPIPE when the child exits without reading
-      child.stdin.end(input.stdin ?? '');
-
-      const stop = (error: NoError) => {
-        ended ??= error;
-        killGroup(child.pid);
-        // A descendant in its own session may still hold the pipes: stop waiting for them.
-        setTimeout(() => {
-          child.stdout.destroy();
-          child.stderr.destroy();
-        }, 1000).unref();
-      };
-      const timer = setTimeout(
-        () => stop(new NoError('TIMEOUT', `the process ran past ${timeoutMs} ms and was killed`, { details: { timeoutMs } })),
-        timeoutMs,
-      );
-      const onAbort = () => stop(new NoError('ABORTED', 'the call was aborted; the process was killed', { cause: signal.reason }));
-      signal.addEventListener('abort', onAbort, { once: true });
-      const finish = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-      };
-      // The leader is gone: kill whatever it left in its group, so nothing outlives the call.
-      child.on('exit', () => killGroup(child.pid));
-      child.on('error', (error) => {
-        finish();
-        reject(new NoError('INTERNAL_ERROR', 'the process could not be started', { cause: error, details: { command: input.command } }));
-      });
-      child.on('close', (exitCode, exitSignal) => {
-        finish();
-        if (ended !== undefined) {
-          reject(ended);
-          return;
-        }
-        resolve({
-          exitCode,
-          signal: exitSignal,
-          stdout: Buffer.concat(chunks.stdout).toString('utf8'),
-          stderr: Buffer.concat(chunks.stderr).toString('utf8'),
-          truncated,
-          durationMs: performance.now() - started,
-        });
-      });
-    });
-  }
 }
