@@ -13,3 +13,13 @@ describe('misuse gets a NoError that says how to fix it', () => {
     expect(misuse).toThrow(expect.objectContaining({ name: 'NoError', code, message: expect.stringMatching(message) }));
   });
 });
+
+describe('a tool layer', () => {
+  it('refuses a root that does not exist when it is made, not at its first call', () => {
+    const { createToolLayer } = require('../../src/tools/index') as typeof import('../../src/tools/index');
+    expect(() => createToolLayer('execution', { root: './no-such-workspace' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_REQUEST', message: expect.stringMatching(/the sandbox root '\.\/no-such-workspace' does not exist: create it first \(mkdir -p/) }),
+    );
+    expect(() => createToolLayer('execution', { root: __filename })).toThrow(expect.objectContaining({ message: expect.stringMatching(/is not a folder/) }));
+  });
+});

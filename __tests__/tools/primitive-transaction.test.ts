@@ -24,13 +24,20 @@ function model(start: Record<string, KvEntry>, ops: readonly TransactionOp[]): R
     else {
       if (o.exists !== undefined && o.exists !== (cur !== undefined)) return undefined;
       if (o.version !== undefined && o.version !== (cur?.version ?? 0)) return undefined;
-      if ('equals' in o && (cur === undefined || !isDeepStrictEqual(cur.value, o.equals))) return undefined;
+      if ('equals' in o && (cur === undefined || !isDeepStrictEqual(structuredClone(cur.value), structuredClone(o.equals)))) return undefined;
     }
   }
   return Object.fromEntries([...m].sort(([x], [y]) => x.localeCompare(y)));
 }
 
 describe('primitive transaction property', () => {
+  it('compares an assert by data, not by prototype (a null-prototype object equals the same stored data)', () => {
+    const store = createKeyValueStore();
+    store.transact([{ op: 'set', key: 'b', value: Object.assign(Object.create(null), { v: 1 }) }]);
+    expect(() => store.transact([{ op: 'assert', key: 'b', equals: Object.assign(Object.create(null), { v: 1 }) }])).not.toThrow();
+    expect(() => store.transact([{ op: 'assert', key: 'b', equals: { v: 2 } }])).toThrow(/the value differs/);
+  });
+
   it('applies a transaction exactly like one-by-one ops, or leaves the store exactly as before', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.record({ op: fc.constant('set' as const), key, value }), { maxLength: 6 }), fc.array(op, { minLength: 1, maxLength: 8 }), async (setup, ops) => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { link, lstat, mkdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, readFile, readlink, rmdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { NoError } from '../../../src/contracts/errors';
@@ -167,15 +167,21 @@ describe('file-system-operation: refusals', () => {
     await refusal(op({ operation: 'read', path: `${'n'.repeat(300)}` }), 'INVALID_INPUT');
   });
 
-  it('refuses when the call is already aborted and when the root is missing', async () => {
+  it('refuses when the call is already aborted, a missing root at once, and a root removed later at the call', async () => {
     const controller = new AbortController();
     controller.abort();
     await expect(call(fs, { operation: 'read', path: 'file.txt' }, context({ signal: controller.signal }))).rejects.toMatchObject({ code: 'ABORTED' });
-    const gone = toolsFor({ root: path.join(fx.base, 'nowhere') })['file-system-operation']!;
-    await expect(call(gone, { operation: 'exists', path: 'x' })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
-    await mkdir(path.join(fx.base, 'nowhere'));
+    const nowhere = path.join(fx.base, 'nowhere');
+    expect(() => toolsFor({ root: nowhere })).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST', message: expect.stringContaining('does not exist') }));
+    await mkdir(nowhere);
     await guard.resnapshot();
-    expect(await call(gone, { operation: 'exists', path: 'x' })).toEqual({ path: 'x', exists: false });
+    const later = toolsFor({ root: nowhere })['file-system-operation']!;
+    await rmdir(nowhere);
+    await guard.resnapshot();
+    await expect(call(later, { operation: 'exists', path: 'x' })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    await mkdir(nowhere);
+    await guard.resnapshot();
+    expect(await call(later, { operation: 'exists', path: 'x' })).toEqual({ path: 'x', exists: false });
   });
 });
 

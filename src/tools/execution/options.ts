@@ -1,4 +1,6 @@
+import { statSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
+import path from 'node:path';
 import { NoError } from '../../contracts/errors.js';
 
 /** Options of {@link executionTools}. */
@@ -148,11 +150,31 @@ function checkEnv(env: Record<string, string>): Record<string, string> {
   return env;
 }
 
+/**
+ * A root that is not there would only show at the first call: refuse it when the layer is made. (The
+ * real path is still resolved at first use, so a root that is moved later is not trusted from here.)
+ */
+function checkRootExists(root: string): void {
+  let stats: ReturnType<typeof statSync> | undefined;
+  try {
+    stats = statSync(root);
+  } catch (cause) {
+    throw new NoError('INVALID_REQUEST', `the sandbox root '${root}' does not exist: create it first (mkdir -p ${root}) or pass an existing folder as root`, {
+      cause,
+      details: { root, resolved: path.resolve(root) },
+    });
+  }
+  if (!stats!.isDirectory()) {
+    throw new NoError('INVALID_REQUEST', `the sandbox root '${root}' is not a folder: pass a folder as root`, { details: { root } });
+  }
+}
+
 /** Validates the options (a bad one throws NoError('INVALID_REQUEST')) and applies the defaults. */
 export function resolveConfig(options: ExecutionToolsOptions): ExecutionConfig {
   if (typeof options.root !== 'string' || options.root.length === 0 || options.root.includes('\0')) {
     throw new NoError('INVALID_REQUEST', 'root must be a non-empty path');
   }
+  checkRootExists(options.root);
   const commands = options.commands ?? [];
   for (const command of commands) {
     if (!COMMAND_NAME.test(command)) {

@@ -89,7 +89,9 @@ export function createKeyValueStore(options: KeyValueStoreOptions = {}): KeyValu
           if (op.version !== undefined && op.version !== (current?.version ?? 0)) {
             throw assertFailed(index, op, `expected version ${op.version}, found ${current?.version ?? 0}`);
           }
-          if ('equals' in op && (current === undefined || !isDeepStrictEqual(current.value, op.equals))) {
+          // Stored values are structured clones, which have plain prototypes: clone the expected value
+          // the same way, so a null-prototype object still equals the same data.
+          if ('equals' in op && (current === undefined || !isDeepStrictEqual(current.value, copy(op.equals)))) {
             throw assertFailed(index, op, 'the value differs');
           }
         }
