@@ -54,6 +54,7 @@ export {
   AgentMessageSchema,
   BroadcastMessageSchema,
   DeliveredMessageSchema,
+  SignedMessageSchema,
   OrchestrationEventTypes,
   NoEventTypes,
   ORCHESTRATION_EVENT_SCHEMAS,

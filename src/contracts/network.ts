@@ -35,3 +35,9 @@ export const DeliveredMessageSchema = AgentMessageSchema.extend({
   signature: z.string().min(1),
 });
 export type DeliveredMessage = z.infer<typeof DeliveredMessageSchema>;
+
+/**
+ * What a receiver admits: a delivered message with no field its signature leaves out. Strict, because
+ * an unsigned field is either tampering or a sender of another version; either way nobody vouches for it.
+ */
+export const SignedMessageSchema = DeliveredMessageSchema.strict();

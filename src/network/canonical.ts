@@ -1,4 +1,4 @@
-import { DeliveredMessageSchema, type DeliveredMessage } from '../contracts/network.js';
+import { SignedMessageSchema, type DeliveredMessage } from '../contracts/network.js';
 import { NoError } from '../contracts/errors.js';
 
 /**
@@ -44,10 +44,13 @@ export type UnsignedMessage = Omit<DeliveredMessage, 'signature'>;
  * correlationId, causationId and traceparent. Other (unknown) fields never reach the signature.
  */
 export function signingBytes(message: UnsignedMessage): Buffer {
+  return Buffer.from(signingText(message));
+}
+
+/** {@link signingBytes} as text. */
+export function signingText(message: UnsignedMessage): string {
   const { id, from, to, topic, type, payload, sentAt, nonce, correlationId, causationId, traceparent } = message;
-  return Buffer.from(
-    canonicalJson({ id, from, to, topic, type, payload, sentAt, nonce, correlationId, causationId, traceparent }),
-  );
+  return canonicalJson({ id, from, to, topic, type, payload, sentAt, nonce, correlationId, causationId, traceparent });
 }
 
 /** A signed message as wire text (canonical JSON), e.g. for a transport or an A2A bridge. */
@@ -69,7 +72,7 @@ export function decodeSignedMessage(wire: string | Uint8Array): DeliveredMessage
   } catch (error) {
     throw malformed('not valid UTF-8 JSON', error);
   }
-  const result = DeliveredMessageSchema.strict().safeParse(parsed);
+  const result = SignedMessageSchema.safeParse(parsed);
   if (!result.success) throw malformed(result.error.issues.map((i) => i.message).join('; '));
   if (canonicalJson(parsed) !== text) throw malformed('not in canonical form');
   return result.data;

@@ -1,11 +1,11 @@
-import { DeliveredMessageSchema, type DeliveredMessage } from '../contracts/network.js';
+import { SignedMessageSchema, type DeliveredMessage } from '../contracts/network.js';
 import { NoError, type NoErrorCode } from '../contracts/errors.js';
 import type { AuditTrail } from '../telemetry/audit.js';
 import type { Keyring } from './keyring.js';
 import type { CompiledPolicy } from './policy.js';
 import type { ReplayGuard } from './replay-guard.js';
 import type { AgentRegistry } from './registry.js';
-import { signingBytes } from './canonical.js';
+import { signingText } from './canonical.js';
 import { recordRefused, type MessageKind } from './metrics.js';
 
 export type RefusalReason =
@@ -56,29 +56,46 @@ export function refuse(
 }
 
 /**
- * Zero-trust admission of a signed message, in the order that keeps forgeries cheap: shape,
- * revocation, signature, freshness (nonce and time window), recipient, then policy. Throws the
- * refusal; returns the message's kind when admitted.
+ * The message as its signature covers it, when the signature verifies: rebuilt from the signed text,
+ * so what a handler gets is exactly what was verified. The object handed in may carry more than JSON
+ * shows — a `toJSON`, a getter, an `undefined` field — and none of it may reach a handler unsigned.
  */
-export function admit(gate: Gate, input: DeliveredMessage): MessageKind {
-  const parsed = DeliveredMessageSchema.safeParse(input);
+export function verifiedMessage(keyring: Keyring, message: DeliveredMessage): DeliveredMessage | undefined {
+  const text = signingText(message);
+  if (!keyring.verify(message.from, Buffer.from(text), message.signature)) return undefined;
+  return { ...(JSON.parse(text) as Omit<DeliveredMessage, 'signature'>), signature: message.signature };
+}
+
+/** An admitted message: its kind, and the message rebuilt from what was signed. */
+export interface Admitted {
+  kind: MessageKind;
+  message: DeliveredMessage;
+}
+
+/**
+ * Zero-trust admission of a signed message, in the order that keeps forgeries cheap: shape (no
+ * unsigned field), revocation, signature, freshness (nonce and time window), recipient, then policy.
+ * Throws the refusal; returns the message as signed when admitted.
+ */
+export function admit(gate: Gate, input: unknown): Admitted {
+  const parsed = SignedMessageSchema.safeParse(input);
   const guessKind: MessageKind = (input as { topic?: unknown } | null)?.topic === undefined ? 'direct' : 'broadcast';
   const actor = typeof (input as { from?: unknown } | null)?.from === 'string' ? (input as { from: string }).from : 'unknown';
-  if (!parsed.success || (input.to === undefined) === (input.topic === undefined)) {
+  if (!parsed.success || (parsed.data.to === undefined) === (parsed.data.topic === undefined)) {
     const why = parsed.success ? 'a message needs exactly one of to and topic' : parsed.error.issues.map((i) => i.message).join('; ');
     throw refuse(gate, 'malformed', guessKind, actor, `malformed message: ${why}`);
   }
-  const message = input;
   const kind = guessKind;
-  const facts = { id: message.id, from: message.from, to: message.to, topic: message.topic };
-  if (gate.keyring.isRevoked(message.from)) {
-    throw refuse(gate, 'revoked', kind, message.from, `sender ${message.from} is revoked`, facts);
+  const facts = { id: parsed.data.id, from: parsed.data.from, to: parsed.data.to, topic: parsed.data.topic };
+  if (gate.keyring.isRevoked(parsed.data.from)) {
+    throw refuse(gate, 'revoked', kind, parsed.data.from, `sender ${parsed.data.from} is revoked`, facts);
   }
-  if (!gate.keyring.has(message.from)) {
-    throw refuse(gate, 'unknown-sender', kind, message.from, `no key is known for sender ${message.from}`, facts);
+  if (!gate.keyring.has(parsed.data.from)) {
+    throw refuse(gate, 'unknown-sender', kind, parsed.data.from, `no key is known for sender ${parsed.data.from}`, facts);
   }
-  if (!gate.keyring.verify(message.from, signingBytes(message), message.signature)) {
-    throw refuse(gate, 'bad-signature', kind, message.from, `signature of message ${message.id} does not verify`, facts);
+  const message = verifiedMessage(gate.keyring, parsed.data as DeliveredMessage);
+  if (message === undefined) {
+    throw refuse(gate, 'bad-signature', kind, parsed.data.from, `signature of message ${parsed.data.id} does not verify`, facts);
   }
   const verdict = gate.replay.check(message.nonce, message.sentAt);
   if (verdict !== 'fresh') {
@@ -94,5 +111,5 @@ export function admit(gate: Gate, input: DeliveredMessage): MessageKind {
   } else if (!gate.policy.publish(message.from, message.topic as string)) {
     throw refuse(gate, 'policy', kind, message.from, `${message.from} may not publish on ${message.topic}`, facts);
   }
-  return kind;
+  return { kind, message };
 }

@@ -143,17 +143,19 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
     return { ...unsigned, signature: keyring.sign(from, signingBytes(unsigned)) };
   }
 
-  async function accept(input: DeliveredMessage, o: SendOptions): Promise<void> {
-    const kind = admit(gate, input);
+  /** Admits the message and queues it as signed (never the object handed in); returns what was queued. */
+  async function accept(input: unknown, o: SendOptions): Promise<DeliveredMessage> {
+    const { kind, message } = admit(gate, input);
     if (kind === 'direct') {
-      await mailbox(input.to as string).offer(input, offerOptions(o));
-      tell({ type: 'queued', message: input });
+      await mailbox(message.to as string).offer(message, offerOptions(o));
+      tell({ type: 'queued', message });
     } else {
-      await offerToAll([...(topics.get(input.topic as string) ?? [])], input, offerOptions(o));
-      tell({ type: 'published', message: input });
+      await offerToAll([...(topics.get(message.topic as string) ?? [])], message, offerOptions(o));
+      tell({ type: 'published', message });
     }
     accepted++;
     recordMessage(kind, 'accepted');
+    return message;
   }
 
   const network: AgentNetwork = {
@@ -167,18 +169,14 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
     sign: (from, target, message) => sign(from, target, parseWith(AgentMessageSchema, message, { code: 'INVALID_INPUT', what: 'message' })),
     async sendMessage(from, to, message, o = {}) {
       parseWith(AgentIdSchema, to, { code: 'INVALID_INPUT', what: 'recipient' });
-      const signed = network.sign(from, { to }, message);
-      await accept(signed, o);
-      return signed;
+      return accept(network.sign(from, { to }, message), o);
     },
     async broadcast(from, message, o = {}) {
       const { topic, ...rest } = parseWith(BroadcastMessageSchema, message, { code: 'INVALID_INPUT', what: 'broadcast' }) as BroadcastMessage;
-      const signed = sign(from, { topic }, rest);
-      await accept(signed, o);
-      return signed;
+      return accept(sign(from, { topic }, rest), o);
     },
     async deliver(wire, o = {}) {
-      let message: DeliveredMessage;
+      let message: unknown;
       try {
         message = typeof wire === 'string' || wire instanceof Uint8Array ? decodeSignedMessage(wire) : wire;
       } catch (error) {
