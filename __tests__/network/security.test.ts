@@ -129,7 +129,7 @@ describe('what a handler gets', () => {
 
   it('hands over the payload as signed, not the object handed in (toJSON, getters, undefined fields)', async () => {
     const { network } = setup(['a', 'b']);
-    const got: Array<{ payload: unknown }> = [];
+    const got: Array<{ payload?: unknown }> = [];
     network.subscribeToAgent('b', (m) => void got.push(m));
     let reads = 0;
     // Each of these encodes to the signed JSON, so the signature verifies; the handler must get that JSON.

@@ -25,6 +25,8 @@ export type BroadcastMessage = z.infer<typeof BroadcastMessageSchema>;
 
 /** A message as delivered: addressed, stamped, signed. */
 export const DeliveredMessageSchema = AgentMessageSchema.extend({
+  // JSON has no undefined: a message sent without a payload has no payload field once signed.
+  payload: z.unknown().optional(),
   id: z.string().min(1),
   from: AgentIdSchema,
   to: AgentIdSchema.optional(),

@@ -1,11 +1,12 @@
 import { SignedMessageSchema, type DeliveredMessage } from '../contracts/network.js';
-import { NoError, type NoErrorCode } from '../contracts/errors.js';
+import { NoError, isNoError, type NoErrorCode } from '../contracts/errors.js';
 import type { AuditTrail } from '../telemetry/audit.js';
 import type { Keyring } from './keyring.js';
 import type { CompiledPolicy } from './policy.js';
 import type { ReplayGuard } from './replay-guard.js';
 import type { AgentRegistry } from './registry.js';
 import { signingText } from './canonical.js';
+import type { MessageLimits } from './limits.js';
 import { recordRefused, type MessageKind } from './metrics.js';
 
 export type RefusalReason =
@@ -16,7 +17,8 @@ export type RefusalReason =
   | 'replayed'
   | 'expired'
   | 'unknown-recipient'
-  | 'policy';
+  | 'policy'
+  | 'too-large';
 
 const CODES: Record<RefusalReason, NoErrorCode> = {
   malformed: 'MESSAGE_REFUSED',
@@ -27,6 +29,7 @@ const CODES: Record<RefusalReason, NoErrorCode> = {
   expired: 'MESSAGE_REFUSED',
   'unknown-recipient': 'AGENT_NOT_FOUND',
   policy: 'MESSAGE_REFUSED',
+  'too-large': 'MESSAGE_TOO_LARGE',
 };
 
 export interface Gate {
@@ -35,6 +38,7 @@ export interface Gate {
   policy: CompiledPolicy;
   registry: AgentRegistry;
   audit: AuditTrail;
+  limits: MessageLimits;
   /** Counts the refusal in the network's status. */
   refused(reason: RefusalReason): void;
 }
@@ -56,12 +60,25 @@ export function refuse(
 }
 
 /**
+ * The signed text of a message held to the network's limits, or the refusal: `too-large` past a
+ * limit, `malformed` for anything else the encoder cannot take (a cycle, a bigint, a throwing getter).
+ */
+export function limitedSigningText(gate: Gate, message: DeliveredMessage, kind: MessageKind, action = 'message.receive'): string {
+  try {
+    return signingText(message, gate.limits, message.signature);
+  } catch (error) {
+    const facts = { id: message.id, from: message.from, to: message.to, topic: message.topic };
+    if (isNoError(error, 'MESSAGE_TOO_LARGE')) throw refuse(gate, 'too-large', kind, message.from, error.message, { ...facts, ...error.details }, action);
+    throw refuse(gate, 'malformed', kind, message.from, `malformed message: ${(error as Error).message}`, facts, action);
+  }
+}
+
+/**
  * The message as its signature covers it, when the signature verifies: rebuilt from the signed text,
  * so what a handler gets is exactly what was verified. The object handed in may carry more than JSON
  * shows — a `toJSON`, a getter, an `undefined` field — and none of it may reach a handler unsigned.
  */
-export function verifiedMessage(keyring: Keyring, message: DeliveredMessage): DeliveredMessage | undefined {
-  const text = signingText(message);
+export function verifiedMessage(keyring: Keyring, message: DeliveredMessage, text: string): DeliveredMessage | undefined {
   if (!keyring.verify(message.from, Buffer.from(text), message.signature)) return undefined;
   return { ...(JSON.parse(text) as Omit<DeliveredMessage, 'signature'>), signature: message.signature };
 }
@@ -74,8 +91,8 @@ export interface Admitted {
 
 /**
  * Zero-trust admission of a signed message, in the order that keeps forgeries cheap: shape (no
- * unsigned field), revocation, signature, freshness (nonce and time window), recipient, then policy.
- * Throws the refusal; returns the message as signed when admitted.
+ * unsigned field), size and depth, revocation, signature, freshness (nonce and time window),
+ * recipient, then policy. Throws the refusal; returns the message as signed when admitted.
  */
 export function admit(gate: Gate, input: unknown): Admitted {
   const parsed = SignedMessageSchema.safeParse(input);
@@ -87,13 +104,15 @@ export function admit(gate: Gate, input: unknown): Admitted {
   }
   const kind = guessKind;
   const facts = { id: parsed.data.id, from: parsed.data.from, to: parsed.data.to, topic: parsed.data.topic };
+  // Before any key work: an oversize forgery costs a bounded walk, never a hash of all its bytes.
+  const text = limitedSigningText(gate, parsed.data as DeliveredMessage, kind);
   if (gate.keyring.isRevoked(parsed.data.from)) {
     throw refuse(gate, 'revoked', kind, parsed.data.from, `sender ${parsed.data.from} is revoked`, facts);
   }
   if (!gate.keyring.has(parsed.data.from)) {
     throw refuse(gate, 'unknown-sender', kind, parsed.data.from, `no key is known for sender ${parsed.data.from}`, facts);
   }
-  const message = verifiedMessage(gate.keyring, parsed.data as DeliveredMessage);
+  const message = verifiedMessage(gate.keyring, parsed.data as DeliveredMessage, text);
   if (message === undefined) {
     throw refuse(gate, 'bad-signature', kind, parsed.data.from, `signature of message ${parsed.data.id} does not verify`, facts);
   }

@@ -1,15 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AgentIdSchema, AgentMessageSchema, BroadcastMessageSchema, DeliveredMessageSchema, TopicSchema, type AgentMessage, type BroadcastMessage, type DeliveredMessage } from '../contracts/network.js';
-import { NoError } from '../contracts/errors.js';
+import { NoError, isNoError } from '../contracts/errors.js';
 import { parseWith } from '../contracts/validate.js';
 import { activeTraceparent } from '../telemetry/events.js';
 import { createAuditTrail, type AuditTrail } from '../telemetry/audit.js';
-import { canonicalJson, decodeSignedMessage, signingBytes, type UnsignedMessage } from './canonical.js';
+import { decodeSignedMessage, signingText, type UnsignedMessage } from './canonical.js';
 import { createDeliveryHost, delivered, type DeliveryCounters, type DeliveryDeps, type ErrorListener } from './delivery.js';
 import { admit, refuse, type Gate, type RefusalReason } from './gate.js';
 import { offerToAll } from './fanout.js';
 import { Inbox, type InboxHandler, type OfferOptions, type OnFull } from './inbox.js';
 import { createKeyring, type Keyring } from './keyring.js';
+import { coerceMessageLimits } from './limits.js';
 import { recordMessage, trackQueued } from './metrics.js';
 import { createPartitionTable } from './partitions.js';
 import { coercePolicy, type MessagePolicy } from './policy.js';
@@ -44,6 +45,17 @@ export interface AgentNetworkOptions {
   historyLimit?: number;
   /** Clock in ms (message timestamps, replay window, latency). @default Date.now */
   now?: () => number;
+  /**
+   * The largest message, in bytes of its wire text (canonical JSON, UTF-8, signature included),
+   * checked before a message is signed and again when one is received: MESSAGE_TOO_LARGE past it.
+   * @default DEFAULT_MAX_MESSAGE_BYTES (256 KiB)
+   */
+  maxMessageBytes?: number;
+  /**
+   * The deepest nesting of arrays and objects in a payload, checked like maxMessageBytes; at most
+   * LARGEST_MAX_MESSAGE_DEPTH. @default DEFAULT_MAX_MESSAGE_DEPTH (64)
+   */
+  maxMessageDepth?: number;
 }
 
 /**
@@ -64,11 +76,13 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
   const audit = options.audit ?? createAuditTrail();
   const now = options.now ?? Date.now;
   const sendTimeoutMs = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+  const limits = coerceMessageLimits(options);
   const refusals: Partial<Record<RefusalReason, number>> = {};
   const gate: Gate = {
     keyring,
     audit,
     registry,
+    limits,
     replay: createReplayGuard({ windowMs: options.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS, now }),
     policy: coercePolicy(options.policy ?? {}, (id) => registry.get(id) !== undefined),
     refused: (reason) => void (refusals[reason] = (refusals[reason] ?? 0) + 1),
@@ -122,25 +136,26 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
   const untrack = trackQueued(() => counters.queued);
 
   function sign(from: string, target: { to: string } | { topic: string }, message: AgentMessage): DeliveredMessage {
-    const unsigned: UnsignedMessage = {
-      id: randomUUID(),
-      from,
-      ...target,
-      type: message.type,
-      // The receiver gets what was signed: the payload as JSON.
-      payload: message.payload === undefined ? undefined : JSON.parse(canonicalJson(message.payload)),
-      sentAt: now(),
-      nonce: randomBytes(12).toString('base64url'),
-    };
+    const kind = 'to' in target ? 'direct' : 'broadcast';
+    if (keyring.isRevoked(from)) {
+      throw refuse(gate, 'revoked', kind, from, `sender ${from} is revoked`, { from }, 'message.send');
+    }
+    const unsigned: UnsignedMessage = { id: randomUUID(), from, ...target, type: message.type, payload: message.payload, sentAt: now(), nonce: randomBytes(12).toString('base64url') };
     if (message.correlationId !== undefined) unsigned.correlationId = message.correlationId;
     if (message.causationId !== undefined) unsigned.causationId = message.causationId;
     const traceparent = activeTraceparent();
     if (traceparent !== undefined) unsigned.traceparent = traceparent;
-    if (keyring.isRevoked(from)) {
-      throw refuse(gate, 'revoked', 'to' in target ? 'direct' : 'broadcast', from, `sender ${from} is revoked`, { from }, 'message.send');
+    let text: string;
+    try {
+      // One bounded walk measures the message and gives the bytes to sign.
+      text = signingText(unsigned, limits);
+    } catch (error) {
+      if (!isNoError(error, 'MESSAGE_TOO_LARGE')) throw error;
+      throw refuse(gate, 'too-large', kind, from, error.message, { id: unsigned.id, ...target, ...error.details }, 'message.send');
     }
     keyring.identity(from);
-    return { ...unsigned, signature: keyring.sign(from, signingBytes(unsigned)) };
+    // The receiver gets what was signed: the message as JSON.
+    return { ...(JSON.parse(text) as UnsignedMessage), signature: keyring.sign(from, Buffer.from(text)) };
   }
 
   /** Admits the message and queues it as signed (never the object handed in); returns what was queued. */
@@ -178,9 +193,10 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
     async deliver(wire, o = {}) {
       let message: unknown;
       try {
-        message = typeof wire === 'string' || wire instanceof Uint8Array ? decodeSignedMessage(wire) : wire;
+        message = typeof wire === 'string' || wire instanceof Uint8Array ? decodeSignedMessage(wire, limits) : wire;
       } catch (error) {
-        throw refuse(gate, 'malformed', 'direct', 'unknown', (error as Error).message);
+        const reason = isNoError(error, 'MESSAGE_TOO_LARGE') ? 'too-large' : 'malformed';
+        throw refuse(gate, reason, 'direct', 'unknown', (error as Error).message, (error as NoError).details);
       }
       await accept(message, o);
     },
