@@ -129,8 +129,12 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
     for (const set of topics.values()) for (const inbox of set) inbox.pump();
   };
   const offerOptions = (o: SendOptions): OfferOptions => ({ onFull: o.onFull ?? 'wait', timeoutMs: o.timeoutMs ?? sendTimeoutMs, signal: o.signal });
+  // Every registered agent has its key, whether it registered before this network existed or after:
+  // a sender's key decides admission, and it must not depend on the order things were set up in.
+  const provision = (agentId: string): void => void (keyring.isRevoked(agentId) || keyring.identity(agentId));
+  for (const agent of registry.list()) provision(agent.id);
   const offRegistry = registry.onChange((change) => {
-    if (change.type === 'registered') keyring.isRevoked(change.agent.id) || keyring.identity(change.agent.id);
+    if (change.type === 'registered') provision(change.agent.id);
     if (change.type !== 'deregistered') for (const inbox of inboxesOf(change.agent.id)) inbox.pump();
   });
   const untrack = trackQueued(() => counters.queued);
