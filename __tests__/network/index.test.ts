@@ -21,6 +21,7 @@ describe('network public surface', () => {
         'MIN_KEYRING_SECRET_BYTES',
         'NETWORK_SNAPSHOT_VERSION',
         'NetworkSnapshotSchema',
+        'REPLAY_STORE_NAMESPACE',
         'canonicalJson',
         'coercePolicy',
         'createAgentNetwork',

@@ -16,6 +16,7 @@ export type RefusalReason =
   | 'bad-signature'
   | 'replayed'
   | 'expired'
+  | 'before-start'
   | 'unknown-recipient'
   | 'policy'
   | 'too-large';
@@ -27,6 +28,7 @@ const CODES: Record<RefusalReason, NoErrorCode> = {
   'bad-signature': 'SIGNATURE_INVALID',
   replayed: 'MESSAGE_REFUSED',
   expired: 'MESSAGE_REFUSED',
+  'before-start': 'MESSAGE_REFUSED',
   'unknown-recipient': 'AGENT_NOT_FOUND',
   policy: 'MESSAGE_REFUSED',
   'too-large': 'MESSAGE_TOO_LARGE',
@@ -94,7 +96,7 @@ export interface Admitted {
  * unsigned field), size and depth, revocation, signature, freshness (nonce and time window),
  * recipient, then policy. Throws the refusal; returns the message as signed when admitted.
  */
-export function admit(gate: Gate, input: unknown): Admitted {
+export function admit(gate: Gate, input: unknown, signedHere = false): Admitted {
   const parsed = SignedMessageSchema.safeParse(input);
   const guessKind: MessageKind = (input as { topic?: unknown } | null)?.topic === undefined ? 'direct' : 'broadcast';
   const actor = typeof (input as { from?: unknown } | null)?.from === 'string' ? (input as { from: string }).from : 'unknown';
@@ -116,7 +118,11 @@ export function admit(gate: Gate, input: unknown): Admitted {
   if (message === undefined) {
     throw refuse(gate, 'bad-signature', kind, parsed.data.from, `signature of message ${parsed.data.id} does not verify`, facts);
   }
-  const verdict = gate.replay.check(message.nonce, message.sentAt);
+  const verdict = gate.replay.check(message.nonce, message.sentAt, signedHere);
+  if (verdict === 'before-start') {
+    const text = `message ${message.id} was signed before this network started, so an earlier process may have delivered it; give the network a replayStore to admit such messages`;
+    throw refuse(gate, verdict, kind, message.from, text, { ...facts, sentAt: message.sentAt });
+  }
   if (verdict !== 'fresh') {
     throw refuse(gate, verdict, kind, message.from, `message ${message.id} is ${verdict}`, { ...facts, sentAt: message.sentAt });
   }

@@ -10,6 +10,7 @@ export { createKeyring, MIN_KEYRING_SECRET_BYTES } from './keyring.js';
 export type { Keyring, KeyringOptions, AgentIdentity } from './keyring.js';
 export { canonicalJson, signingBytes, encodeSignedMessage, decodeSignedMessage } from './canonical.js';
 export { DEFAULT_REPLAY_WINDOW_MS } from './replay-guard.js';
+export { REPLAY_STORE_NAMESPACE } from './replay-store.js';
 export { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_MESSAGE_DEPTH, LARGEST_MAX_MESSAGE_DEPTH } from './limits.js';
 export type { MessageLimits } from './limits.js';
 export { coercePolicy } from './policy.js';

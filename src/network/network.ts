@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { BaseStore } from '@langchain/langgraph';
 import { AgentIdSchema, AgentMessageSchema, BroadcastMessageSchema, DeliveredMessageSchema, TopicSchema, type AgentMessage, type BroadcastMessage, type DeliveredMessage } from '../contracts/network.js';
 import { NoError, isNoError } from '../contracts/errors.js';
 import { parseWith } from '../contracts/validate.js';
@@ -16,6 +17,7 @@ import { createPartitionTable } from './partitions.js';
 import { coercePolicy, type MessagePolicy } from './policy.js';
 import { createAgentRegistry, type AgentRegistry } from './registry.js';
 import { DEFAULT_REPLAY_WINDOW_MS, createReplayGuard } from './replay-guard.js';
+import { createStoredReplayGuard } from './replay-store.js';
 import { SETTLED_ID_MEMORY, createDeliveredLog, createIdMemory, restoreInto, snapshotOf, verifiedFor, type NetworkSnapshot } from './store.js';
 import type { AgentNetwork, NetworkActivity, NetworkStatus, SendOptions } from './types.js';
 
@@ -39,6 +41,15 @@ export interface AgentNetworkOptions {
   audit?: AuditTrail;
   /** @default DEFAULT_REPLAY_WINDOW_MS */
   replayWindowMs?: number;
+  /**
+   * Where admitted nonces are kept (any LangGraph BaseStore: InMemoryStore, PostgresStore ...), so
+   * a message replayed into a restarted process, or into another process sharing the store, is
+   * refused. Without one, replay protection lives in this network's memory only, and to stay sound
+   * across a restart the network refuses (`before-start`) every received message signed before it
+   * was made: a previous process may have delivered it already. Messages the network signs itself
+   * and messages put back with requeue/restore are not affected. @default none
+   */
+  replayStore?: BaseStore;
   /** @default DEFAULT_SEND_TIMEOUT_MS */
   sendTimeoutMs?: number;
   /** @default DEFAULT_HISTORY_LIMIT */
@@ -77,16 +88,19 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
   const now = options.now ?? Date.now;
   const sendTimeoutMs = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   const limits = coerceMessageLimits(options);
+  const replayWindowMs = options.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS;
   const refusals: Partial<Record<RefusalReason, number>> = {};
   const gate: Gate = {
     keyring,
     audit,
     registry,
     limits,
-    replay: createReplayGuard({ windowMs: options.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS, now }),
+    // Without a store, this network's memory starts now: anything signed earlier cannot be vouched for.
+    replay: createReplayGuard({ windowMs: replayWindowMs, now, since: options.replayStore === undefined ? now() : undefined }),
     policy: coercePolicy(options.policy ?? {}, (id) => registry.get(id) !== undefined),
     refused: (reason) => void (refusals[reason] = (refusals[reason] ?? 0) + 1),
   };
+  const storedReplay = options.replayStore && createStoredReplayGuard(options.replayStore, gate, { windowMs: replayWindowMs, now });
   const counters: DeliveryCounters = { queued: 0, delivered: 0, handlerErrors: 0 };
   const partitions = createPartitionTable();
   const errorListeners = new Set<ErrorListener>();
@@ -163,15 +177,14 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
   }
 
   /** Admits the message and queues it as signed (never the object handed in); returns what was queued. */
-  async function accept(input: unknown, o: SendOptions): Promise<DeliveredMessage> {
-    const { kind, message } = admit(gate, input);
-    if (kind === 'direct') {
-      await mailbox(message.to as string).offer(message, offerOptions(o));
-      tell({ type: 'queued', message });
-    } else {
-      await offerToAll([...(topics.get(message.topic as string) ?? [])], message, offerOptions(o));
-      tell({ type: 'published', message });
-    }
+  async function accept(input: unknown, o: SendOptions, signedHere = false): Promise<DeliveredMessage> {
+    const { kind, message } = admit(gate, input, signedHere);
+    const offer = (): Promise<void> =>
+      kind === 'direct'
+        ? mailbox(message.to as string).offer(message, offerOptions(o))
+        : offerToAll([...(topics.get(message.topic as string) ?? [])], message, offerOptions(o));
+    await (storedReplay ? storedReplay.admit(message, kind, signedHere, offer) : offer());
+    tell({ type: kind === 'direct' ? 'queued' : 'published', message });
     accepted++;
     recordMessage(kind, 'accepted');
     return message;
@@ -188,11 +201,11 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
     sign: (from, target, message) => sign(from, target, parseWith(AgentMessageSchema, message, { code: 'INVALID_INPUT', what: 'message' })),
     async sendMessage(from, to, message, o = {}) {
       parseWith(AgentIdSchema, to, { code: 'INVALID_INPUT', what: 'recipient' });
-      return accept(network.sign(from, { to }, message), o);
+      return accept(network.sign(from, { to }, message), o, true);
     },
     async broadcast(from, message, o = {}) {
       const { topic, ...rest } = parseWith(BroadcastMessageSchema, message, { code: 'INVALID_INPUT', what: 'broadcast' }) as BroadcastMessage;
-      return accept(sign(from, { topic }, rest), o);
+      return accept(sign(from, { topic }, rest), o, true);
     },
     async deliver(wire, o = {}) {
       let message: unknown;
