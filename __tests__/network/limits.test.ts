@@ -180,6 +180,46 @@ describe('what the limits walk refuses besides size', () => {
     });
   });
 
+  it('refuses huge binary payloads from their length, before their toJSON or index keys make millions of values', async () => {
+    const { network } = setup(['a', 'b']);
+    const buffer = Buffer.alloc(20 * MB);
+    const toJSON = jest.spyOn(buffer, 'toJSON');
+    const keys = jest.spyOn(Object, 'keys');
+    try {
+      const views = [new Uint8Array(20 * MB), new Float64Array(2 * MB)];
+      for (const payload of [buffer, ...views, { file: views[1] }]) {
+        tooLarge(await rejection(network.sendMessage('a', 'b', { type: 't', payload })), 'maxMessageBytes');
+      }
+      expect(toJSON).not.toHaveBeenCalled();
+      expect(keys.mock.calls.filter(([value]) => ArrayBuffer.isView(value))).toEqual([]);
+    } finally {
+      keys.mockRestore();
+    }
+    // Small ones are encoded the JSON way.
+    await expect(network.sendMessage('a', 'b', { type: 't', payload: Buffer.from('hi') })).resolves.toMatchObject({ payload: { type: 'Buffer', data: [104, 105] } });
+    await expect(network.sendMessage('a', 'b', { type: 't', payload: new DataView(new ArrayBuffer(8)) })).resolves.toMatchObject({ payload: {} });
+  });
+
+  it('names an oversize key in the error without repeating it', async () => {
+    const { network } = setup(['a', 'b']);
+    const error = await rejection(network.sendMessage('a', 'b', { type: 't', payload: { outer: { ['k'.repeat(20 * MB)]: 1 } } }));
+    tooLarge(error, 'maxMessageBytes');
+    expect(error.details['path']).toBe(`payload.outer.${'k'.repeat(61)}...`);
+    expect(error.message.length).toBeLessThan(400);
+  });
+
+  it('turns a payload that throws while read into a typed error: INVALID_INPUT when sent, malformed when received', async () => {
+    const { network } = setup(['a', 'b']);
+    const throwing = Object.defineProperty({}, 'x', { enumerable: true, get: () => { throw new Error('boom'); } });
+    await expect(network.sendMessage('a', 'b', { type: 't', payload: throwing })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('boom') });
+    await expect(network.sendMessage('a', 'b', { type: 't', payload: { toJSON: () => { throw 'not an Error'; } } })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('not an Error') });
+    const signed = network.sign('a', { to: 'b' }, { type: 't', payload: 1 });
+    await expect(network.deliver({ ...signed, payload: throwing })).rejects.toMatchObject({ code: 'MESSAGE_REFUSED', details: { reason: 'malformed' } });
+    // An oversize id is refused by its shape, and never copied into the audit trail.
+    await expect(network.deliver({ ...signed, id: 'i'.repeat(20 * MB) })).rejects.toMatchObject({ details: { reason: 'malformed' } });
+    expect(JSON.stringify(network.audit.entries()).length).toBeLessThan(10_000);
+  });
+
   it('rejects limits no message could use', () => {
     for (const maxMessageBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => setup([], { maxMessageBytes })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', details: { maxMessageBytes } }));

@@ -27,7 +27,7 @@ export type BroadcastMessage = z.infer<typeof BroadcastMessageSchema>;
 export const DeliveredMessageSchema = AgentMessageSchema.extend({
   // JSON has no undefined: a message sent without a payload has no payload field once signed.
   payload: z.unknown().optional(),
-  id: z.string().min(1),
+  id: z.string().min(1).max(128),
   from: AgentIdSchema,
   to: AgentIdSchema.optional(),
   topic: TopicSchema.optional(),

@@ -21,19 +21,23 @@ type Frame =
   | { kind: 'array'; value: object; items: readonly unknown[]; next: number }
   | { kind: 'object'; value: object; record: Record<string, unknown>; keys: string[]; next: number; wrote: boolean };
 
-const resolve = (value: unknown): unknown =>
-  value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function'
-    ? (value as { toJSON: () => unknown }).toJSON()
-    : value;
-
 // JSON.stringify escapes nothing above U+007F, so any such character makes bytes differ from length.
 const NON_ASCII = /[^\x00-\x7f]/;
 
 const droppedByJson = (value: unknown): boolean => value === undefined || typeof value === 'function' || typeof value === 'symbol';
 
+/** Longest key shown in an error's path; a longer one (it may be the oversize part) is cut. */
+const PATH_KEY_CHARS = 64;
+
 /** Where the walk is: `payload.items[3]`. Built only for an error. */
 const pathOf = (stack: readonly Frame[]): string =>
-  formatPath(stack.map((frame) => (frame.kind === 'array' ? frame.next - 1 : (frame.keys[frame.next - 1] as string))));
+  formatPath(
+    stack.map((frame) => {
+      if (frame.kind === 'array') return frame.next - 1;
+      const key = frame.keys[frame.next - 1] as string;
+      return key.length > PATH_KEY_CHARS ? `${key.slice(0, PATH_KEY_CHARS - 3)}...` : key;
+    }),
+  );
 
 /**
  * Canonical JSON (object keys sorted with Array.prototype.sort at every depth, JSON.stringify's rules
@@ -67,7 +71,7 @@ class Encoder {
   }
 
   run(top: unknown): string {
-    const first = resolve(top);
+    const first = this.resolve(top);
     if (droppedByJson(first)) this.put('null');
     else this.write(first);
     const { stack } = this;
@@ -79,7 +83,7 @@ class Encoder {
           continue;
         }
         if (frame.next > 0) this.put(',');
-        const item = resolve(frame.items[frame.next++]);
+        const item = this.resolve(frame.items[frame.next++]);
         if (droppedByJson(item)) this.put('null');
         else this.write(item);
       } else {
@@ -88,7 +92,7 @@ class Encoder {
           continue;
         }
         const key = frame.keys[frame.next++] as string;
-        const item = resolve(frame.record[key]);
+        const item = this.resolve(frame.record[key]);
         if (droppedByJson(item)) {
           this.spend(1);
           continue;
@@ -101,6 +105,16 @@ class Encoder {
       }
     }
     return this.out;
+  }
+
+  /** The value JSON encodes: toJSON's result when there is one. */
+  private resolve(value: unknown): unknown {
+    if (value === null || typeof value !== 'object') return value;
+    // A typed array or Buffer encodes at least a digit and a comma per element, and its toJSON (or
+    // its index keys) would make millions of values first: its length alone decides.
+    if (ArrayBuffer.isView(value) && !(value instanceof DataView)) this.atLeast(2 * (value as unknown as ArrayLike<unknown>).length + 1);
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    return typeof toJSON === 'function' ? (toJSON as () => unknown).call(value) : value;
   }
 
   /** Writes a scalar, or opens a container; `value` is resolved (toJSON applied) and not dropped. */

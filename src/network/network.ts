@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { BaseStore } from '@langchain/langgraph';
 import { AgentIdSchema, AgentMessageSchema, BroadcastMessageSchema, DeliveredMessageSchema, TopicSchema, type AgentMessage, type BroadcastMessage, type DeliveredMessage } from '../contracts/network.js';
-import { NoError, isNoError } from '../contracts/errors.js';
+import { NoError, isNoError, toError } from '../contracts/errors.js';
 import { parseWith } from '../contracts/validate.js';
 import { activeTraceparent } from '../telemetry/events.js';
 import { createAuditTrail, type AuditTrail } from '../telemetry/audit.js';
@@ -168,8 +168,10 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
       // One bounded walk measures the message and gives the bytes to sign.
       text = signingText(unsigned, limits);
     } catch (error) {
-      if (!isNoError(error, 'MESSAGE_TOO_LARGE')) throw error;
-      throw refuse(gate, 'too-large', kind, from, error.message, { id: unsigned.id, ...target, ...error.details }, 'message.send');
+      if (isNoError(error, 'MESSAGE_TOO_LARGE')) throw refuse(gate, 'too-large', kind, from, error.message, { id: unsigned.id, ...target, ...error.details }, 'message.send');
+      if (isNoError(error)) throw error;
+      // A getter or toJSON of the caller's payload threw: still a typed error, with the cause kept.
+      throw new NoError('INVALID_INPUT', `the payload cannot be read as JSON: ${toError(error).message}`, { cause: error, details: { from, ...target } });
     }
     keyring.identity(from);
     // The receiver gets what was signed: the message as JSON.
