@@ -126,4 +126,21 @@ describe('replay protection across restarts', () => {
     await network.sendMessage('a', 'b', { type: 't', payload: 'later' });
     expect(await held()).toBe(1);
   });
+
+  it('prunes in batches until every expired nonce is gone', async () => {
+    const time = clock();
+    const store = new InMemoryStore();
+    const network = processWith({ now: time.now, replayStore: store, mailboxCapacity: 2_000 });
+    for (let i = 0; i < 1_001; i++) await network.sendMessage('a', 'b', { type: 't', payload: i });
+    time.advance(WINDOW + 1);
+    await network.sendMessage('a', 'b', { type: 't', payload: 'later' });
+    expect(await store.search([...REPLAY_STORE_NAMESPACE], { limit: 2_000 })).toHaveLength(1);
+  });
+
+  it('reports a store that rejects with a non-Error in words', async () => {
+    const store = new InMemoryStore();
+    store.batch = () => Promise.reject('disk full');
+    const { network } = setup(['a', 'b'], { replayStore: store });
+    await expect(network.sendMessage('a', 'b', { type: 't', payload: 1 })).rejects.toMatchObject({ code: 'INTERNAL_ERROR', message: expect.stringContaining('disk full') });
+  });
 });

@@ -1,5 +1,5 @@
 import { SignedMessageSchema, type DeliveredMessage } from '../contracts/network.js';
-import { NoError, isNoError, type NoErrorCode } from '../contracts/errors.js';
+import { NoError, isNoError, toError, type NoErrorCode } from '../contracts/errors.js';
 import type { AuditTrail } from '../telemetry/audit.js';
 import type { Keyring } from './keyring.js';
 import type { CompiledPolicy } from './policy.js';
@@ -71,7 +71,7 @@ export function limitedSigningText(gate: Gate, message: DeliveredMessage, kind: 
   } catch (error) {
     const facts = { id: message.id, from: message.from, to: message.to, topic: message.topic };
     if (isNoError(error, 'MESSAGE_TOO_LARGE')) throw refuse(gate, 'too-large', kind, message.from, error.message, { ...facts, ...error.details }, action);
-    throw refuse(gate, 'malformed', kind, message.from, `malformed message: ${(error as Error).message}`, facts, action);
+    throw refuse(gate, 'malformed', kind, message.from, `malformed message: ${toError(error).message}`, facts, action);
   }
 }
 
@@ -94,9 +94,10 @@ export interface Admitted {
 /**
  * Zero-trust admission of a signed message, in the order that keeps forgeries cheap: shape (no
  * unsigned field), size and depth, revocation, signature, freshness (nonce and time window),
- * recipient, then policy. Throws the refusal; returns the message as signed when admitted.
+ * recipient, then policy. `signedHere`: this network just signed it (see ReplayGuard.check).
+ * Throws the refusal; returns the message as signed when admitted.
  */
-export function admit(gate: Gate, input: unknown, signedHere = false): Admitted {
+export function admit(gate: Gate, input: unknown, signedHere: boolean): Admitted {
   const parsed = SignedMessageSchema.safeParse(input);
   const guessKind: MessageKind = (input as { topic?: unknown } | null)?.topic === undefined ? 'direct' : 'broadcast';
   const actor = typeof (input as { from?: unknown } | null)?.from === 'string' ? (input as { from: string }).from : 'unknown';
@@ -120,8 +121,8 @@ export function admit(gate: Gate, input: unknown, signedHere = false): Admitted 
   }
   const verdict = gate.replay.check(message.nonce, message.sentAt, signedHere);
   if (verdict === 'before-start') {
-    const text = `message ${message.id} was signed before this network started, so an earlier process may have delivered it; give the network a replayStore to admit such messages`;
-    throw refuse(gate, verdict, kind, message.from, text, { ...facts, sentAt: message.sentAt });
+    const why = `message ${message.id} was signed before this network started, so an earlier process may have delivered it; give the network a replayStore to admit such messages`;
+    throw refuse(gate, verdict, kind, message.from, why, { ...facts, sentAt: message.sentAt });
   }
   if (verdict !== 'fresh') {
     throw refuse(gate, verdict, kind, message.from, `message ${message.id} is ${verdict}`, { ...facts, sentAt: message.sentAt });

@@ -158,7 +158,15 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
     if (keyring.isRevoked(from)) {
       throw refuse(gate, 'revoked', kind, from, `sender ${from} is revoked`, { from }, 'message.send');
     }
-    const unsigned: UnsignedMessage = { id: randomUUID(), from, ...target, type: message.type, payload: message.payload, sentAt: now(), nonce: randomBytes(12).toString('base64url') };
+    const unsigned: UnsignedMessage = {
+      id: randomUUID(),
+      from,
+      ...target,
+      type: message.type,
+      payload: message.payload,
+      sentAt: now(),
+      nonce: randomBytes(12).toString('base64url'),
+    };
     if (message.correlationId !== undefined) unsigned.correlationId = message.correlationId;
     if (message.causationId !== undefined) unsigned.causationId = message.causationId;
     const traceparent = activeTraceparent();

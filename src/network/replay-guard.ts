@@ -47,7 +47,7 @@ export function createReplayGuard(options: ReplayGuardOptions): ReplayGuard {
   };
 
   return {
-    check(nonce, sentAt, signedHere = false) {
+    check(nonce, sentAt, signedHere) {
       const at = now();
       prune(at);
       if (Math.abs(at - sentAt) > windowMs) return 'expired';

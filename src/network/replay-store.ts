@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BaseStore } from '@langchain/langgraph';
 import type { DeliveredMessage } from '../contracts/network.js';
-import { NoError } from '../contracts/errors.js';
+import { NoError, toError } from '../contracts/errors.js';
 import { refuse, type Gate } from './gate.js';
 import type { MessageKind } from './metrics.js';
 
@@ -70,7 +70,7 @@ export function createStoredReplayGuard(store: BaseStore, gate: Gate, options: {
         const facts = { id: message.id, from: message.from, to: message.to, topic: message.topic };
         if (!result.ok) {
           gate.replay.forget(message.nonce);
-          const why = result.error instanceof Error ? result.error.message : String(result.error);
+          const why = toError(result.error).message;
           gate.audit.append({ actor: message.from, action: 'message.receive', outcome: 'failure', details: { ...facts, reason: 'replay-store', error: why } });
           throw new NoError('INTERNAL_ERROR', `the replay store failed, so message ${message.id} was not admitted: ${why}`, { cause: result.error, details: facts });
         }
