@@ -54,6 +54,7 @@ export {
   AgentMessageSchema,
   BroadcastMessageSchema,
   DeliveredMessageSchema,
+  SignedMessageSchema,
   OrchestrationEventTypes,
   NoEventTypes,
   ORCHESTRATION_EVENT_SCHEMAS,
@@ -373,6 +374,10 @@ export {
   DEFAULT_HEARTBEAT_TTL_MS,
   DEFAULT_PHI_THRESHOLD,
   DEFAULT_REPLAY_WINDOW_MS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_MESSAGE_DEPTH,
+  LARGEST_MAX_MESSAGE_DEPTH,
+  REPLAY_STORE_NAMESPACE,
   MESSAGE_METRICS,
 } from './network/index.js';
 export type {

@@ -190,6 +190,41 @@ describe('messages on graph channels', () => {
   });
 });
 
+describe('message limits inside the loop', () => {
+  it('refuses an agent\'s oversize or over-deep message with MESSAGE_TOO_LARGE and writes nothing to the channels', async () => {
+    const { network } = messagingNetwork();
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = { d: deep };
+    const oversize = [{ text: 'x'.repeat(20 * 1024 * 1024) }, deep];
+    const sender: AgentDefinition = {
+      id: 'sender',
+      capabilities: ['send'],
+      run: async (_input, ctx) => {
+        const refusals: unknown[] = [];
+        for (const payload of oversize) {
+          for (const send of [() => ctx.network!.send('peer', { type: 't', payload }), () => ctx.network!.broadcast({ topic: 'news', type: 't', payload })]) {
+            await send().then(
+              () => refusals.push('sent'),
+              (error: { code: string; details: { limit: string } }) => refusals.push(`${error.code}:${error.details.limit}`),
+            );
+          }
+        }
+        return refusals;
+      },
+    };
+    const { loop } = loopWith([sender, sleeper('peer', ['peer'])], { network });
+    const out = await loop.invoke(request([{ id: 's', capability: 'send' }]), thread());
+    expect(out.results['s']).toEqual([
+      'MESSAGE_TOO_LARGE:maxMessageBytes',
+      'MESSAGE_TOO_LARGE:maxMessageBytes',
+      'MESSAGE_TOO_LARGE:maxMessageDepth',
+      'MESSAGE_TOO_LARGE:maxMessageDepth',
+    ]);
+    expect(out.mailboxes).toEqual({});
+    expect(out.topics).toEqual({});
+  });
+});
+
 describe('network session', () => {
   it('requeues held and replayed messages, records their settlement, and heartbeats only healthy agents', async () => {
     const sender = messagingNetwork();

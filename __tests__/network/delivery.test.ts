@@ -1,6 +1,7 @@
 import { setup, flush, rejection, deferred } from './helpers';
 import type { DeliveredMessage } from '../../src/contracts/network';
 import { isNoError } from '../../src/contracts/errors';
+import { encodeSignedMessage } from '../../src/network/canonical';
 
 describe('direct messages', () => {
   it('hands a message to the recipient subscriber at once, signed and enveloped', async () => {
@@ -100,6 +101,10 @@ describe('direct messages', () => {
     expect(sent.payload).toEqual({ when: '1970-01-01T00:00:00.000Z', list: [null] });
     const none = await network.sendMessage('a', 'b', { type: 't', payload: undefined });
     expect(none.payload).toBeUndefined();
+    // JSON has no undefined: a message without a payload travels without the field, and is admitted so.
+    const bare = network.sign('a', { to: 'b' }, { type: 't', payload: undefined });
+    expect(encodeSignedMessage(bare)).not.toContain('payload');
+    await expect(network.deliver(encodeSignedMessage(bare))).resolves.toBeUndefined();
   });
 });
 

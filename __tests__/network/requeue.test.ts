@@ -1,6 +1,8 @@
 import { createKeyring, MIN_KEYRING_SECRET_BYTES } from '../../src/network/keyring';
 import type { NetworkActivity } from '../../src/network/types';
-import { flush, rejection, setup } from './helpers';
+import { createAgentNetwork } from '../../src/network/network';
+import { createAgentRegistry } from '../../src/network/registry';
+import { clock, flush, rejection, setup } from './helpers';
 
 const SECRET = 'a test secret that is long enough to sign with';
 
@@ -17,6 +19,36 @@ describe('keyring secret', () => {
 
   it('refuses a secret shorter than the minimum', () => {
     expect(() => createKeyring({ secret: 'short' })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', details: { minBytes: MIN_KEYRING_SECRET_BYTES, bytes: 5 } }));
+  });
+});
+
+describe('keys of registered agents', () => {
+  it('admits a peer process\'s messages from agents registered before or after the network was made', async () => {
+    const time = clock();
+    // Process 1 registers its agents first, then makes its network; process 2 the other way round.
+    const before = createAgentRegistry({ now: time.now });
+    for (const id of ['a', 'b']) before.register({ id });
+    const first = createAgentNetwork({ registry: before, keyring: createKeyring({ secret: SECRET }), now: time.now });
+    const after = createAgentRegistry({ now: time.now });
+    const second = createAgentNetwork({ registry: after, keyring: createKeyring({ secret: SECRET }), now: time.now });
+    for (const id of ['a', 'b']) after.register({ id });
+    // A third process with the same secret signs; both receivers know 'a' without anyone asking first.
+    const peer = setup(['a', 'b'], { keyring: createKeyring({ secret: SECRET }), now: time.now }).network;
+    for (const network of [first, second]) {
+      await expect(network.deliver(peer.sign('a', { to: 'b' }, { type: 't', payload: 1 }))).resolves.toBeUndefined();
+      expect((await network.receive('b')).map((m) => m.payload)).toEqual([1]);
+    }
+  });
+
+  it('gives every registered agent a key in either order, and none to a revoked one', () => {
+    const keyring = createKeyring();
+    keyring.revoke('gone');
+    const registry = createAgentRegistry();
+    for (const id of ['early', 'gone']) registry.register({ id });
+    const network = createAgentNetwork({ registry, keyring });
+    registry.register({ id: 'late' });
+    expect(['early', 'late', 'gone'].map((id) => keyring.has(id))).toEqual([true, true, false]);
+    expect(network.identity('early').publicKey).toMatch(/^MCowBQYDK2Vw/);
   });
 });
 

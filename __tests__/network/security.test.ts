@@ -111,6 +111,56 @@ describe('identity and signatures', () => {
   });
 });
 
+describe('what a handler gets', () => {
+  it('refuses a signed message carrying a field the signature does not cover, as object or wire text', async () => {
+    const { network } = setup(['a', 'b']);
+    const got: unknown[] = [];
+    network.subscribeToAgent('b', (m) => void got.push(m));
+    const signed = network.sign('a', { to: 'b' }, { type: 't', payload: { role: 'user' } });
+    await refusedWith(network.deliver({ ...signed, admin: true } as DeliveredMessage), 'MESSAGE_REFUSED', 'malformed');
+    await refusedWith(network.deliver(`${encodeSignedMessage(signed).slice(0, -1)},"zzz":1}`), 'MESSAGE_REFUSED', 'malformed');
+    expect(network.audit.entries().at(-2)).toMatchObject({ actor: 'a', outcome: 'denied', details: { reason: 'malformed' } });
+    // The genuine message still goes through: refusing the padded copy did not spend its nonce.
+    await network.deliver(signed);
+    await flush();
+    expect(got).toEqual([signed]);
+    expect(got[0]).not.toHaveProperty('admin');
+  });
+
+  it('hands over the payload as signed, not the object handed in (toJSON, getters, undefined fields)', async () => {
+    const { network } = setup(['a', 'b']);
+    const got: Array<{ payload?: unknown }> = [];
+    network.subscribeToAgent('b', (m) => void got.push(m));
+    let reads = 0;
+    // Each of these encodes to the signed JSON, so the signature verifies; the handler must get that JSON.
+    const standIns = [
+      { amount: 1000, toJSON: () => ({ amount: 1 }) },
+      Object.defineProperty({}, 'amount', { enumerable: true, get: () => (reads++ === 0 ? 1 : 1000) }),
+      { amount: 1, extra: undefined, run: () => 'code' },
+    ];
+    for (const payload of standIns) {
+      const signed = network.sign('a', { to: 'b' }, { type: 't', payload: { amount: 1 } });
+      await network.deliver({ ...signed, payload });
+    }
+    await flush();
+    expect(got.map((m) => m.payload)).toEqual([{ amount: 1 }, { amount: 1 }, { amount: 1 }]);
+    for (const { payload } of got) {
+      expect(Object.getOwnPropertyDescriptor(payload, 'amount')).toMatchObject({ value: 1 });
+      expect(Object.keys(payload as object)).toEqual(['amount']);
+    }
+  });
+
+  it('requeues stored messages as signed, too', async () => {
+    const { network } = setup(['a', 'b']);
+    const signed = network.sign('a', { to: 'b' }, { type: 't', payload: { amount: 1 } });
+    expect(network.requeue([{ ...signed, payload: { amount: 1000, toJSON: () => ({ amount: 1 }) } }])).toBe(1);
+    const [message] = await network.receive('b');
+    expect(message?.payload).toEqual({ amount: 1 });
+    expect(message?.payload).not.toHaveProperty('toJSON');
+  });
+});
+
+
 describe('policy', () => {
   it('allows registered agents by default and refuses unregistered senders', async () => {
     const { network } = setup(['b']);

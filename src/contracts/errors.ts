@@ -33,6 +33,7 @@ export const NO_ERROR_CODES = [
   'MAILBOX_FULL',
   'SIGNATURE_INVALID',
   'MESSAGE_REFUSED',
+  'MESSAGE_TOO_LARGE',
 ] as const;
 
 export type NoErrorCode = (typeof NO_ERROR_CODES)[number];

@@ -25,7 +25,9 @@ export type BroadcastMessage = z.infer<typeof BroadcastMessageSchema>;
 
 /** A message as delivered: addressed, stamped, signed. */
 export const DeliveredMessageSchema = AgentMessageSchema.extend({
-  id: z.string().min(1),
+  // JSON has no undefined: a message sent without a payload has no payload field once signed.
+  payload: z.unknown().optional(),
+  id: z.string().min(1).max(128),
   from: AgentIdSchema,
   to: AgentIdSchema.optional(),
   topic: TopicSchema.optional(),
@@ -35,3 +37,9 @@ export const DeliveredMessageSchema = AgentMessageSchema.extend({
   signature: z.string().min(1),
 });
 export type DeliveredMessage = z.infer<typeof DeliveredMessageSchema>;
+
+/**
+ * What a receiver admits: a delivered message with no field its signature leaves out. Strict, because
+ * an unsigned field is either tampering or a sender of another version; either way nobody vouches for it.
+ */
+export const SignedMessageSchema = DeliveredMessageSchema.strict();

@@ -1,11 +1,12 @@
-import { DeliveredMessageSchema, type DeliveredMessage } from '../contracts/network.js';
-import { NoError, type NoErrorCode } from '../contracts/errors.js';
+import { SignedMessageSchema, type DeliveredMessage } from '../contracts/network.js';
+import { NoError, isNoError, toError, type NoErrorCode } from '../contracts/errors.js';
 import type { AuditTrail } from '../telemetry/audit.js';
 import type { Keyring } from './keyring.js';
 import type { CompiledPolicy } from './policy.js';
 import type { ReplayGuard } from './replay-guard.js';
 import type { AgentRegistry } from './registry.js';
-import { signingBytes } from './canonical.js';
+import { signingText } from './canonical.js';
+import type { MessageLimits } from './limits.js';
 import { recordRefused, type MessageKind } from './metrics.js';
 
 export type RefusalReason =
@@ -15,8 +16,10 @@ export type RefusalReason =
   | 'bad-signature'
   | 'replayed'
   | 'expired'
+  | 'before-start'
   | 'unknown-recipient'
-  | 'policy';
+  | 'policy'
+  | 'too-large';
 
 const CODES: Record<RefusalReason, NoErrorCode> = {
   malformed: 'MESSAGE_REFUSED',
@@ -25,8 +28,10 @@ const CODES: Record<RefusalReason, NoErrorCode> = {
   'bad-signature': 'SIGNATURE_INVALID',
   replayed: 'MESSAGE_REFUSED',
   expired: 'MESSAGE_REFUSED',
+  'before-start': 'MESSAGE_REFUSED',
   'unknown-recipient': 'AGENT_NOT_FOUND',
   policy: 'MESSAGE_REFUSED',
+  'too-large': 'MESSAGE_TOO_LARGE',
 };
 
 export interface Gate {
@@ -35,6 +40,7 @@ export interface Gate {
   policy: CompiledPolicy;
   registry: AgentRegistry;
   audit: AuditTrail;
+  limits: MessageLimits;
   /** Counts the refusal in the network's status. */
   refused(reason: RefusalReason): void;
 }
@@ -56,31 +62,68 @@ export function refuse(
 }
 
 /**
- * Zero-trust admission of a signed message, in the order that keeps forgeries cheap: shape,
- * revocation, signature, freshness (nonce and time window), recipient, then policy. Throws the
- * refusal; returns the message's kind when admitted.
+ * The signed text of a message held to the network's limits, or the refusal: `too-large` past a
+ * limit, `malformed` for anything else the encoder cannot take (a cycle, a bigint, a throwing getter).
  */
-export function admit(gate: Gate, input: DeliveredMessage): MessageKind {
-  const parsed = DeliveredMessageSchema.safeParse(input);
+export function limitedSigningText(gate: Gate, message: DeliveredMessage, kind: MessageKind, action = 'message.receive'): string {
+  try {
+    return signingText(message, gate.limits, message.signature);
+  } catch (error) {
+    const facts = { id: message.id, from: message.from, to: message.to, topic: message.topic };
+    if (isNoError(error, 'MESSAGE_TOO_LARGE')) throw refuse(gate, 'too-large', kind, message.from, error.message, { ...facts, ...error.details }, action);
+    throw refuse(gate, 'malformed', kind, message.from, `malformed message: ${toError(error).message}`, facts, action);
+  }
+}
+
+/**
+ * The message as its signature covers it, when the signature verifies: rebuilt from the signed text,
+ * so what a handler gets is exactly what was verified. The object handed in may carry more than JSON
+ * shows — a `toJSON`, a getter, an `undefined` field — and none of it may reach a handler unsigned.
+ */
+export function verifiedMessage(keyring: Keyring, message: DeliveredMessage, text: string): DeliveredMessage | undefined {
+  if (!keyring.verify(message.from, Buffer.from(text), message.signature)) return undefined;
+  return { ...(JSON.parse(text) as Omit<DeliveredMessage, 'signature'>), signature: message.signature };
+}
+
+/** An admitted message: its kind, and the message rebuilt from what was signed. */
+export interface Admitted {
+  kind: MessageKind;
+  message: DeliveredMessage;
+}
+
+/**
+ * Zero-trust admission of a signed message, in the order that keeps forgeries cheap: shape (no
+ * unsigned field), size and depth, revocation, signature, freshness (nonce and time window),
+ * recipient, then policy. `signedHere`: this network just signed it (see ReplayGuard.check).
+ * Throws the refusal; returns the message as signed when admitted.
+ */
+export function admit(gate: Gate, input: unknown, signedHere: boolean): Admitted {
+  const parsed = SignedMessageSchema.safeParse(input);
   const guessKind: MessageKind = (input as { topic?: unknown } | null)?.topic === undefined ? 'direct' : 'broadcast';
   const actor = typeof (input as { from?: unknown } | null)?.from === 'string' ? (input as { from: string }).from : 'unknown';
-  if (!parsed.success || (input.to === undefined) === (input.topic === undefined)) {
+  if (!parsed.success || (parsed.data.to === undefined) === (parsed.data.topic === undefined)) {
     const why = parsed.success ? 'a message needs exactly one of to and topic' : parsed.error.issues.map((i) => i.message).join('; ');
     throw refuse(gate, 'malformed', guessKind, actor, `malformed message: ${why}`);
   }
-  const message = input;
   const kind = guessKind;
-  const facts = { id: message.id, from: message.from, to: message.to, topic: message.topic };
-  if (gate.keyring.isRevoked(message.from)) {
-    throw refuse(gate, 'revoked', kind, message.from, `sender ${message.from} is revoked`, facts);
+  const facts = { id: parsed.data.id, from: parsed.data.from, to: parsed.data.to, topic: parsed.data.topic };
+  // Before any key work: an oversize forgery costs a bounded walk, never a hash of all its bytes.
+  const text = limitedSigningText(gate, parsed.data as DeliveredMessage, kind);
+  if (gate.keyring.isRevoked(parsed.data.from)) {
+    throw refuse(gate, 'revoked', kind, parsed.data.from, `sender ${parsed.data.from} is revoked`, facts);
   }
-  if (!gate.keyring.has(message.from)) {
-    throw refuse(gate, 'unknown-sender', kind, message.from, `no key is known for sender ${message.from}`, facts);
+  if (!gate.keyring.has(parsed.data.from)) {
+    throw refuse(gate, 'unknown-sender', kind, parsed.data.from, `no key is known for sender ${parsed.data.from}`, facts);
   }
-  if (!gate.keyring.verify(message.from, signingBytes(message), message.signature)) {
-    throw refuse(gate, 'bad-signature', kind, message.from, `signature of message ${message.id} does not verify`, facts);
+  const message = verifiedMessage(gate.keyring, parsed.data as DeliveredMessage, text);
+  if (message === undefined) {
+    throw refuse(gate, 'bad-signature', kind, parsed.data.from, `signature of message ${parsed.data.id} does not verify`, facts);
   }
-  const verdict = gate.replay.check(message.nonce, message.sentAt);
+  const verdict = gate.replay.check(message.nonce, message.sentAt, signedHere);
+  if (verdict === 'before-start') {
+    const why = `message ${message.id} was signed before this network started, so an earlier process may have delivered it; give the network a replayStore to admit such messages`;
+    throw refuse(gate, verdict, kind, message.from, why, { ...facts, sentAt: message.sentAt });
+  }
   if (verdict !== 'fresh') {
     throw refuse(gate, verdict, kind, message.from, `message ${message.id} is ${verdict}`, { ...facts, sentAt: message.sentAt });
   }
@@ -94,5 +137,5 @@ export function admit(gate: Gate, input: DeliveredMessage): MessageKind {
   } else if (!gate.policy.publish(message.from, message.topic as string)) {
     throw refuse(gate, 'policy', kind, message.from, `${message.from} may not publish on ${message.topic}`, facts);
   }
-  return kind;
+  return { kind, message };
 }

@@ -1,20 +1,23 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { BaseStore } from '@langchain/langgraph';
 import { AgentIdSchema, AgentMessageSchema, BroadcastMessageSchema, DeliveredMessageSchema, TopicSchema, type AgentMessage, type BroadcastMessage, type DeliveredMessage } from '../contracts/network.js';
-import { NoError } from '../contracts/errors.js';
+import { NoError, isNoError, toError } from '../contracts/errors.js';
 import { parseWith } from '../contracts/validate.js';
 import { activeTraceparent } from '../telemetry/events.js';
 import { createAuditTrail, type AuditTrail } from '../telemetry/audit.js';
-import { canonicalJson, decodeSignedMessage, signingBytes, type UnsignedMessage } from './canonical.js';
+import { decodeSignedMessage, signingText, type UnsignedMessage } from './canonical.js';
 import { createDeliveryHost, delivered, type DeliveryCounters, type DeliveryDeps, type ErrorListener } from './delivery.js';
 import { admit, refuse, type Gate, type RefusalReason } from './gate.js';
 import { offerToAll } from './fanout.js';
 import { Inbox, type InboxHandler, type OfferOptions, type OnFull } from './inbox.js';
 import { createKeyring, type Keyring } from './keyring.js';
+import { coerceMessageLimits } from './limits.js';
 import { recordMessage, trackQueued } from './metrics.js';
 import { createPartitionTable } from './partitions.js';
 import { coercePolicy, type MessagePolicy } from './policy.js';
 import { createAgentRegistry, type AgentRegistry } from './registry.js';
 import { DEFAULT_REPLAY_WINDOW_MS, createReplayGuard } from './replay-guard.js';
+import { createStoredReplayGuard } from './replay-store.js';
 import { SETTLED_ID_MEMORY, createDeliveredLog, createIdMemory, restoreInto, snapshotOf, verifiedFor, type NetworkSnapshot } from './store.js';
 import type { AgentNetwork, NetworkActivity, NetworkStatus, SendOptions } from './types.js';
 
@@ -38,12 +41,32 @@ export interface AgentNetworkOptions {
   audit?: AuditTrail;
   /** @default DEFAULT_REPLAY_WINDOW_MS */
   replayWindowMs?: number;
+  /**
+   * Where admitted nonces are kept (any LangGraph BaseStore: InMemoryStore, PostgresStore ...), so
+   * a message replayed into a restarted process, or into another process sharing the store, is
+   * refused. Without one, replay protection lives in this network's memory only, and to stay sound
+   * across a restart the network refuses (`before-start`) every received message signed before it
+   * was made: a previous process may have delivered it already. Messages the network signs itself
+   * and messages put back with requeue/restore are not affected. @default none
+   */
+  replayStore?: BaseStore;
   /** @default DEFAULT_SEND_TIMEOUT_MS */
   sendTimeoutMs?: number;
   /** @default DEFAULT_HISTORY_LIMIT */
   historyLimit?: number;
   /** Clock in ms (message timestamps, replay window, latency). @default Date.now */
   now?: () => number;
+  /**
+   * The largest message, in bytes of its wire text (canonical JSON, UTF-8, signature included),
+   * checked before a message is signed and again when one is received: MESSAGE_TOO_LARGE past it.
+   * @default DEFAULT_MAX_MESSAGE_BYTES (256 KiB)
+   */
+  maxMessageBytes?: number;
+  /**
+   * The deepest nesting of arrays and objects in a payload, checked like maxMessageBytes; at most
+   * LARGEST_MAX_MESSAGE_DEPTH. @default DEFAULT_MAX_MESSAGE_DEPTH (64)
+   */
+  maxMessageDepth?: number;
 }
 
 /**
@@ -64,15 +87,20 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
   const audit = options.audit ?? createAuditTrail();
   const now = options.now ?? Date.now;
   const sendTimeoutMs = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+  const limits = coerceMessageLimits(options);
+  const replayWindowMs = options.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS;
   const refusals: Partial<Record<RefusalReason, number>> = {};
   const gate: Gate = {
     keyring,
     audit,
     registry,
-    replay: createReplayGuard({ windowMs: options.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS, now }),
+    limits,
+    // Without a store, this network's memory starts now: anything signed earlier cannot be vouched for.
+    replay: createReplayGuard({ windowMs: replayWindowMs, now, since: options.replayStore === undefined ? now() : undefined }),
     policy: coercePolicy(options.policy ?? {}, (id) => registry.get(id) !== undefined),
     refused: (reason) => void (refusals[reason] = (refusals[reason] ?? 0) + 1),
   };
+  const storedReplay = options.replayStore && createStoredReplayGuard(options.replayStore, gate, { windowMs: replayWindowMs, now });
   const counters: DeliveryCounters = { queued: 0, delivered: 0, handlerErrors: 0 };
   const partitions = createPartitionTable();
   const errorListeners = new Set<ErrorListener>();
@@ -115,20 +143,27 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
     for (const set of topics.values()) for (const inbox of set) inbox.pump();
   };
   const offerOptions = (o: SendOptions): OfferOptions => ({ onFull: o.onFull ?? 'wait', timeoutMs: o.timeoutMs ?? sendTimeoutMs, signal: o.signal });
+  // Every registered agent has its key, whether it registered before this network existed or after:
+  // a sender's key decides admission, and it must not depend on the order things were set up in.
+  const provision = (agentId: string): void => void (keyring.isRevoked(agentId) || keyring.identity(agentId));
+  for (const agent of registry.list()) provision(agent.id);
   const offRegistry = registry.onChange((change) => {
-    if (change.type === 'registered') keyring.isRevoked(change.agent.id) || keyring.identity(change.agent.id);
+    if (change.type === 'registered') provision(change.agent.id);
     if (change.type !== 'deregistered') for (const inbox of inboxesOf(change.agent.id)) inbox.pump();
   });
   const untrack = trackQueued(() => counters.queued);
 
   function sign(from: string, target: { to: string } | { topic: string }, message: AgentMessage): DeliveredMessage {
+    const kind = 'to' in target ? 'direct' : 'broadcast';
+    if (keyring.isRevoked(from)) {
+      throw refuse(gate, 'revoked', kind, from, `sender ${from} is revoked`, { from }, 'message.send');
+    }
     const unsigned: UnsignedMessage = {
       id: randomUUID(),
       from,
       ...target,
       type: message.type,
-      // The receiver gets what was signed: the payload as JSON.
-      payload: message.payload === undefined ? undefined : JSON.parse(canonicalJson(message.payload)),
+      payload: message.payload,
       sentAt: now(),
       nonce: randomBytes(12).toString('base64url'),
     };
@@ -136,24 +171,33 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
     if (message.causationId !== undefined) unsigned.causationId = message.causationId;
     const traceparent = activeTraceparent();
     if (traceparent !== undefined) unsigned.traceparent = traceparent;
-    if (keyring.isRevoked(from)) {
-      throw refuse(gate, 'revoked', 'to' in target ? 'direct' : 'broadcast', from, `sender ${from} is revoked`, { from }, 'message.send');
+    let text: string;
+    try {
+      // One bounded walk measures the message and gives the bytes to sign.
+      text = signingText(unsigned, limits);
+    } catch (error) {
+      if (isNoError(error, 'MESSAGE_TOO_LARGE')) throw refuse(gate, 'too-large', kind, from, error.message, { id: unsigned.id, ...target, ...error.details }, 'message.send');
+      if (isNoError(error)) throw error;
+      // A getter or toJSON of the caller's payload threw: still a typed error, with the cause kept.
+      throw new NoError('INVALID_INPUT', `the payload cannot be read as JSON: ${toError(error).message}`, { cause: error, details: { from, ...target } });
     }
     keyring.identity(from);
-    return { ...unsigned, signature: keyring.sign(from, signingBytes(unsigned)) };
+    // The receiver gets what was signed: the message as JSON.
+    return { ...(JSON.parse(text) as UnsignedMessage), signature: keyring.sign(from, Buffer.from(text)) };
   }
 
-  async function accept(input: DeliveredMessage, o: SendOptions): Promise<void> {
-    const kind = admit(gate, input);
-    if (kind === 'direct') {
-      await mailbox(input.to as string).offer(input, offerOptions(o));
-      tell({ type: 'queued', message: input });
-    } else {
-      await offerToAll([...(topics.get(input.topic as string) ?? [])], input, offerOptions(o));
-      tell({ type: 'published', message: input });
-    }
+  /** Admits the message and queues it as signed (never the object handed in); returns what was queued. */
+  async function accept(input: unknown, o: SendOptions, signedHere = false): Promise<DeliveredMessage> {
+    const { kind, message } = admit(gate, input, signedHere);
+    const offer = (): Promise<void> =>
+      kind === 'direct'
+        ? mailbox(message.to as string).offer(message, offerOptions(o))
+        : offerToAll([...(topics.get(message.topic as string) ?? [])], message, offerOptions(o));
+    await (storedReplay ? storedReplay.admit(message, kind, signedHere, offer) : offer());
+    tell({ type: kind === 'direct' ? 'queued' : 'published', message });
     accepted++;
     recordMessage(kind, 'accepted');
+    return message;
   }
 
   const network: AgentNetwork = {
@@ -167,22 +211,19 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
     sign: (from, target, message) => sign(from, target, parseWith(AgentMessageSchema, message, { code: 'INVALID_INPUT', what: 'message' })),
     async sendMessage(from, to, message, o = {}) {
       parseWith(AgentIdSchema, to, { code: 'INVALID_INPUT', what: 'recipient' });
-      const signed = network.sign(from, { to }, message);
-      await accept(signed, o);
-      return signed;
+      return accept(network.sign(from, { to }, message), o, true);
     },
     async broadcast(from, message, o = {}) {
       const { topic, ...rest } = parseWith(BroadcastMessageSchema, message, { code: 'INVALID_INPUT', what: 'broadcast' }) as BroadcastMessage;
-      const signed = sign(from, { topic }, rest);
-      await accept(signed, o);
-      return signed;
+      return accept(sign(from, { topic }, rest), o, true);
     },
     async deliver(wire, o = {}) {
-      let message: DeliveredMessage;
+      let message: unknown;
       try {
-        message = typeof wire === 'string' || wire instanceof Uint8Array ? decodeSignedMessage(wire) : wire;
+        message = typeof wire === 'string' || wire instanceof Uint8Array ? decodeSignedMessage(wire, limits) : wire;
       } catch (error) {
-        throw refuse(gate, 'malformed', 'direct', 'unknown', (error as Error).message);
+        const reason = isNoError(error, 'MESSAGE_TOO_LARGE') ? 'too-large' : 'malformed';
+        throw refuse(gate, reason, 'direct', 'unknown', (error as Error).message, (error as NoError).details);
       }
       await accept(message, o);
     },

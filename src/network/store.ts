@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { AgentIdSchema, DeliveredMessageSchema, type DeliveredMessage } from '../contracts/network.js';
 import { NoError } from '../contracts/errors.js';
 import { parseWith } from '../contracts/validate.js';
-import { signingBytes } from './canonical.js';
-import { refuse, type Gate } from './gate.js';
+import { limitedSigningText, refuse, verifiedMessage, type Gate } from './gate.js';
 import type { Inbox } from './inbox.js';
 import type { Keyring } from './keyring.js';
 import type { ReplayGuard } from './replay-guard.js';
@@ -99,12 +98,23 @@ export function restoreInto(input: unknown, targets: RestoreTargets): void {
   }
 }
 
-/** The messages addressed to `agentId` whose signatures verify; each other one is refused and audited. */
+/**
+ * The messages addressed to `agentId` whose signatures verify, each rebuilt from what was signed;
+ * each other one, and each past the network's limits (set lower since it was stored, say), is
+ * refused and audited.
+ */
 export function verifiedFor(gate: Gate, agentId: string, messages: readonly DeliveredMessage[]): DeliveredMessage[] {
-  return messages.filter((message) => {
-    if (message.to === agentId && gate.keyring.verify(message.from, signingBytes(message), message.signature)) return true;
+  return messages.flatMap((message) => {
+    let text: string;
+    try {
+      text = limitedSigningText(gate, message, 'direct', 'message.restore');
+    } catch {
+      return []; // refused and audited already
+    }
+    const verified = message.to === agentId ? verifiedMessage(gate.keyring, message, text) : undefined;
+    if (verified !== undefined) return [verified];
     refuse(gate, 'bad-signature', 'direct', message.from, `restored message ${message.id} does not verify`, { id: message.id, to: agentId }, 'message.restore');
-    return false;
+    return [];
   });
 }
 
