@@ -17,6 +17,7 @@ describe('resilience public surface', () => {
         'DEFAULT_RECOVERY_TIMEOUT_MS',
         'DEFAULT_SUCCESS_THRESHOLD',
         'FATAL_ERROR_CODES',
+        'MAX_CAUSE_DEPTH',
         'TRANSIENT_ERROR_CODES',
         'abortError',
         'anySignal',
