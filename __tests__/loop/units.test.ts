@@ -1,6 +1,7 @@
 import { createRunEmitter } from '../../src/loop/emitter';
 import { trackWrites } from '../../src/loop/durable-writes';
 import { threadIdOf } from '../../src/loop/runtime';
+import { withTaskSignal } from '../../src/loop/task-signal';
 import {
   applyLimits,
   createAgentPool,
@@ -164,5 +165,9 @@ describe('small pieces', () => {
     expect(out.results).toMatchObject({ first: 'f1', second: 'f2' });
     expect(out.tasks['second']).toMatchObject({ attempts: 0, usedFallback: true });
     expect(out.tasks['third']?.error?.message).toContain('no healthy agent');
+  });
+
+  it('makes a call outside a running graph as it is, with no config to carry a signal', () => {
+    expect(withTaskSignal(new AbortController().signal, () => 'called')).toBe('called');
   });
 });

@@ -20,6 +20,7 @@ describe('resilience public surface', () => {
         'MAX_CAUSE_DEPTH',
         'TRANSIENT_ERROR_CODES',
         'abortError',
+        'abortScope',
         'anySignal',
         'bulkhead',
         'circuitBreaker',

@@ -1,4 +1,4 @@
-export { abortError, anySignal, sleep, type LinkedSignal } from './abort.js';
+export { abortError, abortScope, anySignal, sleep, type AbortScope, type LinkedSignal } from './abort.js';
 export {
   DEFAULT_BACKOFF_FACTOR,
   DEFAULT_INITIAL_DELAY_MS,

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { task as durableTask, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import { NoError } from '../../contracts/errors.js';
 import type { AgentError, RecoveryAction } from '../../contracts/loop.js';
 import type { ExecutionPlan, Task } from '../../contracts/scheduler.js';
-import { exponentialBackoff } from '../../resilience/index.js';
+import { abortScope, exponentialBackoff } from '../../resilience/index.js';
 import { buildDag, criticalPath, needsCoordination } from '../../scheduler/index.js';
 import { recordAgentUtilization, recordCoordinationEfficiency } from '../../telemetry/metrics.js';
 import { COORDINATION_ATTRIBUTES, SPAN_NAMES } from '../../telemetry/names.js';
@@ -15,6 +14,7 @@ import { Dispatcher, type DispatchTask } from '../dispatcher.js';
 import { trackWrites } from '../durable-writes.js';
 import { createRunEmitter, type RunEmitter } from '../emitter.js';
 import { runTask, type TaskOutcome } from '../run-task.js';
+import { withTaskSignal } from '../task-signal.js';
 import {
   assertDurable,
   checkpointerOf,
@@ -152,12 +152,13 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
     const todo = issueOrder(plan, dispatchable).filter((id) => !done.has(id));
     const agentIds = runtime.pool.ids();
 
-    const abort = new AbortController();
-    // Every attempt listens to the run's signal (and LangGraph adds one listener per task() call).
-    setMaxListeners(0, abort.signal);
-    if (config.signal) setMaxListeners(0, config.signal);
-    const onOuterAbort = (): void => abort.abort(config.signal?.reason);
-    config.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    // Each task gets child signals of its own, so the listeners of attempts, backoff waits and task()
+    // calls never pile up on one signal. `scope` also aborts when the run stops itself (a fatal
+    // failure); `graphScope` only with LangGraph's signal, so a run that stops itself still gets
+    // every task's outcome back from its task() call and stored.
+    const scope = abortScope([config.signal]);
+    const graphScope = abortScope([config.signal]);
+    const taskSignals = new Map<string, AbortSignal>();
     const dispatcher = new Dispatcher({
       tasks: dispatchable,
       pool: runtime.pool,
@@ -186,7 +187,7 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
       emitter,
       threadId,
       idempotencyKey: (taskId: string) => idempotencyKeyOf(threadId, runId, taskId),
-      signal: abort.signal,
+      signal: scope.signal,
       defaultTimeoutMs: runtime.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
       defaultRetries: runtime.options.retries ?? DEFAULT_TASK_RETRIES,
       backoff: exponentialBackoff(runtime.options.backoff),
@@ -195,7 +196,7 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
       onRecovery: audit,
       onFatal: (reason: string) => {
         dispatcher.cancel(reason);
-        abort.abort(new NoError('ABORTED', reason));
+        scope.abort(new NoError('ABORTED', reason));
       },
       ...(network && session
         ? {
@@ -206,7 +207,7 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
     };
     const runOne = durableTask('no.task', async (input: { taskId: string }): Promise<TaskOutcome> => {
       ranHere.add(input.taskId);
-      return runTask(byId.get(input.taskId)!, env);
+      return runTask(byId.get(input.taskId)!, { ...env, signal: taskSignals.get(input.taskId) ?? scope.signal });
     });
 
     emitter.emit('orchestration.coordination.started', { strategy: plan.strategy, runId, participants: agentIds });
@@ -249,10 +250,22 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
     return withSpan(SPAN_NAMES.coordinationExecute, attributes, async (span) => {
       try {
         // task() is typed as returning a promise of the body's return type (itself a promise); it resolves once.
-        const call = (taskId: string) => runOne({ taskId }) as unknown as Promise<TaskOutcome>;
+        const call = async (taskId: string): Promise<TaskOutcome> => {
+          const part = scope.child();
+          const graphPart = graphScope.child();
+          taskSignals.set(taskId, part.signal);
+          try {
+            return await withTaskSignal(graphPart.signal, () => runOne({ taskId }) as unknown as Promise<TaskOutcome>);
+          } finally {
+            taskSignals.delete(taskId);
+            part.dispose();
+            graphPart.dispose();
+          }
+        };
         await issueAll(todo, byId, done, windowOf(plan, runtime), call, afterTask);
       } finally {
-        config.signal?.removeEventListener('abort', onOuterAbort);
+        scope.dispose();
+        graphScope.dispose();
         session?.close();
       }
       const results: Record<string, unknown> = {};
@@ -262,7 +275,7 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
         if (o.status === 'completed') results[o.taskId] = o.output;
       }
       const completed = done.size + outcomes.filter((o) => o.status === 'completed').length;
-      const status = completed === plan.tasks.length ? 'completed' : abort.signal.aborted && config.signal?.aborted ? 'cancelled' : 'failed';
+      const status = completed === plan.tasks.length ? 'completed' : scope.signal.aborted && config.signal?.aborted ? 'cancelled' : 'failed';
       const efficiency = recordMetrics(runtime, plan, outcomes, Date.now() - started);
       span.setAttributes({
         [COORDINATION_ATTRIBUTES.successRate]: efficiency,
