@@ -72,3 +72,37 @@ describe('abort listeners on a large run', () => {
     expect(await warnings.stop()).toEqual([]);
   });
 });
+
+describe("the caller's own signal", () => {
+  const quick: AgentDefinition = { id: 'w', capabilities: ['work'], run: async (_input, ctx) => ctx.task.id };
+
+  it('keeps no listener from runs that are over, however many runs it was passed to', async () => {
+    const { loop } = loopWith([quick]);
+    const shutdown = new AbortController();
+    const warnings = collectWarnings('MaxListenersExceededWarning');
+    for (let i = 0; i < 12; i++) {
+      const out = await loop.invoke(request([{ id: 'a', capability: 'work' }]), { ...thread(), signal: shutdown.signal });
+      expect(out.status).toBe('completed');
+    }
+    for await (const _chunk of await loop.stream(request([{ id: 'a', capability: 'work' }]), { ...thread(), signal: shutdown.signal })) {
+      // drained
+    }
+    for await (const _event of loop.streamEvents(request([{ id: 'a', capability: 'work' }]), { ...thread(), version: 'v2', signal: shutdown.signal })) {
+      // drained
+    }
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
+    expect(await warnings.stop()).toEqual([]);
+  });
+
+  it('still stops a run when it aborts', async () => {
+    let seen: AbortSignal | undefined;
+    const hang: AgentDefinition = { id: 'h', capabilities: ['work'], run: (_input, ctx) => { seen = ctx.signal; return new Promise(() => {}); } };
+    const { loop } = loopWith([hang]);
+    const user = new AbortController();
+    const running = loop.invoke(request([{ id: 'a', capability: 'work' }]), { ...thread(), signal: user.signal });
+    while (seen === undefined) await sleepMs(1);
+    user.abort(new Error('user stop'));
+    await expect(running).rejects.toThrow('user stop');
+    expect(seen.aborted).toBe(true);
+  });
+});
