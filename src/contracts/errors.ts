@@ -44,6 +44,14 @@ export interface NoErrorOptions {
   cause?: unknown;
 }
 
+/** A NoError as plain data (what `toJSON` gives): safe to checkpoint, log and send. */
+export interface NoErrorJSON {
+  name: string;
+  code: NoErrorCode;
+  message: string;
+  details: Record<string, unknown>;
+}
+
 export class NoError extends Error {
   override name = 'NoError';
   readonly code: NoErrorCode;
@@ -55,7 +63,7 @@ export class NoError extends Error {
     this.details = options.details ?? {};
   }
 
-  toJSON(): { name: string; code: NoErrorCode; message: string; details: Record<string, unknown> } {
+  toJSON(): NoErrorJSON {
     return { name: this.name, code: this.code, message: this.message, details: this.details };
   }
 }

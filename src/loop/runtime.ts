@@ -10,6 +10,7 @@ import { createAgentPool, type AgentPool, type AgentPoolOptions } from './agent-
 import type { AgentDefinition } from './agents.js';
 import type { EventListener } from './emitter.js';
 import type { RecoveryStrategy } from './recovery-handler.js';
+import { checkRunTimeout } from './run-deadline.js';
 import type { MasterLoopState } from './state.js';
 
 /**
@@ -23,6 +24,7 @@ import type { MasterLoopState } from './state.js';
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 60_000;
 /** Retries of transient failures per task when the task does not say (3 attempts in all). @default 2 */
 export const DEFAULT_TASK_RETRIES = 2;
+
 /** Coordinator passes per run: the first plus re-plans after agents recover. @default 2 */
 export const DEFAULT_MAX_ROUNDS = 2;
 /** Longest the recovery node waits for a broken agent's circuit before re-planning. @default 30_000 */
@@ -53,6 +55,13 @@ export interface MasterLoopOptions {
   attemptTimeoutMs?: number;
   /** Retries of transient failures when the task does not say. @default DEFAULT_TASK_RETRIES (2) */
   retries?: number;
+  /**
+   * Longest a run may take, from planning to its last task; `configurable.runTimeoutMs` on one
+   * invoke overrides it. When it passes, every agent's signal aborts, no task starts any more, the run
+   * ends `failed` with `runError` a NoError 'TIMEOUT', and completed tasks are compensated. The
+   * deadline is stored with the run, so a resumed run keeps it. @default undefined (no deadline)
+   */
+  runTimeoutMs?: number;
   backoff?: ExponentialBackoffOptions;
   /** @default DEFAULT_MAX_ROUNDS */
   maxRounds?: number;
@@ -91,6 +100,7 @@ export function createLoopRuntime(
   options: MasterLoopOptions,
   toRequest: (state: Record<string, unknown>) => ExecutionRequestInput | undefined = (s) => (s as MasterLoopState).request,
 ): LoopRuntime {
+  checkRunTimeout(options.runTimeoutMs);
   const pool = createAgentPool(options.pool).add(options.agents);
   const listeners = new Set<EventListener>();
   if (options.onEvent) listeners.add(options.onEvent);

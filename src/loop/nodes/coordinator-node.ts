@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { task as durableTask, type LangGraphRunnableConfig } from '@langchain/langgraph';
-import { NoError } from '../../contracts/errors.js';
+import { isNoError, NoError } from '../../contracts/errors.js';
 import type { AgentError, RecoveryAction } from '../../contracts/loop.js';
 import type { ExecutionPlan, Task } from '../../contracts/scheduler.js';
 import { abortScope, exponentialBackoff } from '../../resilience/index.js';
@@ -13,7 +13,8 @@ import { createMessenger, openNetworkSession } from '../messaging.js';
 import { Dispatcher, type DispatchTask } from '../dispatcher.js';
 import { trackWrites } from '../durable-writes.js';
 import { createRunEmitter, type RunEmitter } from '../emitter.js';
-import { runTask, type TaskOutcome } from '../run-task.js';
+import { deadlineError } from '../run-deadline.js';
+import { runTask, stopError, type TaskOutcome } from '../run-task.js';
 import { withTaskSignal } from '../task-signal.js';
 import {
   assertDurable,
@@ -166,6 +167,18 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
       maxConcurrent: plan.strategy === 'sequential-safe' ? 1 : plan.constraints.maxConcurrentAgents ?? Number.POSITIVE_INFINITY,
       completed: done,
     });
+    // However the run stops (its deadline, a fatal failure, LangGraph's signal), nothing new starts
+    // and every agent's signal aborts; the first reason is the one every task reports.
+    const stopRun = (reason: NoError): void => {
+      if (scope.signal.aborted) return;
+      dispatcher.cancel(reason.message);
+      scope.abort(reason);
+    };
+    const onScopeAbort = (): void => dispatcher.cancel(stopError(scope.signal.reason).message);
+    scope.signal.addEventListener('abort', onScopeAbort, { once: true });
+    if (scope.signal.aborted) onScopeAbort();
+    const deadline = state.runDeadline ?? null;
+    const deadlineTimer = deadline === null ? undefined : setTimeout(() => stopRun(deadlineError(deadline)), Math.max(0, deadline.at - Date.now()));
     const audit = (action: RecoveryAction): void => {
       runtime.audit.append({ actor: 'recovery', action: `recovery.${action.type}`, outcome: 'success', details: { ...action, runId } });
     };
@@ -194,10 +207,7 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
       ...(runtime.options.recoveryStrategies ? { strategies: runtime.options.recoveryStrategies } : {}),
       onError: (_error: AgentError) => {},
       onRecovery: audit,
-      onFatal: (reason: string) => {
-        dispatcher.cancel(reason);
-        scope.abort(new NoError('ABORTED', reason));
-      },
+      onFatal: (reason: string) => stopRun(new NoError('ABORTED', reason)),
       ...(network && session
         ? {
             messenger: (agentId: string, key: string, record: (op: MessageOp) => void) =>
@@ -263,7 +273,21 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
           }
         };
         await issueAll(todo, byId, done, windowOf(plan, runtime), call, afterTask);
+      } catch (error) {
+        // LangGraph's signal aborted (the caller's signal, a step timeout, a failing sibling node): it
+        // stops the graph here, so the recovery node will not run to announce the end of the run.
+        if (config.signal?.aborted) {
+          emitter.emit('no.run.completed', {
+            runId, planId: plan.id, status: 'cancelled', durationMs: Date.now() - started,
+            completedTasks: done.size + outcomes.filter((o) => o.status === 'completed').length,
+            failedTasks: outcomes.filter((o) => o.status !== 'completed').length,
+            error: stopError(config.signal.reason),
+          });
+        }
+        throw error;
       } finally {
+        clearTimeout(deadlineTimer);
+        scope.signal.removeEventListener('abort', onScopeAbort);
         scope.dispose();
         graphScope.dispose();
         session?.close();
@@ -276,6 +300,9 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
       }
       const completed = done.size + outcomes.filter((o) => o.status === 'completed').length;
       const status = completed === plan.tasks.length ? 'completed' : scope.signal.aborted && config.signal?.aborted ? 'cancelled' : 'failed';
+      // The loop stopped the run itself (deadline, fatal failure): say why at the run's level.
+      const reason: unknown = scope.signal.reason;
+      const runError = status === 'failed' && isNoError(reason) ? reason.toJSON() : null;
       const efficiency = recordMetrics(runtime, plan, outcomes, Date.now() - started);
       span.setAttributes({
         [COORDINATION_ATTRIBUTES.successRate]: efficiency,
@@ -288,6 +315,7 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
         recoveries: outcomes.flatMap((o) => o.recoveries),
         agents: runtime.pool.states(),
         status,
+        runError,
         ...(session && session.ops.length > 0 ? { mailboxes: session.ops, topics: session.ops } : {}),
       };
     });
