@@ -68,6 +68,7 @@ export {
 } from './contracts/index.js';
 export type {
   NoErrorCode,
+  NoErrorJSON,
   NoErrorOptions,
   ValidationIssue,
   ResourceMap,
@@ -236,6 +237,7 @@ export {
   DEFAULT_ATTEMPT_TIMEOUT_MS,
   DEFAULT_TASK_RETRIES,
   DEFAULT_MAX_ROUNDS,
+  RUN_TIMEOUT_CONFIG_KEY,
   MailboxChannel,
   TopicLogChannel,
   LOOP_HEARTBEAT_INTERVAL_MS,
@@ -243,6 +245,7 @@ export {
 export type {
   MasterLoopOptions,
   MasterLoopLimits,
+  RunDeadline,
   MasterLoopHandle,
   MasterLoopState,
   AddMasterLoopOptions,

@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { z } from 'zod';
 import { formatPath, isNoError, NoError, parseWith, toError } from '../../src/contracts/index';
 
@@ -30,6 +31,13 @@ describe('toError', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
     expect(toError(cyclic).message).toBe('non-Error thrown: [object Object]');
+  });
+
+  it("keeps an Error from another realm (a vm context) with its own message", () => {
+    const foreign: unknown = runInNewContext("new TypeError('fetch failed')");
+    expect(foreign instanceof Error).toBe(false);
+    expect(toError(foreign)).toBe(foreign);
+    expect(toError(foreign).message).toBe('fetch failed');
   });
 });
 

@@ -1,5 +1,6 @@
 import { NoError } from '../../src/contracts/index';
 import type { AgentDefinition } from '../../src/loop/index';
+import { closedPortUrl, httpServer } from '../helpers/network';
 import { loopWith, request, sleeper, sleepMs, thread, typesOf } from './helpers';
 
 const transient = (): Error => Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
@@ -35,6 +36,48 @@ describe('recovery', () => {
     expect(new Set(keys).size).toBe(1);
     expect(loop.audit.entries().map((e) => e.action)).toEqual(['recovery.retry-with-backoff', 'recovery.retry-with-backoff']);
     expect(loop.audit.verify().ok).toBe(true);
+  });
+
+  it('retries a fetch whose connection is refused instead of treating it as an agent fault', async () => {
+    const refused = await closedPortUrl();
+    const live = await httpServer('hello');
+    try {
+      const urls: string[] = [];
+      // The README's fetch agent; the first attempt hits a port nothing listens on.
+      const fetcher: AgentDefinition = {
+        id: 'fetcher', capabilities: ['http'],
+        run: async (_input, ctx) => {
+          const url = ctx.attempt === 1 ? refused : live.url;
+          urls.push(url);
+          return fetch(url, { signal: ctx.signal }).then((r) => r.text());
+        },
+      };
+      const { loop } = loopWith([fetcher]);
+      const out = await loop.invoke(request([{ id: 'page', capability: 'http' }]), thread());
+      expect(out.status).toBe('completed');
+      expect(out.results['page']).toBe('hello');
+      expect(out.tasks['page']).toMatchObject({ attempts: 2, agentId: 'fetcher' });
+      expect(urls).toEqual([refused, live.url]);
+      expect(out.errors).toEqual([expect.objectContaining({ classification: 'transient', message: 'fetch failed' })]);
+      expect(out.recoveries.map((r) => `${r.level}:${r.type}`)).toEqual(['agent:retry-with-backoff']);
+    } finally {
+      await live.close();
+    }
+  });
+
+  it('spends every retry on a connection that stays refused before giving up', async () => {
+    const refused = await closedPortUrl();
+    let calls = 0;
+    const fetcher: AgentDefinition = {
+      id: 'fetcher', capabilities: ['http'],
+      run: async (_input, ctx) => { calls++; return fetch(refused, { signal: ctx.signal }).then((r) => r.text()); },
+    };
+    const { loop } = loopWith([fetcher], { retries: 2 });
+    const out = await loop.invoke(request([{ id: 'page', capability: 'http' }]), thread());
+    expect(out.status).toBe('failed');
+    expect(calls).toBe(3);
+    expect(out.tasks['page']).toMatchObject({ attempts: 3, status: 'failed', error: { classification: 'transient' } });
+    expect(out.errors.map((e) => e.classification)).toEqual(['transient', 'transient', 'transient']);
   });
 
   it('moves a task to another healthy agent with the capability when its agent faults', async () => {

@@ -1,6 +1,8 @@
 import { createRunEmitter } from '../../src/loop/emitter';
 import { trackWrites } from '../../src/loop/durable-writes';
 import { threadIdOf } from '../../src/loop/runtime';
+import { stopError } from '../../src/loop/run-task';
+import { withTaskSignal } from '../../src/loop/task-signal';
 import {
   applyLimits,
   createAgentPool,
@@ -10,7 +12,7 @@ import {
   migrateAgentState,
   type FailureContext,
 } from '../../src/loop/index';
-import { TaskSchema } from '../../src/contracts/index';
+import { NoError, TaskSchema } from '../../src/contracts/index';
 import { loopWith, request, sleeper, thread } from './helpers';
 
 describe('agent state versions', () => {
@@ -164,5 +166,16 @@ describe('small pieces', () => {
     expect(out.results).toMatchObject({ first: 'f1', second: 'f2' });
     expect(out.tasks['second']).toMatchObject({ attempts: 0, usedFallback: true });
     expect(out.tasks['third']?.error?.message).toContain('no healthy agent');
+  });
+
+  it("reports a stopped run's reason: the loop's own as it is, anything else as a cancellation", () => {
+    expect(stopError(new NoError('TIMEOUT', 'deadline passed'))).toEqual({ message: 'deadline passed', code: 'TIMEOUT' });
+    expect(stopError(new Error('user stop'))).toEqual({ message: 'run cancelled: user stop', code: 'ABORTED' });
+    expect(stopError('shutting down')).toEqual({ message: 'run cancelled: shutting down', code: 'ABORTED' });
+    expect(stopError(undefined)).toEqual({ message: 'run cancelled', code: 'ABORTED' });
+  });
+
+  it('makes a call outside a running graph as it is, with no config to carry a signal', () => {
+    expect(withTaskSignal(new AbortController().signal, () => 'called')).toBe('called');
   });
 });

@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { isNoError } from '../../src/contracts/errors.js';
-import { anySignal, sleep } from '../../src/resilience/abort.js';
+import { abortScope, anySignal, sleep } from '../../src/resilience/abort.js';
 
 afterEach(() => jest.useRealTimers());
 
@@ -82,5 +82,59 @@ describe('anySignal', () => {
     const parent = new AbortController();
     for (let i = 0; i < 100; i++) anySignal([parent.signal]).dispose();
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+});
+
+describe('abortScope', () => {
+  it('keeps one listener on its parent however many children are live', () => {
+    const parent = new AbortController();
+    const scope = abortScope([parent.signal]);
+    const children = Array.from({ length: 200 }, () => scope.child());
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
+    expect(getEventListeners(scope.signal, 'abort')).toHaveLength(0);
+    expect(children.some((c) => c.signal.aborted)).toBe(false);
+    for (const c of children) c.dispose();
+    scope.dispose();
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+
+  it("aborts every live child with the parent's reason, and not the children already disposed", () => {
+    const parent = new AbortController();
+    const scope = abortScope([parent.signal, undefined]);
+    const live = scope.child();
+    const done = scope.child();
+    done.dispose();
+    const reason = new Error('user stop');
+    parent.abort(reason);
+    expect(scope.signal.reason).toBe(reason);
+    expect(live.signal.reason).toBe(reason);
+    expect(done.signal.aborted).toBe(false);
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('aborts from within, keeps the first reason, and hands out aborted children afterwards', () => {
+    const scope = abortScope();
+    const child = scope.child();
+    scope.abort('deadline');
+    scope.abort('later');
+    expect([scope.signal.reason, child.signal.reason]).toEqual(['deadline', 'deadline']);
+    const late = scope.child();
+    expect(late.signal.reason).toBe('deadline');
+    late.dispose();
+  });
+
+  it('starts aborted under a parent that already is', () => {
+    const parent = new AbortController();
+    parent.abort('gone');
+    const scope = abortScope([parent.signal]);
+    expect(scope.signal.reason).toBe('gone');
+    expect(scope.child().signal.aborted).toBe(true);
+  });
+
+  it('gives children the default AbortError when aborted without a reason', () => {
+    const scope = abortScope();
+    const child = scope.child();
+    scope.abort();
+    expect(child.signal.reason).toMatchObject({ name: 'AbortError' });
   });
 });

@@ -45,6 +45,14 @@ export interface NoErrorOptions {
   cause?: unknown;
 }
 
+/** A NoError as plain data (what `toJSON` gives): safe to checkpoint, log and send. */
+export interface NoErrorJSON {
+  name: string;
+  code: NoErrorCode;
+  message: string;
+  details: Record<string, unknown>;
+}
+
 export class NoError extends Error {
   override name = 'NoError';
   readonly code: NoErrorCode;
@@ -56,7 +64,7 @@ export class NoError extends Error {
     this.details = options.details ?? {};
   }
 
-  toJSON(): { name: string; code: NoErrorCode; message: string; details: Record<string, unknown> } {
+  toJSON(): NoErrorJSON {
     return { name: this.name, code: this.code, message: this.message, details: this.details };
   }
 }
@@ -66,9 +74,13 @@ export function isNoError(value: unknown, code?: NoErrorCode): value is NoError 
   return value instanceof NoError && (code === undefined || value.code === code);
 }
 
-/** Turns anything thrown (strings, objects, undefined) into an Error without losing its text. */
+/**
+ * Turns anything thrown (strings, objects, undefined) into an Error without losing its text. An
+ * Error made in another realm (a vm context, a test sandbox) fails `instanceof Error` but is still
+ * one: its brand says so, and its own message is kept.
+ */
 export function toError(value: unknown): Error {
-  if (value instanceof Error) return value;
+  if (value instanceof Error || Object.prototype.toString.call(value) === '[object Error]') return value as Error;
   if (typeof value === 'string') return new Error(value);
   let text: string;
   try {

@@ -128,6 +128,8 @@ export const NO_EVENT_SCHEMAS = {
     durationMs: z.number().nonnegative(),
     completedTasks: z.number().int().nonnegative(),
     failedTasks: z.number().int().nonnegative(),
+    /** Why the run was stopped before its tasks ended: its deadline, a fatal failure, a cancel. */
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
   }),
 } as const;
 

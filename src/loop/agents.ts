@@ -7,7 +7,11 @@ export interface AgentRunContext {
   task: Task;
   /** Outputs of the task's dependencies, by task id. */
   dependencies: Record<string, unknown>;
-  /** Aborts on timeout, on cancellation of the run, or when the run fails. Pass it to I/O. */
+  /**
+   * Aborts on the attempt's timeout, when the run is cancelled (the invoke's signal), when a fatal
+   * failure stops the run, or when the run's deadline passes (reason: a NoError 'TIMEOUT'). Pass it
+   * to I/O.
+   */
   signal: AbortSignal;
   /** 1-based attempt number for this task (retries and moves to other agents raise it). */
   attempt: number;

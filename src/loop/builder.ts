@@ -36,6 +36,26 @@ export function handle(runtime: LoopRuntime): MasterLoopHandle {
   };
 }
 
+type StreamMethod = (input: unknown, options?: { signal?: AbortSignal }, ...rest: unknown[]) => unknown;
+
+/**
+ * LangGraph's `stream()` and `streamEvents()` (and `invoke()`, which streams) each put a listener on
+ * the caller's signal and never remove it: a process that passes one long-lived signal (a shutdown
+ * signal) to every run collects one listener per run, and Node warns after ten. Each call hands
+ * LangGraph a signal of its own that follows the caller's instead; LangGraph's listener goes away
+ * with it, and `AbortSignal.any` puts no listener on the caller's signal.
+ */
+function followCallerSignal(graph: object): void {
+  const methods = graph as Record<'stream' | 'streamEvents', StreamMethod>;
+  for (const name of ['stream', 'streamEvents'] as const) {
+    const original = methods[name];
+    methods[name] = function (this: unknown, input, options, ...rest) {
+      const own = options?.signal ? { ...options, signal: AbortSignal.any([options.signal]) } : options;
+      return original.call(this, input, own, ...rest);
+    };
+  }
+}
+
 /**
  * A compiled LangGraph graph that plans a request, runs it on the agent pool and recovers from
  * failures: `invoke`, `stream` (the `custom` mode shows every event live) and `getState` work as usual.
@@ -47,7 +67,9 @@ export function handle(runtime: LoopRuntime): MasterLoopHandle {
  * out.status; // 'completed'
  */
 export function createMasterAgentLoop(options: MasterLoopOptions) {
-  return compileLoop(createLoopRuntime(options), options.checkpointer ?? new MemorySaver(), options.store);
+  const loop = compileLoop(createLoopRuntime(options), options.checkpointer ?? new MemorySaver(), options.store);
+  followCallerSignal(loop);
+  return loop;
 }
 
 /** The loop's own graph; `checkpointer: undefined` makes it a subgraph that uses its parent's. */

@@ -136,12 +136,12 @@ export class Dispatcher {
     this.notify(taskId);
   }
 
-  /** Refuses every waiting and future request (the run is failing or cancelled). */
+  /** Refuses every waiting and future request (the run is failing or cancelled); the first reason stays. */
   cancel(reason: string): void {
-    this.cancelled = reason;
+    this.cancelled ??= reason;
     const waiting = this.waiting;
     this.waiting = [];
-    for (const w of waiting) w.resolve({ kind: 'cancelled', reason });
+    for (const w of waiting) w.resolve({ kind: 'cancelled', reason: this.cancelled });
     for (const id of this.dependencyWaiters.keys()) this.notify(id);
   }
 

@@ -13,6 +13,8 @@ export {
   ADAPTIVE_STATE_KEY,
 } from './runtime.js';
 export type { MasterLoopOptions, MasterLoopLimits } from './runtime.js';
+export { RUN_TIMEOUT_CONFIG_KEY } from './run-deadline.js';
+export type { RunDeadline } from './run-deadline.js';
 export { createAgentPool, DEFAULT_LATENCY_ALPHA } from './agent-pool.js';
 export type { AgentPool, AgentPoolOptions } from './agent-pool.js';
 export { invokeAgent, isRunnableLike } from './agents.js';

@@ -1,4 +1,4 @@
-import { isNoError, toError } from '../contracts/errors.js';
+import { isNoError, toError, type NoErrorCode } from '../contracts/errors.js';
 import type { AgentError, FailureClass, RecoveryAction } from '../contracts/loop.js';
 import type { Task } from '../contracts/scheduler.js';
 import { classifyFailure, sleep, timeout, type Backoff } from '../resilience/index.js';
@@ -52,6 +52,16 @@ export interface TaskRunEnv {
   now?: () => number;
 }
 
+/**
+ * What the tasks of a stopped run report: the loop's own reason (its deadline, a fatal failure) as
+ * it is, anything else (the caller's signal) as a cancellation.
+ */
+export function stopError(reason: unknown): { message: string; code: NoErrorCode } {
+  if (isNoError(reason)) return { message: reason.message, code: reason.code };
+  const text = reason === undefined ? '' : toError(reason).message;
+  return { message: text === '' ? 'run cancelled' : `run cancelled: ${text}`, code: 'ABORTED' };
+}
+
 interface AttemptState {
   attempts: number;
   retriesUsed: number;
@@ -79,7 +89,7 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
   if (!deps.ok) {
     const cancelled = env.signal.aborted;
     return { ...base, status: cancelled ? 'cancelled' : 'skipped', attempts: 0, durationMs: 0, usedFallback: false,
-      error: { message: deps.reason, classification: cancelled ? 'fatal' : 'agent-fault' } };
+      error: { message: deps.reason, classification: cancelled ? 'fatal' : 'agent-fault', ...(cancelled ? { code: stopError(env.signal.reason).code } : {}) } };
   }
   const st: AttemptState = { attempts: 0, retriesUsed: 0, exclude: new Set(), capability: task.capability, input: task.input, usedFallback: false };
   const maxRetries = task.retries ?? env.defaultRetries;
@@ -112,7 +122,9 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
 
   for (;;) {
     const grant = await env.dispatcher.acquire(task.id, { capability: st.capability, exclude: st.exclude });
-    if (grant.kind === 'cancelled') return { ...failed(grant.reason, 'fatal'), status: 'cancelled' };
+    if (grant.kind === 'cancelled') {
+      return { ...failed(grant.reason, 'fatal', env.signal.aborted ? stopError(env.signal.reason).code : undefined), status: 'cancelled' };
+    }
     if (grant.kind === 'no-agent') {
       const action = record(decideRecovery({
         task, classification: 'agent-fault', message: grant.reason, retriesUsed: st.retriesUsed, maxRetries,
@@ -158,9 +170,11 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
         startedAt, finishedAt, usedFallback: st.usedFallback };
     }
 
-    const err = toError(error);
-    const classification = env.signal.aborted ? 'fatal' : classifyFailure(error);
-    const code = isNoError(error) ? error.code : undefined;
+    // An attempt that ended because the run stopped reports why the run stopped, not the abort it saw.
+    const stopped = env.signal.aborted ? stopError(env.signal.reason) : undefined;
+    const err = stopped ? new Error(stopped.message) : toError(error);
+    const classification = stopped ? 'fatal' : classifyFailure(error);
+    const code = stopped ? stopped.code : isNoError(error) ? error.code : undefined;
     if (classification === 'transient' || classification === 'agent-fault') env.pool.recordFailure(agentId);
     const agentError: AgentError = { taskId: task.id, agentId, classification, message: err.message, attempt: st.attempts, at: finishedAt,
       ...(code === undefined ? {} : { code }) };
@@ -183,7 +197,8 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
         try {
           await sleep(env.backoff(st.retriesUsed), env.signal);
         } catch {
-          return failed('run cancelled during backoff', 'fatal');
+          const stop = stopError(env.signal.reason);
+          return failed(stop.message, 'fatal', stop.code);
         }
         break;
       case 'restart-and-redistribute':

@@ -10,12 +10,21 @@ import { createAgentPool, type AgentPool, type AgentPoolOptions } from './agent-
 import type { AgentDefinition } from './agents.js';
 import type { EventListener } from './emitter.js';
 import type { RecoveryStrategy } from './recovery-handler.js';
+import { checkRunTimeout } from './run-deadline.js';
 import type { MasterLoopState } from './state.js';
 
-/** Per-attempt timeout when neither the task nor the agent sets one. @default 300_000 (5 min) */
-export const DEFAULT_ATTEMPT_TIMEOUT_MS = 300_000;
-/** Retries of transient failures per task when the task does not say. @default 2 */
+/**
+ * Per-attempt timeout when neither the task nor the agent sets one. @default 60_000 (1 min)
+ *
+ * One model call or HTTP request that has said nothing for a minute is far more often stuck than
+ * slow; with the default retries a hanging agent then holds its task about 3 minutes (3 attempts
+ * plus backoff) instead of 15. Agents that legitimately work longer say so with their `timeoutMs`
+ * (or the task's).
+ */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 60_000;
+/** Retries of transient failures per task when the task does not say (3 attempts in all). @default 2 */
 export const DEFAULT_TASK_RETRIES = 2;
+
 /** Coordinator passes per run: the first plus re-plans after agents recover. @default 2 */
 export const DEFAULT_MAX_ROUNDS = 2;
 /** Longest the recovery node waits for a broken agent's circuit before re-planning. @default 30_000 */
@@ -51,10 +60,17 @@ export interface MasterLoopOptions {
   learning?: boolean;
   /** Per-agent circuit breakers and health. */
   pool?: AgentPoolOptions;
-  /** @default DEFAULT_ATTEMPT_TIMEOUT_MS */
+  /** Per-attempt timeout when neither the task nor the agent sets one. @default DEFAULT_ATTEMPT_TIMEOUT_MS (60 s) */
   attemptTimeoutMs?: number;
-  /** @default DEFAULT_TASK_RETRIES */
+  /** Retries of transient failures when the task does not say. @default DEFAULT_TASK_RETRIES (2) */
   retries?: number;
+  /**
+   * Longest a run may take, from planning to its last task; `configurable.runTimeoutMs` on one
+   * invoke overrides it. When it passes, every agent's signal aborts, no task starts any more, the run
+   * ends `failed` with `runError` a NoError 'TIMEOUT', and completed tasks are compensated. The
+   * deadline is stored with the run, so a resumed run keeps it. @default undefined (no deadline)
+   */
+  runTimeoutMs?: number;
   backoff?: ExponentialBackoffOptions;
   /** @default DEFAULT_MAX_ROUNDS */
   maxRounds?: number;
@@ -105,6 +121,7 @@ export function createLoopRuntime(
       { details: { agents: Array.isArray(options.agents) ? 0 : typeof options.agents } },
     );
   }
+  checkRunTimeout(options.runTimeoutMs);
   const pool = createAgentPool(options.pool).add(options.agents);
   const listeners = new Set<EventListener>();
   if (options.onEvent) listeners.add(options.onEvent);

@@ -1,7 +1,9 @@
 import { Annotation } from '@langchain/langgraph';
+import type { NoErrorJSON } from '../contracts/errors.js';
 import type { AgentError, AgentState, RecoveryAction, RunStatus } from '../contracts/loop.js';
 import type { ExecutionFeedback, ExecutionPlan, ExecutionRequestInput, StrategyAdjustment } from '../contracts/scheduler.js';
 import { MailboxChannel, TopicLogChannel } from './message-channels.js';
+import type { RunDeadline } from './run-deadline.js';
 import type { TaskOutcome } from './run-task.js';
 
 /**
@@ -44,6 +46,14 @@ export const MasterLoopAnnotation = Annotation.Root({
   compensated: Annotation<string[], string[] | Reset>({ reducer: append<string>(), default: () => [] }),
   /** Every agent's state after the run (versioned; see migrateAgentState). */
   agents: Annotation<Record<string, AgentState>, Record<string, AgentState> | Reset>({ reducer: merge<AgentState>(), default: () => ({}) }),
+  /** When the run is stopped (MasterLoopOptions.runTimeoutMs); null when it has no deadline. */
+  runDeadline: Annotation<RunDeadline | null>({ reducer: (_, next) => next, default: () => null }),
+  /**
+   * Why the loop stopped a failed run before its tasks ended, as a NoError's JSON: code 'TIMEOUT'
+   * when its deadline passed, 'ABORTED' when a fatal failure stopped it; null otherwise. Each
+   * task's own failure is in `tasks` and `errors`.
+   */
+  runError: Annotation<NoErrorJSON | null>({ reducer: (_, next) => next, default: () => null }),
   /** Coordinator passes so far in this run (re-planning adds one). */
   round: Annotation<number>({ reducer: (_, next) => next, default: () => 0 }),
   feedback: Annotation<ExecutionFeedback | undefined>(),

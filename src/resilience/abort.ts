@@ -65,3 +65,64 @@ export function anySignal(signals: ReadonlyArray<AbortSignal | undefined>): Link
   }
   return { signal: controller.signal, dispose };
 }
+
+/** A signal for a long piece of work (a run) that hands out child signals for its parts (tasks). */
+export interface AbortScope {
+  /** Aborts when a parent aborts or `abort()` is called. */
+  readonly signal: AbortSignal;
+  /** Aborts the scope and every live child, with `reason`; later calls change nothing. */
+  abort(reason?: unknown): void;
+  /**
+   * A signal that aborts with the scope (already aborted when the scope is). Dispose it when its part
+   * of the work ends, so the scope forgets it.
+   */
+  child(): LinkedSignal;
+  /** Detaches from the parents; call it when the work is done. */
+  dispose(): void;
+}
+
+/**
+ * A scope that listens once to each parent and fans an abort out to its children itself. Giving each
+ * of N concurrent parts `anySignal([runSignal])` would put N listeners on the run's signal (Node warns
+ * past 10, as a suspected leak); a scope keeps one, however many parts run at once.
+ *
+ * @example
+ * const scope = abortScope([config.signal]);
+ * const part = scope.child();
+ * try { await work(part.signal); } finally { part.dispose(); }
+ * scope.dispose();
+ */
+export function abortScope(parents: ReadonlyArray<AbortSignal | undefined> = []): AbortScope {
+  const controller = new AbortController();
+  const children = new Set<AbortController>();
+  const link = anySignal(parents);
+  const abort = (reason?: unknown): void => {
+    if (controller.signal.aborted) return;
+    link.dispose();
+    controller.abort(reason);
+    const live = [...children];
+    children.clear();
+    for (const child of live) child.abort(controller.signal.reason);
+  };
+  const onParentAbort = (): void => abort(link.signal.reason);
+  if (link.signal.aborted) onParentAbort();
+  else link.signal.addEventListener('abort', onParentAbort, { once: true });
+
+  return {
+    signal: controller.signal,
+    abort,
+    child() {
+      const child = new AbortController();
+      if (controller.signal.aborted) {
+        child.abort(controller.signal.reason);
+        return { signal: child.signal, dispose: () => undefined };
+      }
+      children.add(child);
+      return { signal: child.signal, dispose: () => void children.delete(child) };
+    },
+    dispose() {
+      link.dispose();
+      link.signal.removeEventListener('abort', onParentAbort);
+    },
+  };
+}

@@ -1,4 +1,4 @@
-export { abortError, anySignal, sleep, type LinkedSignal } from './abort.js';
+export { abortError, abortScope, anySignal, sleep, type AbortScope, type LinkedSignal } from './abort.js';
 export {
   DEFAULT_BACKOFF_FACTOR,
   DEFAULT_INITIAL_DELAY_MS,
@@ -23,7 +23,7 @@ export {
   type CircuitStateChange,
   type CircuitStateChangeReason,
 } from './circuit-types.js';
-export { BAD_INPUT_ERROR_CODES, FATAL_ERROR_CODES, TRANSIENT_ERROR_CODES, classifyFailure } from './classify.js';
+export { BAD_INPUT_ERROR_CODES, FATAL_ERROR_CODES, MAX_CAUSE_DEPTH, TRANSIENT_ERROR_CODES, classifyFailure } from './classify.js';
 export { type Policy, type PolicyContext } from './policy.js';
 export { DEFAULT_MAX_ATTEMPTS, retry, type RetryInfo, type RetryOptions } from './retry.js';
 export {

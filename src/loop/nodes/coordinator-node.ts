@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { task as durableTask, type LangGraphRunnableConfig } from '@langchain/langgraph';
-import { NoError } from '../../contracts/errors.js';
+import { isNoError, NoError } from '../../contracts/errors.js';
 import type { AgentError, RecoveryAction } from '../../contracts/loop.js';
 import type { ExecutionPlan, Task } from '../../contracts/scheduler.js';
-import { exponentialBackoff } from '../../resilience/index.js';
+import { abortScope, exponentialBackoff } from '../../resilience/index.js';
 import { buildDag, criticalPath, needsCoordination } from '../../scheduler/index.js';
 import { recordAgentUtilization, recordCoordinationEfficiency } from '../../telemetry/metrics.js';
 import { COORDINATION_ATTRIBUTES, SPAN_NAMES } from '../../telemetry/names.js';
@@ -14,7 +13,9 @@ import { createMessenger, openNetworkSession } from '../messaging.js';
 import { Dispatcher, type DispatchTask } from '../dispatcher.js';
 import { trackWrites } from '../durable-writes.js';
 import { createRunEmitter, type RunEmitter } from '../emitter.js';
-import { runTask, type TaskOutcome } from '../run-task.js';
+import { deadlineError } from '../run-deadline.js';
+import { runTask, stopError, type TaskOutcome } from '../run-task.js';
+import { withTaskSignal } from '../task-signal.js';
 import {
   assertDurable,
   checkpointerOf,
@@ -152,12 +153,13 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
     const todo = issueOrder(plan, dispatchable).filter((id) => !done.has(id));
     const agentIds = runtime.pool.ids();
 
-    const abort = new AbortController();
-    // Every attempt listens to the run's signal (and LangGraph adds one listener per task() call).
-    setMaxListeners(0, abort.signal);
-    if (config.signal) setMaxListeners(0, config.signal);
-    const onOuterAbort = (): void => abort.abort(config.signal?.reason);
-    config.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    // Each task gets child signals of its own, so the listeners of attempts, backoff waits and task()
+    // calls never pile up on one signal. `scope` also aborts when the run stops itself (a fatal
+    // failure); `graphScope` only with LangGraph's signal, so a run that stops itself still gets
+    // every task's outcome back from its task() call and stored.
+    const scope = abortScope([config.signal]);
+    const graphScope = abortScope([config.signal]);
+    const taskSignals = new Map<string, AbortSignal>();
     const dispatcher = new Dispatcher({
       tasks: dispatchable,
       pool: runtime.pool,
@@ -165,6 +167,18 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
       maxConcurrent: plan.strategy === 'sequential-safe' ? 1 : plan.constraints.maxConcurrentAgents ?? Number.POSITIVE_INFINITY,
       completed: done,
     });
+    // However the run stops (its deadline, a fatal failure, LangGraph's signal), nothing new starts
+    // and every agent's signal aborts; the first reason is the one every task reports.
+    const stopRun = (reason: NoError): void => {
+      if (scope.signal.aborted) return;
+      dispatcher.cancel(reason.message);
+      scope.abort(reason);
+    };
+    const onScopeAbort = (): void => dispatcher.cancel(stopError(scope.signal.reason).message);
+    scope.signal.addEventListener('abort', onScopeAbort, { once: true });
+    if (scope.signal.aborted) onScopeAbort();
+    const deadline = state.runDeadline ?? null;
+    const deadlineTimer = deadline === null ? undefined : setTimeout(() => stopRun(deadlineError(deadline)), Math.max(0, deadline.at - Date.now()));
     const audit = (action: RecoveryAction): void => {
       runtime.audit.append({ actor: 'recovery', action: `recovery.${action.type}`, outcome: 'success', details: { ...action, runId } });
     };
@@ -186,17 +200,14 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
       emitter,
       threadId,
       idempotencyKey: (taskId: string) => idempotencyKeyOf(threadId, runId, taskId),
-      signal: abort.signal,
+      signal: scope.signal,
       defaultTimeoutMs: runtime.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
       defaultRetries: runtime.options.retries ?? DEFAULT_TASK_RETRIES,
       backoff: exponentialBackoff(runtime.options.backoff),
       ...(runtime.options.recoveryStrategies ? { strategies: runtime.options.recoveryStrategies } : {}),
       onError: (_error: AgentError) => {},
       onRecovery: audit,
-      onFatal: (reason: string) => {
-        dispatcher.cancel(reason);
-        abort.abort(new NoError('ABORTED', reason));
-      },
+      onFatal: (reason: string) => stopRun(new NoError('ABORTED', reason)),
       ...(network && session
         ? {
             messenger: (agentId: string, key: string, record: (op: MessageOp) => void) =>
@@ -206,7 +217,7 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
     };
     const runOne = durableTask('no.task', async (input: { taskId: string }): Promise<TaskOutcome> => {
       ranHere.add(input.taskId);
-      return runTask(byId.get(input.taskId)!, env);
+      return runTask(byId.get(input.taskId)!, { ...env, signal: taskSignals.get(input.taskId) ?? scope.signal });
     });
 
     emitter.emit('orchestration.coordination.started', { strategy: plan.strategy, runId, participants: agentIds });
@@ -249,10 +260,36 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
     return withSpan(SPAN_NAMES.coordinationExecute, attributes, async (span) => {
       try {
         // task() is typed as returning a promise of the body's return type (itself a promise); it resolves once.
-        const call = (taskId: string) => runOne({ taskId }) as unknown as Promise<TaskOutcome>;
+        const call = async (taskId: string): Promise<TaskOutcome> => {
+          const part = scope.child();
+          const graphPart = graphScope.child();
+          taskSignals.set(taskId, part.signal);
+          try {
+            return await withTaskSignal(graphPart.signal, () => runOne({ taskId }) as unknown as Promise<TaskOutcome>);
+          } finally {
+            taskSignals.delete(taskId);
+            part.dispose();
+            graphPart.dispose();
+          }
+        };
         await issueAll(todo, byId, done, windowOf(plan, runtime), call, afterTask);
+      } catch (error) {
+        // LangGraph's signal aborted (the caller's signal, a step timeout, a failing sibling node): it
+        // stops the graph here, so the recovery node will not run to announce the end of the run.
+        if (config.signal?.aborted) {
+          emitter.emit('no.run.completed', {
+            runId, planId: plan.id, status: 'cancelled', durationMs: Date.now() - started,
+            completedTasks: done.size + outcomes.filter((o) => o.status === 'completed').length,
+            failedTasks: outcomes.filter((o) => o.status !== 'completed').length,
+            error: stopError(config.signal.reason),
+          });
+        }
+        throw error;
       } finally {
-        config.signal?.removeEventListener('abort', onOuterAbort);
+        clearTimeout(deadlineTimer);
+        scope.signal.removeEventListener('abort', onScopeAbort);
+        scope.dispose();
+        graphScope.dispose();
         session?.close();
       }
       const results: Record<string, unknown> = {};
@@ -262,7 +299,10 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
         if (o.status === 'completed') results[o.taskId] = o.output;
       }
       const completed = done.size + outcomes.filter((o) => o.status === 'completed').length;
-      const status = completed === plan.tasks.length ? 'completed' : abort.signal.aborted && config.signal?.aborted ? 'cancelled' : 'failed';
+      const status = completed === plan.tasks.length ? 'completed' : scope.signal.aborted && config.signal?.aborted ? 'cancelled' : 'failed';
+      // The loop stopped the run itself (deadline, fatal failure): say why at the run's level.
+      const reason: unknown = scope.signal.reason;
+      const runError = status === 'failed' && isNoError(reason) ? reason.toJSON() : null;
       const efficiency = recordMetrics(runtime, plan, outcomes, Date.now() - started);
       span.setAttributes({
         [COORDINATION_ATTRIBUTES.successRate]: efficiency,
@@ -275,6 +315,7 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
         recoveries: outcomes.flatMap((o) => o.recoveries),
         agents: runtime.pool.states(),
         status,
+        runError,
         ...(session && session.ops.length > 0 ? { mailboxes: session.ops, topics: session.ops } : {}),
       };
     });

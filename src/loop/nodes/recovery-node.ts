@@ -133,8 +133,11 @@ export function createRecoveryNode(runtime: LoopRuntime) {
 
     const status: RunStatus = state.status;
     const maxRounds = runtime.options.maxRounds ?? DEFAULT_MAX_ROUNDS;
-    const delay = status === 'failed' && state.round + 1 < maxRounds
-      ? replanDelay(state, runtime, runtime.options.maxReplanWaitMs ?? DEFAULT_MAX_REPLAN_WAIT_MS)
+    // A run the loop stopped itself is over; so is one whose next round could only start past its deadline.
+    const deadlineAt = state.runDeadline?.at ?? Number.POSITIVE_INFINITY;
+    const waitBudget = Math.min(runtime.options.maxReplanWaitMs ?? DEFAULT_MAX_REPLAN_WAIT_MS, deadlineAt - Date.now() - 1);
+    const delay = status === 'failed' && state.runError == null && state.round + 1 < maxRounds && waitBudget >= 0
+      ? replanDelay(state, runtime, waitBudget)
       : undefined;
     if (delay !== undefined) {
       await sleep(delay, config.signal);
@@ -173,6 +176,7 @@ export function createRecoveryNode(runtime: LoopRuntime) {
       runId, planId: plan.id, status: status === 'completed' ? 'completed' : status === 'cancelled' ? 'cancelled' : 'failed',
       durationMs: feedback.actualMakespanMs, completedTasks: finished.filter((r) => r.status === 'completed').length,
       failedTasks: finished.filter((r) => r.status !== 'completed').length,
+      ...(state.runError == null ? {} : { error: { code: state.runError.code, message: state.runError.message } }),
     });
     return { feedback, adjustment, compensated, status, agents: runtime.pool.states() };
   };

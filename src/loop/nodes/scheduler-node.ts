@@ -4,6 +4,7 @@ import { NoError } from '../../contracts/errors.js';
 import type { ExecutionPlan, ExecutionRequestInput } from '../../contracts/scheduler.js';
 import { createIntelligenceScheduler, type AdaptiveState } from '../../scheduler/index.js';
 import { createRunEmitter } from '../emitter.js';
+import { deadlineOf } from '../run-deadline.js';
 import { ADAPTIVE_STATE_KEY, assertDurable, learningOf, STORE_NAMESPACES, type LoopRuntime, type MasterLoopLimits } from '../runtime.js';
 import { RESET, type MasterLoopUpdate } from '../state.js';
 
@@ -42,6 +43,8 @@ function checkCapabilities(plan: ExecutionPlan, runtime: LoopRuntime): void {
 export function createSchedulerNode(runtime: LoopRuntime) {
   return async function scheduler(state: Record<string, unknown>, config: LangGraphRunnableConfig): Promise<MasterLoopUpdate> {
     assertDurable(config);
+    // Read first: a bad per-run timeout fails the invoke before anything is planned.
+    const runDeadline = deadlineOf(config, runtime.options.runTimeoutMs);
     const request = runtime.toRequest(state);
     if (request === undefined || request === null) {
       throw new NoError('INVALID_REQUEST', 'no request to plan: invoke the loop with { request }', { details: {} });
@@ -86,6 +89,8 @@ export function createSchedulerNode(runtime: LoopRuntime) {
       compensated: RESET,
       feedback: undefined,
       adjustment: undefined,
+      runDeadline,
+      runError: null,
     };
   };
 }

@@ -1,0 +1,61 @@
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import { NoError } from '../contracts/errors.js';
+
+/**
+ * The key of the invoke config's `configurable` that sets one run's deadline, over
+ * MasterLoopOptions.runTimeoutMs: `loop.invoke(input, { configurable: { thread_id, runTimeoutMs: 60_000 } })`.
+ */
+export const RUN_TIMEOUT_CONFIG_KEY = 'runTimeoutMs';
+
+/** setTimeout's largest delay (about 24.8 days); a longer one would fire at once. */
+const MAX_RUN_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** A run's deadline, kept in the graph's state so every round and a resumed run see the same one. */
+export interface RunDeadline {
+  /** Epoch ms at which the run is stopped. */
+  at: number;
+  /** The timeout it came from, and where that was set, for the error message. */
+  timeoutMs: number;
+  option: 'runTimeoutMs' | 'configurable.runTimeoutMs';
+}
+
+function checked(value: unknown, option: RunDeadline['option']): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_RUN_TIMEOUT_MS) {
+    throw new NoError('INVALID_NUMBER', `${option} must be an integer in [1, ${MAX_RUN_TIMEOUT_MS}] (ms), got ${String(value)}`, {
+      details: { option, value, min: 1, max: MAX_RUN_TIMEOUT_MS },
+    });
+  }
+  return value;
+}
+
+/** Fails at construction on a bad MasterLoopOptions.runTimeoutMs, rather than at the first run. */
+export function checkRunTimeout(runTimeoutMs: number | undefined): void {
+  if (runTimeoutMs !== undefined) checked(runTimeoutMs, 'runTimeoutMs');
+}
+
+/**
+ * The deadline of a run planned now: the invoke's `configurable.runTimeoutMs`, else the loop's
+ * `runTimeoutMs`, else none (null).
+ */
+export function deadlineOf(config: LangGraphRunnableConfig, runTimeoutMs: number | undefined, now = Date.now()): RunDeadline | null {
+  const perRun = config.configurable?.[RUN_TIMEOUT_CONFIG_KEY];
+  if (perRun !== undefined) {
+    const timeoutMs = checked(perRun, 'configurable.runTimeoutMs');
+    return { at: now + timeoutMs, timeoutMs, option: 'configurable.runTimeoutMs' };
+  }
+  if (runTimeoutMs === undefined) return null;
+  return { at: now + runTimeoutMs, timeoutMs: runTimeoutMs, option: 'runTimeoutMs' };
+}
+
+/**
+ * Why a run stopped at its deadline. It is the abort reason every agent's signal carries, so it says
+ * `classification: 'fatal'`: whoever classifies it (a retry policy inside an agent) must not retry.
+ */
+export function deadlineError(deadline: RunDeadline): NoError & { classification: 'fatal' } {
+  const error = new NoError(
+    'TIMEOUT',
+    `the run passed its deadline: ${deadline.option} is ${deadline.timeoutMs} ms (deadline ${new Date(deadline.at).toISOString()})`,
+    { details: { option: deadline.option, timeoutMs: deadline.timeoutMs, deadlineAt: deadline.at } },
+  );
+  return Object.assign(error, { classification: 'fatal' as const });
+}
