@@ -45,6 +45,12 @@ export interface AgentPool {
   health(agentId: string): AgentHealth;
   begin(agentId: string): void;
   end(agentId: string): void;
+  /**
+   * Called whenever an agent's slot frees up (a task ended, a restart finished). Runs of one loop
+   * share the pool, so a run waiting for a slot must hear about slots other runs free. A listener that
+   * throws is dropped from that call, never from the pool. Returns an unsubscribe function.
+   */
+  onCapacityFreed(listener: () => void): () => void;
   recordSuccess(agentId: string, latencyMs: number): void;
   recordFailure(agentId: string): void;
   /** Rebuilds the agent from its factory and closes its circuit; false when it has no factory. */
@@ -73,6 +79,16 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
   const recoveryTimeoutMs = options.breaker?.recoveryTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUT_MS;
   // Who offers what changes only when agents are added.
   const capableCache = new Map<string | undefined, readonly string[]>();
+  const freedListeners = new Set<() => void>();
+  const capacityFreed = (): void => {
+    for (const listener of [...freedListeners]) {
+      try {
+        listener();
+      } catch {
+        // A listener's failure is its own run's business; other runs still need the wake-up.
+      }
+    }
+  };
 
   const member = (agentId: string): Member => {
     const found = members.get(agentId);
@@ -155,6 +171,11 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
       const m = member(agentId);
       m.state.activeTasks--;
       sync(m);
+      capacityFreed();
+    },
+    onCapacityFreed(listener) {
+      freedListeners.add(listener);
+      return () => freedListeners.delete(listener);
     },
     recordSuccess(agentId, latencyMs) {
       const m = member(agentId);
@@ -186,6 +207,7 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
       } finally {
         m.restarting = false;
         sync(m);
+        capacityFreed();
       }
     },
     states() {

@@ -65,6 +65,7 @@ export class Dispatcher {
   private mutexHeld = false;
   private cancelled: string | undefined;
   private pumpScheduled = false;
+  private stopWatchingPool: (() => void) | undefined;
 
   constructor(private readonly options: DispatcherOptions) {
     for (const task of options.tasks) this.tasks.set(task.id, task);
@@ -106,8 +107,23 @@ export class Dispatcher {
       let at = this.waiting.findIndex((w) => byPriority(task, w.task) < 0);
       if (at < 0) at = this.waiting.length;
       this.waiting.splice(at, 0, waiter);
+      this.watchPool();
       this.schedulePump();
     });
+  }
+
+  /**
+   * Other runs of the same loop share the pool: a slot one of them frees must wake this run's waiters
+   * too, or two runs that together want more than an agent's slots wait for each other forever. The
+   * subscription lives only while something waits, so a finished run leaves nothing behind.
+   */
+  private watchPool(): void {
+    this.stopWatchingPool ??= this.options.pool.onCapacityFreed(() => this.schedulePump());
+  }
+
+  private unwatchPool(): void {
+    this.stopWatchingPool?.();
+    this.stopWatchingPool = undefined;
   }
 
   /**
@@ -141,6 +157,7 @@ export class Dispatcher {
     this.cancelled ??= reason;
     const waiting = this.waiting;
     this.waiting = [];
+    this.unwatchPool();
     for (const w of waiting) w.resolve({ kind: 'cancelled', reason: this.cancelled });
     for (const id of this.dependencyWaiters.keys()) this.notify(id);
   }
@@ -148,7 +165,7 @@ export class Dispatcher {
   /** Re-examines waiting requests (call it when agents recover or restart). */
   pump(): void {
     if (this.cancelled !== undefined) return this.cancel(this.cancelled);
-    if (this.waiting.length === 0) return;
+    if (this.waiting.length === 0) return this.unwatchPool();
     const { pool } = this.options;
     // One pass over the agents per pump, not one per waiting task: with many agents and many waiting
     // tasks, per-waiter scans made every dispatch O(agents × waiting).
@@ -179,6 +196,7 @@ export class Dispatcher {
       waiter.resolve(this.grant(waiter, decision));
       if (!pool.available(decision)) free = free.filter((id) => id !== decision);
     }
+    if (this.waiting.length === 0) this.unwatchPool();
   }
 
   /** An agent from `free` for the waiter (healthy first, then least loaded, then by id), or 'wait'. */
