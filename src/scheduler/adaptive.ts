@@ -25,15 +25,6 @@ import { sampleBeta } from './beta.js';
 import { createRandom, hashString, type Random } from './random.js';
 import { rewardOf, type RewardOptions } from './reward.js';
 
-export {
-  rewardOf,
-  speedOf,
-  DEFAULT_RETRY_PENALTY,
-  DEFAULT_MAX_RETRY_PENALTY,
-  DEFAULT_MAKESPAN_TOLERANCE,
-  DEFAULT_SLOWDOWN_EXPONENT,
-} from './reward.js';
-export type { RewardOptions, RewardInput } from './reward.js';
 
 /** @default 0x5eed */
 export const DEFAULT_ADAPTIVE_SEED = 0x5eed;
