@@ -7,18 +7,8 @@ import {
   type AdaptiveState,
 } from '../../src/scheduler/adaptive';
 import { thrown } from '../helpers/errors';
+import { feedback } from '../helpers/feedback';
 
-const feedback = (over: Partial<ExecutionFeedbackInput> = {}): ExecutionFeedbackInput => ({
-  planId: 'plan-1',
-  strategy: 'parallel',
-  taskClass: 'etl',
-  totalTasks: 10,
-  succeededTasks: 10,
-  failedTasks: 0,
-  predictedMakespanMs: 1000,
-  actualMakespanMs: 1000,
-  ...over,
-});
 
 
 describe('createAdaptiveEngine', () => {

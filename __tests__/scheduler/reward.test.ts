@@ -6,19 +6,9 @@ import {
   rewardOf,
   speedOf,
 } from '../../src/scheduler/reward';
+import { feedback } from '../helpers/feedback';
 
-const parse = (over: Partial<ExecutionFeedbackInput> = {}) =>
-  ExecutionFeedbackSchema.parse({
-    planId: 'plan-1',
-    strategy: 'parallel',
-    taskClass: 'etl',
-    totalTasks: 10,
-    succeededTasks: 10,
-    failedTasks: 0,
-    predictedMakespanMs: 1000,
-    actualMakespanMs: 1000,
-    ...over,
-  });
+const parse = (over: Partial<ExecutionFeedbackInput> = {}) => ExecutionFeedbackSchema.parse(feedback(over));
 
 describe('rewardOf', () => {
   it('scores a run 4x slower than the DAG allows far below one at 1.1x, even when its own plan predicted the slowness', () => {
