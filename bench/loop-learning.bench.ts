@@ -15,7 +15,8 @@
  */
 import { createMasterAgentLoop } from '../src/loop/builder.js';
 import { createRandom, type Random } from '../src/scheduler/random.js';
-import { countMaxListenerWarnings, printTable, round, sleep } from './lib/loop-bench.js';
+import { countMaxListenerWarnings, printTable, round } from './lib/loop-bench.js';
+import { lowerBound, Recorder } from './lib/recorder.js';
 
 const CAPACITY = 4;
 const TASKS = 48;
@@ -40,26 +41,6 @@ function riskFreeDag(random: Random): DagTask[] {
   return layers.flat();
 }
 
-/** max(longest path, work / capacity) with the given duration of each task (tasks are in layer order). */
-function lowerBound(tasks: readonly DagTask[], ms: (t: DagTask) => number): number {
-  const finish = new Map<string, number>();
-  for (const t of tasks) finish.set(t.id, Math.max(0, ...t.dependsOn.map((d) => finish.get(d)!)) + ms(t));
-  return Math.max(Math.max(...finish.values()), tasks.reduce((sum, t) => sum + ms(t), 0) / CAPACITY);
-}
-
-class Recorder {
-  first = Number.POSITIVE_INFINITY;
-  last = 0;
-  readonly actual = new Map<string, number>();
-  async run(id: string, ms: number): Promise<void> {
-    const at = performance.now();
-    this.first = Math.min(this.first, at);
-    await sleep(ms);
-    const end = performance.now();
-    this.last = Math.max(this.last, end);
-    this.actual.set(id, end - at);
-  }
-}
 
 async function main(): Promise<void> {
   const dag = riskFreeDag(createRandom(48));
@@ -74,7 +55,7 @@ async function main(): Promise<void> {
     limits: { maxConcurrentAgents: CAPACITY },
   });
   const tasks = dag.map((t) => ({ id: t.id, dependsOn: t.dependsOn, estimatedDurationMs: t.ms, capability: 'work', input: t.ms }));
-  const bound = lowerBound(dag, (t) => t.ms);
+  const bound = lowerBound(dag, (t) => t.ms, CAPACITY).bound;
 
   const rows = [];
   for (let run = 0; run < RUNS; run++) {
@@ -83,7 +64,7 @@ async function main(): Promise<void> {
     if (out.status !== 'completed') throw new Error(`run ${run} ended ${out.status}`);
     const r = recorder.current;
     const span = r.last - r.first;
-    const realBound = lowerBound(dag, (t) => r.actual.get(t.id)!);
+    const realBound = lowerBound(dag, (t) => r.actual.get(t.id)!, CAPACITY).bound;
     rows.push({
       run, strategy: out.plan!.strategy, planned: round(out.plan!.makespanMs, 1), bound: round(bound, 1), span: round(span, 1),
       overBound: round(span / bound, 3), overRealBound: round(span / realBound, 3), reward: round(out.adjustment?.reward ?? Number.NaN, 3),

@@ -23,7 +23,8 @@
 import { Annotation, END, MemorySaver, Send, START, StateGraph } from '@langchain/langgraph';
 import { createMasterAgentLoop } from '../src/loop/builder.js';
 import { createRandom, type Random } from '../src/scheduler/random.js';
-import { countMaxListenerWarnings, median, printTable, round, sleep } from './lib/loop-bench.js';
+import { countMaxListenerWarnings, median, printTable, round } from './lib/loop-bench.js';
+import { lowerBound, Recorder } from './lib/recorder.js';
 
 const CAPACITY = 4;
 const REPS = 3;
@@ -60,46 +61,7 @@ function randomDag(random: Random, name: string): DagTask[] {
   return byLayer.flat();
 }
 
-/** max(longest path, work / capacity), with the given duration of each task. */
-function lowerBound(tasks: readonly DagTask[], ms: (t: DagTask) => number): { bound: number; criticalPath: number; workOverCapacity: number } {
-  const finish = new Map<string, number>();
-  for (const t of tasks) finish.set(t.id, Math.max(0, ...t.dependsOn.map((d) => finish.get(d)!)) + ms(t)); // tasks are in layer order
-  const criticalPath = Math.max(...finish.values());
-  const workOverCapacity = tasks.reduce((sum, t) => sum + ms(t), 0) / CAPACITY;
-  return { bound: Math.max(criticalPath, workOverCapacity), criticalPath, workOverCapacity };
-}
 
-/** What one run of either side measured, from inside the task bodies. */
-class Recorder {
-  first = Number.POSITIVE_INFINITY;
-  last = 0;
-  readonly actual = new Map<string, number>();
-  /** [start, end] of each task body, by the slot (agent or semaphore slot) that ran it. */
-  readonly bySlot = new Map<string, Array<[number, number]>>();
-  async run(id: string, ms: number, slot = 'any'): Promise<void> {
-    const at = performance.now();
-    this.first = Math.min(this.first, at);
-    await sleep(ms);
-    const end = performance.now();
-    this.last = Math.max(this.last, end);
-    this.actual.set(id, end - at);
-    const list = this.bySlot.get(slot) ?? [];
-    list.push([at, end]);
-    this.bySlot.set(slot, list);
-  }
-  /** Idle time between one task's end and the next start on the same slot. */
-  handoffGaps(): number[] {
-    const gaps: number[] = [];
-    for (const list of this.bySlot.values()) {
-      list.sort((a, b) => a[0] - b[0]);
-      for (let i = 1; i < list.length; i++) gaps.push(list[i]![0] - list[i - 1]![1]);
-    }
-    return gaps;
-  }
-  get span(): number {
-    return this.last - this.first;
-  }
-}
 
 let threads = 0;
 
@@ -247,7 +209,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const [d, dag] of dags.entries()) {
     const waves = buildWaves(dag, recorder);
-    const lb = lowerBound(dag, (t) => t.ms);
+    const lb = lowerBound(dag, (t) => t.ms, CAPACITY);
     const loopRuns: Array<Awaited<ReturnType<typeof runLoop>>> = [];
     const waveRuns: Array<Awaited<ReturnType<typeof runWaves>>> = [];
     const realBounds: number[] = [];
@@ -261,7 +223,7 @@ async function main(): Promise<void> {
         loopRuns.push(await runLoop(loop, recorder, dag));
       }
       const actual = loopRuns.at(-1)!.recorder.actual;
-      realBounds.push(lowerBound(dag, (t) => actual.get(t.id)!).bound);
+      realBounds.push(lowerBound(dag, (t) => actual.get(t.id)!, CAPACITY).bound);
     }
     const loopSpan = median(loopRuns.map((x) => x.span));
     const wavesSpan = median(waveRuns.map((x) => x.span));

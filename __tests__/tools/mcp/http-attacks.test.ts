@@ -17,38 +17,44 @@ function expectJsonRpcError(res: WireResponse, status: number, message: RegExp):
   expect(JSON.parse(res.body)).toEqual({ jsonrpc: '2.0', error: { code: expect.any(Number), message: expect.stringMatching(message) }, id: null });
 }
 
-describe('the HTTP endpoint under hostile requests (raw TCP)', () => {
+/** A served test layer whose body limit is 1,000 bytes, for the life of the enclosing describe. */
+function serveWithSmallBodies(): { port: number } {
+  const served = { port: 0 };
   let handle: McpServerHandle;
-  let port: number;
   beforeAll(async () => {
     handle = await serveToolLayer(testLayer(), { transport: 'http', maxBodyBytes: 1000 });
-    port = Number(new URL(handle.url as string).port);
+    served.port = Number(new URL(handle.url as string).port);
   });
   afterAll(() => handle.close());
+  return served;
+}
+
+describe('the HTTP endpoint under hostile requests (raw TCP)', () => {
+  const served = serveWithSmallBodies();
 
   it('answers an HTTP/1.1 request with no Host header with a JSON-RPC 400 that names the reason', async () => {
-    const res = await sendRaw(port, [post(['Content-Type: application/json', 'Accept: application/json, text/event-stream'])]);
+    const res = await sendRaw(served.port, [post(['Content-Type: application/json', 'Accept: application/json, text/event-stream'])]);
     expectJsonRpcError(res, 400, /missing Host header/);
   });
 
   it('answers an HTTP/1.0 request with no Host header the same way', async () => {
-    const res = await sendRaw(port, [post(['Content-Type: application/json']).replace('HTTP/1.1', 'HTTP/1.0')], { waitForClose: true });
+    const res = await sendRaw(served.port, [post(['Content-Type: application/json']).replace('HTTP/1.1', 'HTTP/1.0')], { waitForClose: true });
     expectJsonRpcError(res, 400, /missing Host header/);
   });
 
   it('answers a Host that is not allowed (DNS rebinding) with a JSON-RPC 403', async () => {
-    const res = await sendRaw(port, [post([`Host: attacker.example:${port}`, 'Content-Type: application/json'])]);
+    const res = await sendRaw(served.port, [post([`Host: attacker.example:${served.port}`, 'Content-Type: application/json'])]);
     expectJsonRpcError(res, 403, /Invalid Host header: attacker\.example/);
   });
 
   it('answers a request Node cannot parse with a JSON-RPC 400 and closes the connection', async () => {
-    const res = await sendRaw(port, ['NOT-HTTP\r\n\r\n'], { waitForClose: true });
+    const res = await sendRaw(served.port, ['NOT-HTTP\r\n\r\n'], { waitForClose: true });
     expectJsonRpcError(res, 400, /^Bad Request: HPE_/);
     expect(res.closedByServer).toBe(true);
   });
 
   it('answers oversized headers with a JSON-RPC 431', async () => {
-    const res = await sendRaw(port, [`GET /mcp HTTP/1.1\r\nHost: localhost\r\nX-Junk: ${'a'.repeat(20_000)}\r\n\r\n`], { waitForClose: true });
+    const res = await sendRaw(served.port, [`GET /mcp HTTP/1.1\r\nHost: localhost\r\nX-Junk: ${'a'.repeat(20_000)}\r\n\r\n`], { waitForClose: true });
     expectJsonRpcError(res, 431, /^Request Header Fields Too Large/);
   });
 });
@@ -90,18 +96,12 @@ describe('answerClientError', () => {
 });
 
 describe('the body size limit', () => {
-  let handle: McpServerHandle;
-  let port: number;
-  beforeAll(async () => {
-    handle = await serveToolLayer(testLayer(), { transport: 'http', maxBodyBytes: 1000 });
-    port = Number(new URL(handle.url as string).port);
-  });
-  afterAll(() => handle.close());
+  const served = serveWithSmallBodies();
 
   const head = (length: string) => `POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n${length}\r\n\r\n`;
 
   it('refuses a declared Content-Length over maxBodyBytes before any of the body arrives, and hangs up', async () => {
-    const res = await sendRaw(port, [head('Content-Length: 100000000')], { keepOpen: true });
+    const res = await sendRaw(served.port, [head('Content-Length: 100000000')], { keepOpen: true });
     expectJsonRpcError(res, 413, /over 1000 bytes/);
     expect(res.headers['connection']).toBe('close');
     await res.closed;
@@ -109,7 +109,7 @@ describe('the body size limit', () => {
 
   it('stops reading an endless chunked body at the limit: 413, then the connection is closed', async () => {
     const chunk = `2710\r\n${'x'.repeat(10_000)}\r\n`;
-    const res = await sendRaw(port, [head('Transfer-Encoding: chunked'), chunk], { keepOpen: true });
+    const res = await sendRaw(served.port, [head('Transfer-Encoding: chunked'), chunk], { keepOpen: true });
     expectJsonRpcError(res, 413, /over 1000 bytes/);
     expect(res.headers['connection']).toBe('close');
     // An attacker who keeps sending after the answer is cut off instead of read to the end.
@@ -124,7 +124,7 @@ describe('the body size limit', () => {
 
   it('serves a body just under the limit', async () => {
     const body = INIT.padEnd(1000, ' ');
-    const res = await sendRaw(port, [post(['Host: localhost', 'Content-Type: application/json', 'Accept: application/json, text/event-stream'], body)]);
+    const res = await sendRaw(served.port, [post(['Host: localhost', 'Content-Type: application/json', 'Accept: application/json, text/event-stream'], body)]);
     expect(res.status).toBe(200);
   });
 });
