@@ -1,78 +1,34 @@
 /**
- * langgraph-no — nO, a master agent loop for LangGraph.js. Every public name is listed here.
+ * langgraph-no — nO, a master agent loop for LangGraph.js.
+ *
+ * The root entry lists what a user writes code against: the factories, their options and results,
+ * the errors, the defaults worth tuning, the event and message shapes, and the current package's
+ * surface kept for an in-place upgrade. Internals (the solver, the dispatcher, channel classes,
+ * helper functions) stay internal, so they can change without breaking anyone. Serving over MCP is
+ * `langgraph-no/mcp`; the A2A bridge is `langgraph-no/a2a`. This package's version is in
+ * `langgraph-no/package.json`; the root's `name` and `version` are the current package's, kept.
  */
-export { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
-// Contracts: schemas are the source of truth, types are inferred from them.
+// Errors, and the shapes that cross the API (schemas are the source of truth, types inferred).
 export {
   NoError,
   isNoError,
-  toError,
   NO_ERROR_CODES,
-  parseWith,
-  formatPath,
-  ResourceMapSchema,
-  StrategySchema,
-  ConcreteStrategySchema,
-  CONCRETE_STRATEGIES,
-  RiskSchema,
-  SideEffectsSchema,
-  TaskFallbackSchema,
   TaskSchema,
-  ConstraintsSchema,
   ExecutionRequestSchema,
-  ScheduledTaskSchema,
   ExecutionPlanSchema,
-  AgentHealthSchema,
-  AgentDescriptorSchema,
-  AgentAssignmentSchema,
-  AgentScheduleSchema,
-  ExecutionFeedbackSchema,
-  StrategyAdjustmentSchema,
-  ExecutionEventSchema,
-  ExecutionStatusSchema,
-  AgentConfigurationSchema,
-  CircuitStateSchema,
-  AGENT_STATE_VERSION,
-  AgentStateSchema,
-  FailureClassSchema,
-  AgentErrorSchema,
-  RecoveryActionTypeSchema,
-  RecoveryLevelSchema,
-  RecoveryActionSchema,
-  RunStatusSchema,
   ExecutionResultSchema,
-  ToolLayerLevelSchema,
-  LAYER_CAPABILITIES,
-  ToolCapabilitySchema,
-  ToolErrorCodeSchema,
-  ToolManifestSchema,
-  ToolErrorSchema,
-  ToolResultSchema,
-  AgentIdSchema,
-  TopicSchema,
   AgentMessageSchema,
-  BroadcastMessageSchema,
-  DeliveredMessageSchema,
-  SignedMessageSchema,
-  OrchestrationEventTypes,
-  NoEventTypes,
-  ORCHESTRATION_EVENT_SCHEMAS,
-  NO_EVENT_SCHEMAS,
-  ALL_EVENT_SCHEMAS,
-  EVENT_TYPES,
-  DEFAULT_EVENT_SOURCE,
-  DEFAULT_EVENT_TTL_MS,
   EventEnvelopeSchema,
-  TelemetryRecordSchema,
+  NoEventTypes,
+  OrchestrationEventTypes,
+  ORCHESTRATION_EVENT_SCHEMAS,
 } from './contracts/index.js';
 export type {
   NoErrorCode,
   NoErrorJSON,
-  NoErrorOptions,
-  ValidationIssue,
-  ResourceMap,
   Json,
+  ResourceMap,
   Strategy,
   ConcreteStrategy,
   Risk,
@@ -95,20 +51,14 @@ export type {
   StrategyAdjustment,
   ExecutionEvent,
   ExecutionStatus,
-  AgentConfiguration,
-  AgentConfigurationInput,
   CircuitState,
-  AgentState,
   FailureClass,
   AgentError,
-  RecoveryActionType,
-  RecoveryLevel,
   RecoveryAction,
   RunStatus,
   ExecutionResult,
   ToolLayerLevel,
   ToolCapability,
-  ToolErrorCodeValue,
   ToolManifest,
   ToolError,
   ToolResult,
@@ -119,35 +69,14 @@ export type {
   EventType,
   EventPayload,
   EventEnvelope,
-  TelemetryRecord,
-  TelemetryRecordInput,
 } from './contracts/index.js';
 
 // The intelligence scheduler (pure, no LangGraph).
 export {
   createIntelligenceScheduler,
-  taskClassOf,
-  DEFAULT_REQUEST_LIMITS,
-  buildDag,
-  criticalPath,
-  solveSchedule,
-  makespanLowerBound,
-  generateRcpspInstance,
-  analyzeShape,
-  selectStrategy,
-  needsCoordination,
-  DEFAULT_REGRET_CAP,
-  strategyCandidates,
-  runBaseline,
-  declaresRisk,
   createAdaptiveEngine,
-  rewardOf,
-  speedOf,
-  DEFAULT_MAKESPAN_TOLERANCE,
-  DEFAULT_SLOWDOWN_EXPONENT,
-  AdaptiveStateSchema,
-  scheduleAgents,
-  monitorExecution,
+  DEFAULT_REQUEST_LIMITS,
+  DEFAULT_REGRET_CAP,
   planToMermaid,
   planToDot,
 } from './scheduler/index.js';
@@ -155,43 +84,15 @@ export type {
   IntelligenceScheduler,
   IntelligenceSchedulerOptions,
   RequestLimits,
-  Dag,
-  CriticalPath,
-  SchedulingProblem,
-  SolveOptions,
-  Solution,
-  RcpspInstance,
-  GenerateOptions,
-  DagShape,
   StrategyChoice,
-  StrategySelectionOptions,
-  StrategyCandidates,
-  RunBaseline,
   AdaptiveDecisionEngine,
-  ChooseOptions,
-  RewardOptions,
   AdaptiveEngineOptions,
-  AdaptiveState,
-  StrategyDraw,
   MonitorOptions,
-  TaskStatus,
   VisualizeOptions,
 } from './scheduler/index.js';
 
 // Resilience policies.
-export {
-  retry,
-  timeout,
-  circuitBreaker,
-  bulkhead,
-  wrap,
-  saga,
-  compensateInReverse,
-  exponentialBackoff,
-  classifyFailure,
-  sleep,
-  anySignal,
-} from './resilience/index.js';
+export { retry, timeout, circuitBreaker, bulkhead, wrap, saga, exponentialBackoff, classifyFailure } from './resilience/index.js';
 export type {
   Policy,
   PolicyContext,
@@ -206,31 +107,17 @@ export type {
   ExponentialBackoffOptions,
 } from './resilience/index.js';
 
-// Telemetry.
-export {
-  SPAN_NAMES,
-  SCHEDULER_ATTRIBUTES,
-  COORDINATION_ATTRIBUTES,
-  METRICS,
-  withSpan,
-  getNoTracer,
-  createAuditTrail,
-  verifyAuditEntries,
-  redact,
-  createEventEnvelope,
-} from './telemetry/index.js';
-export type { AuditTrail, AuditEntry, AuditInput, AuditVerification, EnvelopeOptions } from './telemetry/index.js';
+// Telemetry: the span and metric names to build dashboards on, and the audit trail.
+export { SPAN_NAMES, METRICS, createAuditTrail, verifyAuditEntries } from './telemetry/index.js';
+export type { AuditTrail, AuditEntry, AuditInput, AuditVerification } from './telemetry/index.js';
 
 // The master agent loop (LangGraph).
 export {
   createMasterAgentLoop,
   addMasterLoop,
-  MasterLoopAnnotation,
   MASTER_LOOP_NODES,
   DEFAULT_MASTER_LOOP_NODE,
   createAgentPool,
-  migrateAgentState,
-  decideRecovery,
   DEFAULT_RECOVERY_STRATEGIES,
   idempotencyKeyOf,
   STORE_NAMESPACES,
@@ -238,9 +125,6 @@ export {
   DEFAULT_TASK_RETRIES,
   DEFAULT_MAX_ROUNDS,
   RUN_TIMEOUT_CONFIG_KEY,
-  MailboxChannel,
-  TopicLogChannel,
-  LOOP_HEARTBEAT_INTERVAL_MS,
 } from './loop/index.js';
 export type {
   MasterLoopOptions,
@@ -259,24 +143,9 @@ export type {
   TaskRecord,
   RecoveryStrategy,
   FailureContext,
-  EventListener,
+  EventListener as LoopEventListener,
   AgentMessenger,
-  MessageOp,
-  MessageChannelUpdate,
 } from './loop/index.js';
-
-// The current package's surface, kept working.
-export {
-  createCerebrumGraph,
-  createCerebrumGraphBuilder,
-  CerebrumAnnotation,
-  CEREBRUM_NODES,
-  DEFAULT_CEREBRUM_PERSONA,
-  PERSONA_REQUIREMENTS,
-  assertPersona,
-  selectModel,
-} from './compat/index.js';
-export type { CerebrumState, SelectedModel, ModelSelectionOptions } from './compat/index.js';
 
 // The multi-layer tool system.
 export {
@@ -287,14 +156,10 @@ export {
   toLangChainTools,
   primitiveTools,
   executionTools,
-  sandboxStatus,
-  DEFAULT_BWRAP_PATHS,
   dashboardTools,
-  evaluateExpression,
-  createKeyValueStore,
+  sandboxStatus,
   ToolCallError,
   isToolCallError,
-  DEFAULT_LAYER_EFFECT,
   DEFAULT_RATE_LIMIT,
   DEFAULT_MAX_INPUT_BYTES,
   DEFAULT_TOOL_TIMEOUT_MS,
@@ -319,69 +184,15 @@ export type {
   SandboxStatus,
 } from './tools/index.js';
 
-// The current package's (@cortex-os/orchestration 1.0.0) remaining public values; see src/compat/surface.ts.
-export {
-  createOrchestrationBus,
-  createInProcessTransport,
-  createNetworkTransport,
-  DEFAULT_BUS_TOPIC,
-  ANY_EVENT_TYPE,
-  AgentRole,
-  AgentRoleSchema,
-  OrchestrationStrategy,
-  OrchestrationStrategySchema,
-  NO_STRATEGY_OF,
-  toNoStrategy,
-  fromNoStrategy,
-  OrchestrationTaskStatus,
-  Schemas,
-  OrchestrationDefaults,
-  ToolErrorCode,
-  ToolValidationError,
-  createToolErrorResponse,
-  toolErrorResponseSchema,
-  orchestrationMcpTools,
-  workflowOrchestrationTool,
-  taskManagementTool,
-  processMonitoringTool,
-  createOrchestrationLayer,
-  name,
-  version,
-} from './compat/index.js';
-export type {
-  OrchestrationBus,
-  OrchestrationBusOptions,
-  OrchestrationPublishOptions,
-  OrchestrationTransport,
-  TransportHandler,
-  OrchestrationEventEnvelope,
-  OrchestrationEventHandler,
-  OrchestrationHandlers,
-  EnvelopeDrop,
-  DropReason,
-  CompatTask,
-  CompatExecutionPlan,
-  ToolErrorResponse,
-  OrchestrationMcpTool,
-} from './compat/index.js';
-
 // The agent network.
 export {
   createAgentNetwork,
   createAgentRegistry,
   createKeyring,
-  MIN_KEYRING_SECRET_BYTES,
-  NetworkSnapshotSchema,
   DEFAULT_MAILBOX_CAPACITY,
   DEFAULT_SEND_TIMEOUT_MS,
-  DEFAULT_HEARTBEAT_TTL_MS,
-  DEFAULT_PHI_THRESHOLD,
-  DEFAULT_REPLAY_WINDOW_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_MAX_MESSAGE_DEPTH,
-  LARGEST_MAX_MESSAGE_DEPTH,
-  REPLAY_STORE_NAMESPACE,
-  MESSAGE_METRICS,
 } from './network/index.js';
 export type {
   AgentNetwork,
@@ -396,7 +207,46 @@ export type {
   AgentQuery,
   Keyring,
   KeyringOptions,
-  NetworkActivity,
   MessagePolicy,
   NetworkSnapshot,
 } from './network/index.js';
+
+// The current package's (@cortex-os/orchestration 1.0.0) surface, kept working: its 18 pinned values
+// (src/compat/surface.ts) and the graph builder an existing graph is upgraded from.
+export {
+  createCerebrumGraph,
+  createCerebrumGraphBuilder,
+  CerebrumAnnotation,
+  createOrchestrationBus,
+  createNetworkTransport,
+  AgentRole,
+  OrchestrationStrategy,
+  OrchestrationTaskStatus,
+  Schemas,
+  OrchestrationDefaults,
+  ToolErrorCode,
+  ToolValidationError,
+  createToolErrorResponse,
+  toolErrorResponseSchema,
+  orchestrationMcpTools,
+  workflowOrchestrationTool,
+  taskManagementTool,
+  processMonitoringTool,
+  name,
+  version,
+} from './compat/index.js';
+export type {
+  CerebrumState,
+  SelectedModel,
+  OrchestrationBus,
+  OrchestrationBusOptions,
+  OrchestrationPublishOptions,
+  OrchestrationTransport,
+  OrchestrationEventEnvelope,
+  OrchestrationEventHandler,
+  OrchestrationHandlers,
+  CompatTask,
+  CompatExecutionPlan,
+  ToolErrorResponse,
+  OrchestrationMcpTool,
+} from './compat/index.js';

@@ -27,16 +27,16 @@ describe('the built package', () => {
   const probe = `
     const s = m.createIntelligenceScheduler();
     const plan = s.planExecution({ tasks: [{ id: 'a', estimatedDurationMs: 1 }, { id: 'b', dependsOn: ['a'] }] });
-    console.log(JSON.stringify({ order: plan.order, name: m.PACKAGE_NAME, err: typeof m.NoError }));`;
+    console.log(JSON.stringify({ order: plan.order, loop: typeof m.createMasterAgentLoop, err: typeof m.NoError }));`;
 
   it('loads with require() through the exports map', () => {
     const out = node(['-e', `const m = require('langgraph-no'); ${probe}`]);
-    expect(JSON.parse(out)).toEqual({ order: ['a', 'b'], name: 'langgraph-no', err: 'function' });
+    expect(JSON.parse(out)).toEqual({ order: ['a', 'b'], loop: 'function', err: 'function' });
   });
 
   it('loads with import through the exports map', () => {
     const out = node(['--input-type=module', '-e', `import * as m from 'langgraph-no'; ${probe}`]);
-    expect(JSON.parse(out)).toEqual({ order: ['a', 'b'], name: 'langgraph-no', err: 'function' });
+    expect(JSON.parse(out)).toEqual({ order: ['a', 'b'], loop: 'function', err: 'function' });
   });
 
   it('loads no MCP, A2A or HTTP server code from the root entry', () => {
