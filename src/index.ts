@@ -87,6 +87,7 @@ export type {
   StrategyChoice,
   AdaptiveDecisionEngine,
   AdaptiveEngineOptions,
+  AdaptiveState,
   MonitorOptions,
   VisualizeOptions,
 } from './scheduler/index.js';
