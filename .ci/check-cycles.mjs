@@ -1,5 +1,5 @@
 // Fails when src/ folders import each other in a cycle, or when a folder that must stay free of
-// LangGraph (the scheduler, contracts, resilience) imports it. See DESIGN.md, "Dependency direction".
+// LangGraph (the scheduler, contracts, resilience) imports it. docs/architecture.md shows the order.
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { sourceFiles } from './source-files.mjs';

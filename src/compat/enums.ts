@@ -13,9 +13,9 @@ import { z } from 'zod';
 import { NoError } from '../contracts/errors.js';
 import type { ConcreteStrategy, Strategy } from '../contracts/scheduler.js';
 
-/** The current package's name, kept for compatibility (this package's own is PACKAGE_NAME). */
+/** The current package's name, kept because its snapshot test pins it (this package's own is in langgraph-no/package.json). */
 export const name = '@cortex-os/orchestration';
-/** The current package's version, kept for compatibility (this package's own is PACKAGE_VERSION). */
+/** The current package's version, kept because its snapshot test pins it. */
 export const version = '1.0.0';
 
 /** What an agent does in an orchestration. */

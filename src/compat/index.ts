@@ -1,3 +1,8 @@
+/**
+ * "The current package" throughout this folder is `@cortex-os/orchestration` 1.0.0, the orchestration
+ * package that langgraph-no replaces in place: its names, values and shapes are kept here so code
+ * written against it compiles and behaves as before, built on the rest of langgraph-no.
+ */
 export {
   CerebrumAnnotation,
   CEREBRUM_NODES,

@@ -57,7 +57,7 @@ export const AgentErrorSchema = z.object({
 });
 export type AgentError = z.infer<typeof AgentErrorSchema>;
 
-/** The seed's recovery action names plus the saga's and the fallback's. */
+/** What the recovery handler did about a failure, as recorded in the run's state and events. */
 export const RecoveryActionTypeSchema = z.enum([
   'retry-with-backoff',
   'redistribute',
@@ -69,7 +69,7 @@ export const RecoveryActionTypeSchema = z.enum([
 ]);
 export type RecoveryActionType = z.infer<typeof RecoveryActionTypeSchema>;
 
-/** The seed's hierarchical handler levels, tried in this order. */
+/** The recovery handler's levels, tried in this order (cheapest remedy first). */
 export const RecoveryLevelSchema = z.enum(['agent', 'scheduler', 'system', 'fallback']);
 export type RecoveryLevel = z.infer<typeof RecoveryLevelSchema>;
 

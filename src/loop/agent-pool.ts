@@ -10,7 +10,7 @@ import { initialAgentState, migrateAgentState } from './agent-state.js';
 export const DEFAULT_LATENCY_ALPHA = 0.3;
 
 export interface AgentPoolOptions {
-  /** Per-agent circuit breaker settings (the seed's adaptive threshold included). */
+  /** Per-agent circuit breaker settings (the adaptive threshold included). */
   breaker?: Omit<CircuitBreakerOptions, 'load' | 'initial'>;
   /** @default DEFAULT_LATENCY_ALPHA */
   latencyAlpha?: number;
@@ -30,7 +30,7 @@ interface Member {
 export interface AgentPool {
   /** Adds agents; validates each configuration. Ids must be unique across the pool. */
   add(definitions: readonly AgentDefinition[]): AgentPool;
-  /** The seed's asynchronous form of {@link AgentPool.add}. */
+  /** {@link AgentPool.add} as a promise, for callers that set up agents asynchronously. */
   initializeAgents(definitions: readonly AgentDefinition[]): Promise<AgentPool>;
   ids(): string[];
   definition(agentId: string): AgentDefinition;

@@ -21,7 +21,7 @@ export interface FailureContext {
   fallbackAvailable: boolean;
 }
 
-/** One level of the seed's hierarchical handler. */
+/** One level of the hierarchical recovery handler: it acts on a failure, or passes it to the next level. */
 export interface RecoveryStrategy {
   level: RecoveryLevel;
   canHandle(ctx: FailureContext): boolean;
@@ -72,7 +72,10 @@ const fallbackLevel: RecoveryStrategy = {
   }),
 };
 
-/** agent (retry) -> scheduler (redistribute) -> system (abort on fatal) -> fallback, as in the seed. */
+/**
+ * agent (retry) -> scheduler (redistribute) -> system (abort on fatal) -> fallback: the cheapest remedy
+ * first, and the task's declared fallback only when no agent can run the task itself.
+ */
 export const DEFAULT_RECOVERY_STRATEGIES: readonly RecoveryStrategy[] = [agentLevel, schedulerLevel, systemLevel, fallbackLevel];
 
 /**

@@ -82,7 +82,7 @@ function causesOf(fields: Fields): unknown[] {
 const SEVERITY: Record<FailureClass, number> = { fatal: 3, 'bad-input': 2, transient: 1, 'agent-fault': 0 };
 
 /**
- * Decides how a failure is treated (see DESIGN.md "Failure"): `transient` is retried with backoff,
+ * Decides how a failure is treated (docs/architecture.md lists where each is handled): `transient` is retried with backoff,
  * `agent-fault` counts against the agent's breaker and moves the task, `bad-input` fails the task at
  * once, `fatal` stops the run. An explicit `classification` on the thrown object always wins, so
  * agents and tools can say what they know. An error that says nothing itself is judged by its causes,

@@ -44,7 +44,7 @@ export interface IntelligenceSchedulerOptions {
   adaptiveState?: AdaptiveState;
 }
 
-/** The seed's IntelligenceScheduler. */
+/** Plans a request, assigns agents, learns from feedback and monitors a run; pure and synchronous. */
 export interface IntelligenceScheduler {
   /** Validates the request and returns a plan: DAG order, critical path, strategy and a resource-feasible schedule. */
   planExecution(request: ExecutionRequestInput): ExecutionPlan;

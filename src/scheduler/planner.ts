@@ -46,7 +46,10 @@ export interface ValidatedRequest {
   dag: Dag;
 }
 
-/** Every check of DESIGN.md's "Plans" paragraph, in the order a user would want the errors. */
+/**
+ * Every check a request passes before anything runs (ids, dependencies, cycles, resources, sizes), in
+ * the order a user would want the errors: the first one names the cheapest fix.
+ */
 export function validateRequest(input: unknown, limits: RequestLimits): ValidatedRequest {
   const request = parseRequest(input, limits);
   const dag = buildDag(request.tasks);

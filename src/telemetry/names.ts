@@ -1,6 +1,6 @@
 /**
- * The seed's span, attribute and metric names. Dashboards and alerts are written against these
- * strings, so they are constants here and nowhere else.
+ * The span, attribute and metric names. Dashboards, alerts and Prometheus queries are written against
+ * these strings, so they are constants here and nowhere else, and a rename is a breaking change.
  */
 export const TELEMETRY_SCOPE = 'langgraph-no';
 
@@ -69,7 +69,7 @@ export const METRICS = {
   },
 } as const satisfies Record<string, MetricDefinition>;
 
-/** The seed's `complexity` label: a coarse size class so the histogram's cardinality stays small. */
+/** The `complexity` label: a coarse size class, so the histogram's cardinality stays small. */
 export type Complexity = 'simple' | 'moderate' | 'complex';
 
 /** @default 10 — plans with at most this many tasks are `simple`. */

@@ -47,7 +47,7 @@ export interface InvokeOptions {
   signal?: AbortSignal;
 }
 
-/** The seed's ToolLayer: one level of tools behind one security gate. */
+/** One level of tools behind one security gate: every call is checked, timed and audited the same way. */
 export interface ToolLayer {
   readonly level: ToolLayerLevel;
   /** The capabilities this layer offers (its tools stay inside them). */
