@@ -68,7 +68,7 @@ describe('createToolLayer', () => {
     expect(primitiveTools().map((t) => t.capability)).toEqual(expect.arrayContaining(['memory', 'compute', 'io', 'composition']));
     const visualize = dashboardTools().find((t) => t.name === 'visualize-execution-graph')!;
     const ctx = { caller: 'a', signal: new AbortController().signal, layer: 'dashboard' as const, invoke: async () => ({}) as never };
-    await expect(visualize.run({ planId: 'p', direction: 'LR' }, ctx)).rejects.toMatchObject({ toolCode: 'WORKFLOW_NOT_FOUND' });
+    await expect(visualize.run({ planId: 'p', direction: 'LR' }, ctx)).rejects.toMatchObject({ code: 'WORKFLOW_NOT_FOUND' });
   });
 
   it('adds extra tools from options after the built-in ones', () => {
