@@ -5,6 +5,7 @@ import { NoError, isNoError, toError } from '../contracts/errors.js';
 import { parseWith } from '../contracts/validate.js';
 import { activeTraceparent } from '../telemetry/events.js';
 import { createAuditTrail, type AuditTrail } from '../telemetry/audit.js';
+import { requireNumber } from '../resilience/policy.js';
 import { decodeSignedMessage, signingText, type UnsignedMessage } from './canonical.js';
 import { createDeliveryHost, delivered, type DeliveryCounters, type DeliveryDeps, type ErrorListener } from './delivery.js';
 import { admit, refuse, type MessageGuard, type RefusalReason } from './message-guard.js';
@@ -81,8 +82,7 @@ export interface AgentNetworkOptions {
  */
 export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetwork {
   const registry = options.registry ?? createAgentRegistry();
-  const capacity = options.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY;
-  if (!Number.isInteger(capacity) || capacity < 1) throw new NoError('INVALID_INPUT', `mailboxCapacity must be a positive integer, got ${capacity}`);
+  const capacity = requireNumber('mailboxCapacity', options.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY, { min: 1, integer: true });
   const keyring = options.keyring ?? createKeyring();
   const audit = options.audit ?? createAuditTrail();
   const now = options.now ?? Date.now;

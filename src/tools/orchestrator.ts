@@ -1,5 +1,6 @@
 import { NoError, toError } from '../contracts/errors.js';
 import type { ToolCapability, ToolLayerLevel, ToolManifest, ToolResult } from '../contracts/tools.js';
+import { requireNumber } from '../resilience/policy.js';
 import { buildDag } from '../scheduler/dag.js';
 import { chainResult, type ChainResult } from './chain-result.js';
 import { errorResult, toolError, toToolError } from './errors.js';
@@ -64,10 +65,7 @@ export interface ToolOrchestrator {
 export function createToolOrchestrator(options: ToolOrchestratorOptions = {}): ToolOrchestrator {
   const registry = options.registry ?? createToolRegistry();
   if (options.registry === undefined) for (const layer of options.layers ?? []) registry.add(layer);
-  const maxParallel = options.maxParallel ?? DEFAULT_MAX_PARALLEL;
-  if (!Number.isInteger(maxParallel) || maxParallel < 1) {
-    throw new NoError('INVALID_NUMBER', `maxParallel must be an integer >= 1, got ${maxParallel}`, { details: { maxParallel } });
-  }
+  const maxParallel = requireNumber('maxParallel', options.maxParallel ?? DEFAULT_MAX_PARALLEL, { min: 1, integer: true });
   const stats: ToolStatsTracker = createToolStats();
 
   /** The manifest a step runs now: its named tool, or its capability's best tool by the figures so far. */

@@ -6,6 +6,7 @@ import { lookup, substitute } from '../../../src/tools/execution/chain';
 import { pick } from '../../../src/tools/execution/aggregate';
 import { normalizeHost, resolveConfig } from '../../../src/tools/execution/options';
 import { LAYER_CAPABILITIES } from '../../../src/contracts/tools';
+import { MAX_TIMER_MS } from '../../../src/resilience/timeout';
 import { call, context, makeFixture, miniInvoke, toolsFor, type Fixture } from './helpers';
 
 let fx: Fixture;
@@ -36,7 +37,8 @@ describe('executionTools', () => {
     expect(() => executionTools({ root: fx.root, commands: ['/bin/sh'] })).toThrow(/plain executable/);
     expect(() => executionTools({ root: fx.root, commands: ['a b'] })).toThrow(/plain executable/);
     expect(() => executionTools({ root: fx.root, maxOutputBytes: 0 })).toThrow(/maxOutputBytes/);
-    expect(() => executionTools({ root: fx.root, maxFileBytes: 1.5 })).toThrow(/maxFileBytes/);
+    expect(() => executionTools({ root: fx.root, maxFileBytes: 1.5 })).toThrow(expect.objectContaining({ code: 'INVALID_NUMBER', message: expect.stringContaining('maxFileBytes') }));
+    expect(() => executionTools({ root: fx.root, defaultTimeoutMs: MAX_TIMER_MS + 1 })).toThrow(expect.objectContaining({ code: 'INVALID_NUMBER', message: expect.stringContaining('defaultTimeoutMs') }));
     const config = resolveConfig({ root: fx.root });
     expect(config).toMatchObject({ maxOutputBytes: 1024 * 1024, maxFileBytes: 10 * 1024 * 1024, defaultTimeoutMs: 30_000, env: { PATH: '/usr/local/bin:/usr/bin:/bin' } });
     expect([...config.commands, ...config.hosts]).toEqual([]);
