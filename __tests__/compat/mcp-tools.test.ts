@@ -182,7 +182,7 @@ describe('orchestration.task.manage', () => {
   it('bounds the store and each task history', async () => {
     const store = createTaskStore({ maxTasks: 1 });
     store.apply({ action: 'create', task: { id: 'a', title: 'a', priority: 'low' } });
-    expect(() => store.apply({ action: 'create', task: { title: 'b', priority: 'low' } })).toThrow(expect.objectContaining({ toolCode: 'RATE_LIMITED' }));
+    expect(() => store.apply({ action: 'create', task: { title: 'b', priority: 'low' } })).toThrow(expect.objectContaining({ code: 'RATE_LIMITED' }));
     for (let i = 0; i < 120; i++) store.apply({ action: 'update', task: { id: 'a', title: `a${i}`, priority: 'low' } });
     expect(store.get('a')?.history).toHaveLength(100);
     expect(store.get('nope')).toBeUndefined();

@@ -1,6 +1,7 @@
 import { NoError, isNoError } from '../../src/contracts/index';
 import { createMasterAgentLoop, type AgentDefinition } from '../../src/loop/index';
 import { deadlineError, deadlineOf } from '../../src/loop/run-deadline';
+import { MAX_TIMER_MS } from '../../src/resilience/timeout';
 import { loopWith, rejectionCode, request, sleepMs, thread, typesOf } from './helpers';
 
 /** Agents that log which tasks they start: `fast` finishes at once (and can be undone), `hang` never does. */
@@ -77,6 +78,7 @@ describe('the run deadline (runTimeoutMs)', () => {
 
   it('refuses a deadline that is not a positive whole number of ms, before any agent runs', async () => {
     expect(() => createMasterAgentLoop({ agents: agents().list, runTimeoutMs: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_NUMBER' }));
+    expect(() => createMasterAgentLoop({ agents: agents().list, runTimeoutMs: MAX_TIMER_MS + 1 })).toThrow(expect.objectContaining({ code: 'INVALID_NUMBER' }));
     const a = agents();
     const { loop } = loopWith(a.list);
     const bad = loop.invoke(hangingPlan, { configurable: { ...thread().configurable, runTimeoutMs: 1.5 } });

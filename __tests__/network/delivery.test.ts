@@ -163,6 +163,6 @@ describe('backpressure', () => {
   });
 
   it('rejects a mailbox capacity that is not a positive integer', () => {
-    expect(() => setup([], { mailboxCapacity: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => setup([], { mailboxCapacity: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_NUMBER', message: expect.stringContaining('mailboxCapacity') }));
   });
 });

@@ -23,7 +23,7 @@ describe('network public surface', () => {
         'NetworkSnapshotSchema',
         'REPLAY_STORE_NAMESPACE',
         'canonicalJson',
-        'coercePolicy',
+        'compileMessagePolicy',
         'createAgentNetwork',
         'createAgentRegistry',
         'createKeyring',

@@ -222,10 +222,10 @@ describe('what the limits walk refuses besides size', () => {
 
   it('rejects limits no message could use', () => {
     for (const maxMessageBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(() => setup([], { maxMessageBytes })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', details: { maxMessageBytes } }));
+      expect(() => setup([], { maxMessageBytes })).toThrow(expect.objectContaining({ code: 'INVALID_NUMBER', details: expect.objectContaining({ option: 'maxMessageBytes' }) }));
     }
     for (const maxMessageDepth of [-1, 2.5, LARGEST_MAX_MESSAGE_DEPTH + 1]) {
-      expect(() => setup([], { maxMessageDepth })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+      expect(() => setup([], { maxMessageDepth })).toThrow(expect.objectContaining({ code: 'INVALID_NUMBER', details: expect.objectContaining({ option: 'maxMessageDepth' }) }));
     }
     expect(() => setup([], { maxMessageDepth: LARGEST_MAX_MESSAGE_DEPTH })).not.toThrow();
   });

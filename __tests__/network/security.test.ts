@@ -2,7 +2,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { setup, clock, rejection, flush } from './helpers';
 import { signingBytes, encodeSignedMessage, decodeSignedMessage, canonicalJson } from '../../src/network/canonical';
 import { createKeyring } from '../../src/network/keyring';
-import { coercePolicy } from '../../src/network/policy';
+import { compileMessagePolicy } from '../../src/network/policy';
 import type { DeliveredMessage } from '../../src/contracts/network';
 
 const refusedWith = async (promise: Promise<unknown>, code: string, reason: string): Promise<void> => {
@@ -181,7 +181,7 @@ describe('policy', () => {
   });
 
   it('applies rule lists: first match wins, no match denies, globs match prefixes', () => {
-    const policy = coercePolicy(
+    const policy = compileMessagePolicy(
       {
         direct: [{ from: 'worker-*', to: 'lead' }, { from: '*', to: ['audit', 'log'] }, { from: 'evil', allow: false }],
         publish: [{ from: 'lead', topic: 'plan.*' }],

@@ -42,20 +42,20 @@ const expectError = (result: ToolResult, code: string): void => {
 };
 
 describe('security gate refusals', () => {
-  it('refuses an unknown tool with INVALID_INPUT, naming it, and audits the refusal', async () => {
+  it('refuses an unknown tool with TOOL_NOT_FOUND, naming it and the tools there are, and audits the refusal', async () => {
     const tool = spyTool();
     const { layer, audit } = layerWith([tool]);
     const result = await layer.invoke('nope', {}, { caller: 'a1' });
-    expectError(result, 'INVALID_INPUT');
-    if (!result.ok) expect(result.error.message).toContain("unknown tool 'nope'");
-    expect(audit.entries()[0]).toMatchObject({ actor: 'a1', outcome: 'denied', details: { tool: 'nope', stage: 'lookup', errorCode: 'INVALID_INPUT' } });
+    expectError(result, 'TOOL_NOT_FOUND');
+    if (!result.ok) expect(result.error).toMatchObject({ message: expect.stringContaining("unknown tool 'nope'"), details: { tool: 'nope', available: ['echo'] } });
+    expect(audit.entries()[0]).toMatchObject({ actor: 'a1', outcome: 'denied', details: { tool: 'nope', stage: 'lookup', errorCode: 'TOOL_NOT_FOUND' } });
     expect(audit.verify().ok).toBe(true);
   });
 
   it('refuses an empty tool name and still emits a valid event for it', async () => {
     const { layer, events } = layerWith([spyTool()]);
-    expectError(await layer.invoke('', {}), 'INVALID_INPUT');
-    expect(events[0]?.data).toMatchObject({ tool: '(empty)', success: false, errorCode: 'INVALID_INPUT' });
+    expectError(await layer.invoke('', {}), 'TOOL_NOT_FOUND');
+    expect(events[0]?.data).toMatchObject({ tool: '(empty)', success: false, errorCode: 'TOOL_NOT_FOUND' });
   });
 
   it('refuses invalid params with the field path in the message, without running the tool', async () => {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { isNoError } from '../../src/contracts/errors.js';
 import { ToolManifestSchema } from '../../src/contracts/tools.js';
 import { createAuditTrail } from '../../src/telemetry/index.js';
+import { MAX_TIMER_MS } from '../../src/resilience/timeout.js';
 import { createToolLayer } from '../../src/tools/create-layer.js';
 import { buildToolLayer, toManifest } from '../../src/tools/layer.js';
 import { createKeyValueStore, primitiveTools } from '../../src/tools/primitive/index.js';
@@ -68,7 +69,7 @@ describe('createToolLayer', () => {
     expect(primitiveTools().map((t) => t.capability)).toEqual(expect.arrayContaining(['memory', 'compute', 'io', 'composition']));
     const visualize = dashboardTools().find((t) => t.name === 'visualize-execution-graph')!;
     const ctx = { caller: 'a', signal: new AbortController().signal, layer: 'dashboard' as const, invoke: async () => ({}) as never };
-    await expect(visualize.run({ planId: 'p', direction: 'LR' }, ctx)).rejects.toMatchObject({ toolCode: 'WORKFLOW_NOT_FOUND' });
+    await expect(visualize.run({ planId: 'p', direction: 'LR' }, ctx)).rejects.toMatchObject({ code: 'WORKFLOW_NOT_FOUND' });
   });
 
   it('adds extra tools from options after the built-in ones', () => {
@@ -96,10 +97,12 @@ describe('tool registration', () => {
 
   it('refuses invalid numeric options and a bad per-tool timeout', () => {
     expect(isNoError(thrown(() => buildToolLayer('primitive', [], { maxInputBytes: 0 })), 'INVALID_NUMBER')).toBe(true);
-    expect(isNoError(thrown(() => buildToolLayer('primitive', [], { timeoutMs: 2 ** 31 })), 'INVALID_NUMBER')).toBe(true);
+    expect(isNoError(thrown(() => buildToolLayer('primitive', [], { timeoutMs: MAX_TIMER_MS + 1 })), 'INVALID_NUMBER')).toBe(true);
+    expect(buildToolLayer('primitive', [], { timeoutMs: MAX_TIMER_MS }).level).toBe('primitive');
     expect(isNoError(thrown(() => buildToolLayer('primitive', [], { maxChainDepth: 1.5 })), 'INVALID_NUMBER')).toBe(true);
     const layer = buildToolLayer('primitive', []);
     expect(isNoError(thrown(() => layer.register({ ...tool('slow'), timeoutMs: -1 })), 'INVALID_NUMBER')).toBe(true);
+    expect(isNoError(thrown(() => layer.register({ ...tool('slower'), timeoutMs: MAX_TIMER_MS + 1 })), 'INVALID_NUMBER')).toBe(true);
   });
 
   it('keeps the old policy when a new one is malformed', () => {

@@ -63,6 +63,8 @@ describe('tool orchestrator', () => {
       { id: 'y', tool: 'read', dependsOn: ['x'], params: { id: 'y' } },
     ]);
     expect(run).toMatchObject({ ok: false, failedStep: 'x', skipped: ['y'], layersExecuted: 1 });
+    // The tool-chain tool's ChainResult, field for field (chain-aggregate.test.ts checks the same keys).
+    expect(Object.keys(run).sort()).toEqual(['failedStep', 'layersExecuted', 'ok', 'results', 'skipped']);
     expect(run.results['x']).toMatchObject({ ok: false, error: { code: 'INTERNAL_ERROR' } });
   });
 

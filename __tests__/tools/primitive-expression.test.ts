@@ -95,7 +95,7 @@ describe('expression evaluator', () => {
     } catch (error) {
       caught = error;
     }
-    expect(isToolCallError(caught) && caught.toolCode === 'INVALID_INPUT').toBe(true);
+    expect(isToolCallError(caught) && caught.code === 'INVALID_INPUT').toBe(true);
     expect((caught as Error).message).toContain(message);
   });
 
@@ -123,7 +123,7 @@ describe('expression evaluator', () => {
         try {
           actual = evaluateExpression(source, { x, y });
         } catch (error) {
-          if (!(isToolCallError(error) && error.toolCode === 'INVALID_INPUT')) throw error;
+          if (!(isToolCallError(error) && error.code === 'INVALID_INPUT')) throw error;
           actual = 'invalid';
         }
         expect(actual).toBe(expected);

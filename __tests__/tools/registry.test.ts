@@ -54,12 +54,12 @@ describe('tool registry', () => {
     expect(await registry.invoke('shared', {}, { layer: 'dashboard' })).toMatchObject({ ok: true, data: 'metrics' });
   });
 
-  it('answers an unknown tool with a typed, audited INVALID_INPUT, and copes with no layers at all', async () => {
+  it('answers an unknown tool with a typed, audited TOOL_NOT_FOUND, and copes with no layers at all', async () => {
     const audit = createAuditTrail();
     const registry = createToolRegistry().add(createToolLayer('primitive', { audit })).add(createToolLayer('dashboard'));
-    expect(await registry.invoke('ghost', {})).toMatchObject({ ok: false, layer: 'primitive', error: { code: 'INVALID_INPUT' } });
-    expect(await registry.invoke('ghost', {}, { layer: 'dashboard' })).toMatchObject({ ok: false, layer: 'dashboard' });
+    expect(await registry.invoke('ghost', {})).toMatchObject({ ok: false, layer: 'primitive', error: { code: 'TOOL_NOT_FOUND' } });
+    expect(await registry.invoke('ghost', {}, { layer: 'dashboard' })).toMatchObject({ ok: false, layer: 'dashboard', error: { code: 'TOOL_NOT_FOUND' } });
     expect(audit.entries()).toHaveLength(1);
-    expect(await createToolRegistry().invoke('ghost', {})).toMatchObject({ ok: false, layer: 'primitive', error: { code: 'INVALID_INPUT' } });
+    expect(await createToolRegistry().invoke('ghost', {})).toMatchObject({ ok: false, layer: 'primitive', error: { code: 'TOOL_NOT_FOUND' } });
   });
 });

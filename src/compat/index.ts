@@ -70,6 +70,7 @@ export {
   Schemas,
 } from './enums.js';
 export type { CompatTask, CompatExecutionPlan } from './enums.js';
+export { NO_TASK_STATUS_OF, toNoTaskStatus, fromNoTaskStatus } from './task-status.js';
 export { OrchestrationEventTypes, ORCHESTRATION_EVENT_SCHEMAS } from '../contracts/events.js';
 export { ToolErrorCode, ToolValidationError, createToolErrorResponse, toolErrorResponseSchema } from './tool-errors.js';
 export type { ToolErrorResponse, ToolErrorResponseOptions, ToolValidationErrorOptions } from './tool-errors.js';

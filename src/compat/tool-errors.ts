@@ -9,11 +9,12 @@ import type { ValidationIssue } from '../contracts/validate.js';
 import { toolError } from '../tools/errors.js';
 
 /**
- * The current package's tool error codes, as an enum-like frozen object with a type of the same name:
- * `ToolErrorCode.TASK_NOT_FOUND === 'TASK_NOT_FOUND'`.
+ * The current package's six tool error codes, as an enum-like frozen object with a type of the same
+ * name: `ToolErrorCode.TASK_NOT_FOUND === 'TASK_NOT_FOUND'`. nO's tool results may also carry
+ * TOOL_NOT_FOUND, which the current package did not have; the enum keeps its six.
  */
-export const ToolErrorCode = Object.freeze({ ...ToolErrorCodeSchema.enum });
-export type ToolErrorCode = ToolErrorCodeValue;
+export const ToolErrorCode = Object.freeze({ ...ToolErrorCodeSchema.exclude(['TOOL_NOT_FOUND']).enum });
+export type ToolErrorCode = Exclude<ToolErrorCodeValue, 'TOOL_NOT_FOUND'>;
 
 /** `{ code, message, details?, retryable?, timestamp }` (the `error` of a failed nO ToolResult). */
 export const toolErrorResponseSchema = ToolErrorSchema;

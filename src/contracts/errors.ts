@@ -23,11 +23,13 @@ export const NO_ERROR_CODES = [
   'RUN_FAILED',
   'AGENT_NOT_FOUND',
   'STATE_MIGRATION_FAILED',
-  // tools
+  // tools (every code a tool result carries is one of these; see ToolErrorCodeSchema)
   'INVALID_INPUT',
   'PERMISSION_DENIED',
   'RATE_LIMITED',
   'TOOL_NOT_FOUND',
+  'TASK_NOT_FOUND',
+  'WORKFLOW_NOT_FOUND',
   'INTERNAL_ERROR',
   // network
   'MAILBOX_FULL',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConcreteStrategySchema, StrategySchema } from './scheduler.js';
 import { RecoveryActionTypeSchema, RecoveryLevelSchema } from './loop.js';
+import { RunStatusSchema } from './status.js';
 import { ToolLayerLevelSchema } from './tools.js';
 
 /** The current package's 11 event types, with their strings unchanged. */
@@ -124,7 +125,7 @@ export const NO_EVENT_SCHEMAS = {
   [NoEventTypes.RunCompleted]: z.object({
     runId: id,
     planId: id,
-    status: z.enum(['completed', 'failed', 'cancelled']),
+    status: RunStatusSchema.exclude(['pending', 'running']),
     durationMs: z.number().nonnegative(),
     completedTasks: z.number().int().nonnegative(),
     failedTasks: z.number().int().nonnegative(),

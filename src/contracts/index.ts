@@ -1,6 +1,7 @@
 export * from './common.js';
 export * from './errors.js';
 export * from './validate.js';
+export * from './status.js';
 export * from './scheduler.js';
 export * from './loop.js';
 export * from './tools.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IdSchema, NonNegativeNumberSchema, PositiveIntSchema } from './common.js';
 import { ConcreteStrategySchema } from './scheduler.js';
+import { RunStatusSchema } from './status.js';
 
 /** What an agent is, as configuration (its `run` function lives beside this in the loop). */
 export const AgentConfigurationSchema = z.object({
@@ -84,9 +85,6 @@ export const RecoveryActionSchema = z.object({
   reason: z.string(),
 });
 export type RecoveryAction = z.infer<typeof RecoveryActionSchema>;
-
-export const RunStatusSchema = z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']);
-export type RunStatus = z.infer<typeof RunStatusSchema>;
 
 export const ExecutionResultSchema = z.object({
   planId: IdSchema,

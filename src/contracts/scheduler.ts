@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IdSchema, NonNegativeNumberSchema, PositiveIntSchema, ResourceMapSchema } from './common.js';
+import { RunStatusSchema } from './status.js';
 
 /** The strategies a caller may ask for; `adaptive` lets the scheduler choose (and learn). */
 export const StrategySchema = z.enum(['sequential-safe', 'parallel', 'parallel-coordinated', 'adaptive']);
@@ -187,7 +188,8 @@ export type ExecutionEvent = z.infer<typeof ExecutionEventSchema>;
 
 export const ExecutionStatusSchema = z.object({
   planId: IdSchema,
-  state: z.enum(['pending', 'running', 'completed', 'failed']),
+  /** The run's status as its events tell it; events never say `cancelled`. */
+  state: RunStatusSchema.exclude(['cancelled']),
   pending: z.array(IdSchema),
   running: z.array(IdSchema),
   completed: z.array(IdSchema),

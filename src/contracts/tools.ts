@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NonNegativeNumberSchema } from './common.js';
+import type { NoErrorCode } from './errors.js';
 
 export const ToolLayerLevelSchema = z.enum(['dashboard', 'execution', 'primitive']);
 export type ToolLayerLevel = z.infer<typeof ToolLayerLevelSchema>;
@@ -18,7 +19,11 @@ export const ToolCapabilitySchema = z.enum([
 ]);
 export type ToolCapability = z.infer<typeof ToolCapabilitySchema>;
 
-/** The current package's error codes, kept as they were. */
+/**
+ * The codes a failed ToolResult carries: the current package's six, kept as they were, and
+ * TOOL_NOT_FOUND. Each is also a NoError code, so a tool error and a thrown NoError name one fact
+ * with one code, and nothing translates between them.
+ */
 export const ToolErrorCodeSchema = z.enum([
   'TASK_NOT_FOUND',
   'WORKFLOW_NOT_FOUND',
@@ -26,7 +31,8 @@ export const ToolErrorCodeSchema = z.enum([
   'PERMISSION_DENIED',
   'RATE_LIMITED',
   'INTERNAL_ERROR',
-]);
+  'TOOL_NOT_FOUND',
+] as const satisfies readonly NoErrorCode[]);
 export type ToolErrorCodeValue = z.infer<typeof ToolErrorCodeSchema>;
 
 export const ToolManifestSchema = z.object({

@@ -1,14 +1,13 @@
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { NoError } from '../contracts/errors.js';
+import { requireNumber } from '../resilience/policy.js';
+import { MAX_TIMER_MS } from '../resilience/timeout.js';
 
 /**
  * The key of the invoke config's `configurable` that sets one run's deadline, over
  * MasterLoopOptions.runTimeoutMs: `loop.invoke(input, { configurable: { thread_id, runTimeoutMs: 60_000 } })`.
  */
 export const RUN_TIMEOUT_CONFIG_KEY = 'runTimeoutMs';
-
-/** setTimeout's largest delay (about 24.8 days); a longer one would fire at once. */
-const MAX_RUN_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** A run's deadline, kept in the graph's state so every round and a resumed run see the same one. */
 export interface RunDeadline {
@@ -19,14 +18,10 @@ export interface RunDeadline {
   option: 'runTimeoutMs' | 'configurable.runTimeoutMs';
 }
 
-function checked(value: unknown, option: RunDeadline['option']): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_RUN_TIMEOUT_MS) {
-    throw new NoError('INVALID_NUMBER', `${option} must be an integer in [1, ${MAX_RUN_TIMEOUT_MS}] (ms), got ${String(value)}`, {
-      details: { option, value, min: 1, max: MAX_RUN_TIMEOUT_MS },
-    });
-  }
-  return value;
-}
+// The deadline is a timer, so it is held to MAX_TIMER_MS; the configurable value may be anything at all,
+// which requireNumber refuses like any other non-number.
+const checked = (value: unknown, option: RunDeadline['option']): number =>
+  requireNumber(option, value as number, { min: 1, max: MAX_TIMER_MS, integer: true });
 
 /** Fails at construction on a bad MasterLoopOptions.runTimeoutMs, rather than at the first run. */
 export function checkRunTimeout(runTimeoutMs: number | undefined): void {

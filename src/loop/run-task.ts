@@ -1,6 +1,7 @@
 import { isNoError, toError, type NoErrorCode } from '../contracts/errors.js';
 import type { AgentError, FailureClass, RecoveryAction } from '../contracts/loop.js';
 import type { Task } from '../contracts/scheduler.js';
+import type { TaskStatus } from '../contracts/status.js';
 import { classifyFailure, sleep, timeout, type Backoff } from '../resilience/index.js';
 import type { AgentPool } from './agent-pool.js';
 import { invokeAgent } from './agents.js';
@@ -13,7 +14,8 @@ import { decideRecovery, type RecoveryStrategy } from './recovery-handler.js';
 /** How one task ended; this is what the checkpointer keeps for it. */
 export interface TaskOutcome {
   taskId: string;
-  status: 'completed' | 'failed' | 'skipped' | 'cancelled';
+  /** Only the statuses a task ends in. */
+  status: Exclude<TaskStatus, 'pending' | 'running'>;
   output?: unknown;
   agentId?: string;
   attempts: number;

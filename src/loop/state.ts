@@ -1,6 +1,7 @@
 import { Annotation } from '@langchain/langgraph';
 import type { NoErrorJSON } from '../contracts/errors.js';
-import type { AgentError, AgentState, RecoveryAction, RunStatus } from '../contracts/loop.js';
+import type { AgentError, AgentState, RecoveryAction } from '../contracts/loop.js';
+import type { RunStatus } from '../contracts/status.js';
 import type { ExecutionFeedback, ExecutionPlan, ExecutionRequestInput, StrategyAdjustment } from '../contracts/scheduler.js';
 import { MailboxChannel, TopicLogChannel } from './message-channels.js';
 import type { RunDeadline } from './run-deadline.js';

@@ -2,8 +2,8 @@ import { context } from '@opentelemetry/api';
 import type { DeliveredMessage } from '../contracts/network.js';
 import { SPAN_NAMES } from '../telemetry/names.js';
 import { withSpan } from '../telemetry/tracer.js';
-import type { Gate } from './gate.js';
-import { refuse } from './gate.js';
+import type { MessageGuard } from './message-guard.js';
+import { refuse } from './message-guard.js';
 import type { Inbox, InboxHost } from './inbox.js';
 import { recordMessage, recordMessageLatency, type MessageKind } from './metrics.js';
 import type { PartitionTable } from './partitions.js';
@@ -31,7 +31,7 @@ export type ErrorListener = (error: unknown, message: DeliveredMessage) => void;
 export type SettleOutcome = 'delivered' | 'handler-error' | 'refused';
 
 export interface DeliveryDeps {
-  gate: Gate;
+  guard: MessageGuard;
   partitions: PartitionTable;
   log: DeliveredLog;
   counters: DeliveryCounters;
@@ -58,9 +58,9 @@ export function delivered(deps: DeliveryDeps, message: DeliveredMessage): void {
  * the sender's span (from the signed traceparent), so the trace continues in the receiver.
  */
 export function createDeliveryHost(deps: DeliveryDeps): InboxHost {
-  const { gate, partitions, counters } = deps;
+  const { guard, partitions, counters } = deps;
   return {
-    available: (inbox) => inbox.owner === undefined || gate.registry.isReachable(inbox.owner),
+    available: (inbox) => inbox.owner === undefined || guard.registry.isReachable(inbox.owner),
     blocked: (inbox, message) => inbox.owner !== undefined && partitions.active() && partitions.blocks(message.from, inbox.owner),
     queuedChanged(delta) {
       counters.queued += delta;
@@ -68,8 +68,8 @@ export function createDeliveryHost(deps: DeliveryDeps): InboxHost {
     async dispatch(inbox: Inbox, message: DeliveredMessage) {
       const kind = kindOf(message);
       // Zero trust holds at hand-over too: a sender revoked while its message waited is refused now.
-      if (gate.keyring.isRevoked(message.from)) {
-        refuse(gate, 'revoked', kind, message.from, `sender ${message.from} was revoked`, { id: message.id }, 'message.deliver');
+      if (guard.keyring.isRevoked(message.from)) {
+        refuse(guard, 'revoked', kind, message.from, `sender ${message.from} was revoked`, { id: message.id }, 'message.deliver');
         deps.settled(message, 'refused');
         return;
       }
@@ -95,7 +95,7 @@ export function createDeliveryHost(deps: DeliveryDeps): InboxHost {
         // The message was handed over; a handler that fails does not get it again (no poison loops).
         counters.handlerErrors++;
         recordMessage(kind, 'handler_error');
-        gate.audit.append({
+        guard.audit.append({
           actor: inbox.owner ?? 'subscriber',
           action: 'message.handle',
           outcome: 'failure',

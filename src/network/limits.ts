@@ -1,4 +1,5 @@
 import { NoError } from '../contracts/errors.js';
+import { requireNumber } from '../resilience/policy.js';
 
 /**
  * @default 262_144 (256 KiB) — the largest message as wire text (canonical JSON in UTF-8, signature
@@ -23,19 +24,12 @@ export interface MessageLimits {
   maxMessageDepth: number;
 }
 
-/** The limits from a network's options; `INVALID_INPUT` for a value no message could use. */
+/** The limits from a network's options; `INVALID_NUMBER` for a value no message could use. */
 export function coerceMessageLimits(options: Partial<MessageLimits>): MessageLimits {
-  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const maxMessageDepth = options.maxMessageDepth ?? DEFAULT_MAX_MESSAGE_DEPTH;
-  if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1) {
-    throw new NoError('INVALID_INPUT', `maxMessageBytes must be a positive integer, got ${maxMessageBytes}`, { details: { maxMessageBytes } });
-  }
-  if (!Number.isInteger(maxMessageDepth) || maxMessageDepth < 0 || maxMessageDepth > LARGEST_MAX_MESSAGE_DEPTH) {
-    throw new NoError('INVALID_INPUT', `maxMessageDepth must be an integer from 0 to ${LARGEST_MAX_MESSAGE_DEPTH}, got ${maxMessageDepth}`, {
-      details: { maxMessageDepth, largest: LARGEST_MAX_MESSAGE_DEPTH },
-    });
-  }
-  return { maxMessageBytes, maxMessageDepth };
+  return {
+    maxMessageBytes: requireNumber('maxMessageBytes', options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES, { min: 1, integer: true }),
+    maxMessageDepth: requireNumber('maxMessageDepth', options.maxMessageDepth ?? DEFAULT_MAX_MESSAGE_DEPTH, { min: 0, max: LARGEST_MAX_MESSAGE_DEPTH, integer: true }),
+  };
 }
 
 /** The one error for a message past a limit; its text names the option that raises the limit. */

@@ -5,16 +5,17 @@ import { NoError, isNoError, toError } from '../contracts/errors.js';
 import { parseWith } from '../contracts/validate.js';
 import { activeTraceparent } from '../telemetry/events.js';
 import { createAuditTrail, type AuditTrail } from '../telemetry/audit.js';
+import { requireNumber } from '../resilience/policy.js';
 import { decodeSignedMessage, signingText, type UnsignedMessage } from './canonical.js';
 import { createDeliveryHost, delivered, type DeliveryCounters, type DeliveryDeps, type ErrorListener } from './delivery.js';
-import { admit, refuse, type Gate, type RefusalReason } from './gate.js';
+import { admit, refuse, type MessageGuard, type RefusalReason } from './message-guard.js';
 import { offerToAll } from './fanout.js';
 import { Inbox, type InboxHandler, type OfferOptions, type OnFull } from './inbox.js';
 import { createKeyring, type Keyring } from './keyring.js';
 import { coerceMessageLimits } from './limits.js';
 import { recordMessage, trackQueued } from './metrics.js';
 import { createPartitionTable } from './partitions.js';
-import { coercePolicy, type MessagePolicy } from './policy.js';
+import { compileMessagePolicy, type MessagePolicy } from './policy.js';
 import { createAgentRegistry, type AgentRegistry } from './registry.js';
 import { DEFAULT_REPLAY_WINDOW_MS, createReplayGuard } from './replay-guard.js';
 import { createStoredReplayGuard } from './replay-store.js';
@@ -81,8 +82,7 @@ export interface AgentNetworkOptions {
  */
 export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetwork {
   const registry = options.registry ?? createAgentRegistry();
-  const capacity = options.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY;
-  if (!Number.isInteger(capacity) || capacity < 1) throw new NoError('INVALID_INPUT', `mailboxCapacity must be a positive integer, got ${capacity}`);
+  const capacity = requireNumber('mailboxCapacity', options.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY, { min: 1, integer: true });
   const keyring = options.keyring ?? createKeyring();
   const audit = options.audit ?? createAuditTrail();
   const now = options.now ?? Date.now;
@@ -90,17 +90,17 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
   const limits = coerceMessageLimits(options);
   const replayWindowMs = options.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS;
   const refusals: Partial<Record<RefusalReason, number>> = {};
-  const gate: Gate = {
+  const guard: MessageGuard = {
     keyring,
     audit,
     registry,
     limits,
     // Without a store, this network's memory starts now: anything signed earlier cannot be vouched for.
     replay: createReplayGuard({ windowMs: replayWindowMs, now, since: options.replayStore === undefined ? now() : undefined }),
-    policy: coercePolicy(options.policy ?? {}, (id) => registry.get(id) !== undefined),
+    policy: compileMessagePolicy(options.policy ?? {}, (id) => registry.get(id) !== undefined),
     refused: (reason) => void (refusals[reason] = (refusals[reason] ?? 0) + 1),
   };
-  const storedReplay = options.replayStore && createStoredReplayGuard(options.replayStore, gate, { windowMs: replayWindowMs, now });
+  const storedReplay = options.replayStore && createStoredReplayGuard(options.replayStore, guard, { windowMs: replayWindowMs, now });
   const counters: DeliveryCounters = { queued: 0, delivered: 0, handlerErrors: 0 };
   const partitions = createPartitionTable();
   const errorListeners = new Set<ErrorListener>();
@@ -110,7 +110,7 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
   };
   const settledIds = createIdMemory(SETTLED_ID_MEMORY);
   const deps: DeliveryDeps = {
-    gate,
+    guard,
     partitions,
     counters,
     errorListeners,
@@ -156,7 +156,7 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
   function sign(from: string, target: { to: string } | { topic: string }, message: AgentMessage): DeliveredMessage {
     const kind = 'to' in target ? 'direct' : 'broadcast';
     if (keyring.isRevoked(from)) {
-      throw refuse(gate, 'revoked', kind, from, `sender ${from} is revoked`, { from }, 'message.send');
+      throw refuse(guard, 'revoked', kind, from, `sender ${from} is revoked`, { from }, 'message.send');
     }
     const unsigned: UnsignedMessage = {
       id: randomUUID(),
@@ -176,7 +176,7 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
       // One bounded walk measures the message and gives the bytes to sign.
       text = signingText(unsigned, limits);
     } catch (error) {
-      if (isNoError(error, 'MESSAGE_TOO_LARGE')) throw refuse(gate, 'too-large', kind, from, error.message, { id: unsigned.id, ...target, ...error.details }, 'message.send');
+      if (isNoError(error, 'MESSAGE_TOO_LARGE')) throw refuse(guard, 'too-large', kind, from, error.message, { id: unsigned.id, ...target, ...error.details }, 'message.send');
       if (isNoError(error)) throw error;
       // A getter or toJSON of the caller's payload threw: still a typed error, with the cause kept.
       throw new NoError('INVALID_INPUT', `the payload cannot be read as JSON: ${toError(error).message}`, { cause: error, details: { from, ...target } });
@@ -188,7 +188,7 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
 
   /** Admits the message and queues it as signed (never the object handed in); returns what was queued. */
   async function accept(input: unknown, o: SendOptions, signedHere = false): Promise<DeliveredMessage> {
-    const { kind, message } = admit(gate, input, signedHere);
+    const { kind, message } = admit(guard, input, signedHere);
     const offer = (): Promise<void> =>
       kind === 'direct'
         ? mailbox(message.to as string).offer(message, offerOptions(o))
@@ -223,14 +223,14 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
         message = typeof wire === 'string' || wire instanceof Uint8Array ? decodeSignedMessage(wire, limits) : wire;
       } catch (error) {
         const reason = isNoError(error, 'MESSAGE_TOO_LARGE') ? 'too-large' : 'malformed';
-        throw refuse(gate, reason, 'direct', 'unknown', (error as Error).message, (error as NoError).details);
+        throw refuse(guard, reason, 'direct', 'unknown', (error as Error).message, (error as NoError).details);
       }
       await accept(message, o);
     },
     subscribe(topic, handler, o = {}) {
       parseWith(TopicSchema, topic, { code: 'INVALID_INPUT', what: 'topic' });
-      if (o.as !== undefined && (keyring.isRevoked(o.as) || !gate.policy.subscribe(o.as, topic))) {
-        throw refuse(gate, keyring.isRevoked(o.as) ? 'revoked' : 'policy', 'broadcast', o.as, `${o.as} may not subscribe to ${topic}`, { topic }, 'topic.subscribe');
+      if (o.as !== undefined && (keyring.isRevoked(o.as) || !guard.policy.subscribe(o.as, topic))) {
+        throw refuse(guard, keyring.isRevoked(o.as) ? 'revoked' : 'policy', 'broadcast', o.as, `${o.as} may not subscribe to ${topic}`, { topic }, 'topic.subscribe');
       }
       const inbox = new Inbox(o.as, o.capacity ?? capacity, host);
       inbox.handlers.add(handler as InboxHandler);
@@ -286,8 +286,8 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
         subscribers: [...topics.values()].reduce((a, s) => a + s.size, 0),
       };
     },
-    snapshot: (): NetworkSnapshot => snapshotOf({ mailboxes, log: deps.log, replay: gate.replay, keyring }),
-    restore: (snapshot) => restoreInto(snapshot, { mailboxes, mailbox, log: deps.log, gate }),
+    snapshot: (): NetworkSnapshot => snapshotOf({ mailboxes, log: deps.log, replay: guard.replay, keyring }),
+    restore: (snapshot) => restoreInto(snapshot, { mailboxes, mailbox, log: deps.log, guard }),
     requeue(input) {
       const messages = input.map((m) => parseWith(DeliveredMessageSchema, m, { code: 'INVALID_INPUT', what: 'message' }) as DeliveredMessage);
       const held = new Set([...mailboxes.values()].flatMap((inbox) => inbox.records().map((m) => m.id)));
@@ -299,7 +299,7 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
       }
       let queued = 0;
       for (const [agentId, list] of byRecipient) {
-        const good = verifiedFor(gate, agentId, list);
+        const good = verifiedFor(guard, agentId, list);
         if (good.length === 0) continue;
         mailbox(agentId).load(good);
         queued += good.length;

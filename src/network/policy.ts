@@ -31,7 +31,7 @@ export interface MessagePolicy {
 }
 
 /** The policy as three predicates. */
-export interface CompiledPolicy {
+export interface CompiledMessagePolicy {
   direct(from: string, to: string): boolean;
   publish(from: string, topic: string): boolean;
   subscribe(agent: string, topic: string): boolean;
@@ -52,9 +52,9 @@ function firstMatch<R extends { allow?: boolean }>(rules: readonly R[], test: (r
  * Turns a {@link MessagePolicy} into predicates. `isRegistered` is the default for a missing part.
  *
  * @example
- * coercePolicy({ direct: [{ from: 'worker-*', to: 'lead' }] }, isRegistered).direct('worker-1', 'lead'); // true
+ * compileMessagePolicy({ direct: [{ from: 'worker-*', to: 'lead' }] }, isRegistered).direct('worker-1', 'lead'); // true
  */
-export function coercePolicy(policy: MessagePolicy, isRegistered: (agentId: string) => boolean): CompiledPolicy {
+export function compileMessagePolicy(policy: MessagePolicy, isRegistered: (agentId: string) => boolean): CompiledMessagePolicy {
   const { direct, publish, subscribe } = policy;
   return {
     direct:

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { BaseStore } from '@langchain/langgraph';
 import type { DeliveredMessage } from '../contracts/network.js';
 import { NoError, toError } from '../contracts/errors.js';
-import { refuse, type Gate } from './gate.js';
+import { refuse, type MessageGuard } from './message-guard.js';
 import type { MessageKind } from './metrics.js';
 
 /** Where a network with a `replayStore` keeps the nonces it admitted (one item per nonce). */
@@ -26,7 +26,7 @@ export interface StoredReplayGuard {
 
 type Claim = { ok: true; replayed: boolean } | { ok: false; error: unknown };
 
-export function createStoredReplayGuard(store: BaseStore, gate: Gate, options: { windowMs: number; now: () => number }): StoredReplayGuard {
+export function createStoredReplayGuard(store: BaseStore, guard: MessageGuard, options: { windowMs: number; now: () => number }): StoredReplayGuard {
   const { windowMs, now } = options;
   const namespace = [...REPLAY_STORE_NAMESPACE];
   // Nonces come from senders and may be long; a digest keeps store keys short and uniform.
@@ -69,12 +69,12 @@ export function createStoredReplayGuard(store: BaseStore, gate: Gate, options: {
         const result = await claimed;
         const facts = { id: message.id, from: message.from, to: message.to, topic: message.topic };
         if (!result.ok) {
-          gate.replay.forget(message.nonce);
+          guard.replay.forget(message.nonce);
           const why = toError(result.error).message;
-          gate.audit.append({ actor: message.from, action: 'message.receive', outcome: 'failure', details: { ...facts, reason: 'replay-store', error: why } });
+          guard.audit.append({ actor: message.from, action: 'message.receive', outcome: 'failure', details: { ...facts, reason: 'replay-store', error: why } });
           throw new NoError('INTERNAL_ERROR', `the replay store failed, so message ${message.id} was not admitted: ${why}`, { cause: result.error, details: facts });
         }
-        if (result.replayed) throw refuse(gate, 'replayed', kind, message.from, `message ${message.id} is replayed`, { ...facts, sentAt: message.sentAt });
+        if (result.replayed) throw refuse(guard, 'replayed', kind, message.from, `message ${message.id} is replayed`, { ...facts, sentAt: message.sentAt });
         // offer() takes the message's place in line synchronously; the next admission may go on.
         return offer();
       } finally {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AgentIdSchema, DeliveredMessageSchema, type DeliveredMessage } from '../contracts/network.js';
 import { NoError } from '../contracts/errors.js';
 import { parseWith } from '../contracts/validate.js';
-import { limitedSigningText, refuse, verifiedMessage, type Gate } from './gate.js';
+import { limitedSigningText, refuse, verifiedMessage, type MessageGuard } from './message-guard.js';
 import type { Inbox } from './inbox.js';
 import type { Keyring } from './keyring.js';
 import type { ReplayGuard } from './replay-guard.js';
@@ -75,7 +75,7 @@ interface RestoreTargets {
   mailboxes: ReadonlyMap<string, Inbox>;
   mailbox(agentId: string): Inbox;
   log: DeliveredLog;
-  gate: Gate;
+  guard: MessageGuard;
 }
 
 /**
@@ -88,12 +88,12 @@ export function restoreInto(input: unknown, targets: RestoreTargets): void {
   if (busy.length > 0) {
     throw new NoError('INVALID_INPUT', `restore needs empty mailboxes; these hold messages: ${busy.join(', ')}`, { details: { busy } });
   }
-  const { gate } = targets;
-  for (const id of snapshot.revoked) gate.keyring.revoke(id);
-  gate.replay.restore(snapshot.nonces);
+  const { guard } = targets;
+  for (const id of snapshot.revoked) guard.keyring.revoke(id);
+  guard.replay.restore(snapshot.nonces);
   targets.log.replace(snapshot.delivered as DeliveredMessage[]);
   for (const [agentId, messages] of Object.entries(snapshot.mailboxes)) {
-    const good = verifiedFor(gate, agentId, messages as DeliveredMessage[]);
+    const good = verifiedFor(guard, agentId, messages as DeliveredMessage[]);
     if (good.length > 0) targets.mailbox(agentId).load(good);
   }
 }
@@ -103,17 +103,17 @@ export function restoreInto(input: unknown, targets: RestoreTargets): void {
  * each other one, and each past the network's limits (set lower since it was stored, say), is
  * refused and audited.
  */
-export function verifiedFor(gate: Gate, agentId: string, messages: readonly DeliveredMessage[]): DeliveredMessage[] {
+export function verifiedFor(guard: MessageGuard, agentId: string, messages: readonly DeliveredMessage[]): DeliveredMessage[] {
   return messages.flatMap((message) => {
     let text: string;
     try {
-      text = limitedSigningText(gate, message, 'direct', 'message.restore');
+      text = limitedSigningText(guard, message, 'direct', 'message.restore');
     } catch {
       return []; // refused and audited already
     }
-    const verified = message.to === agentId ? verifiedMessage(gate.keyring, message, text) : undefined;
+    const verified = message.to === agentId ? verifiedMessage(guard.keyring, message, text) : undefined;
     if (verified !== undefined) return [verified];
-    refuse(gate, 'bad-signature', 'direct', message.from, `restored message ${message.id} does not verify`, { id: message.id, to: agentId }, 'message.restore');
+    refuse(guard, 'bad-signature', 'direct', message.from, `restored message ${message.id} does not verify`, { id: message.id, to: agentId }, 'message.restore');
     return [];
   });
 }

@@ -20,8 +20,11 @@ export const TRANSIENT_ERROR_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
-/** Codes that mean the caller sent something wrong: retrying or moving agents cannot help. */
-export const BAD_INPUT_ERROR_CODES: ReadonlySet<string> = new Set(['INVALID_INPUT', 'INVALID_REQUEST']);
+/**
+ * Codes that mean the caller sent something wrong: retrying or moving agents cannot help. The two
+ * *_NOT_FOUND codes are a tool's answer to an input naming a task or workflow that does not exist.
+ */
+export const BAD_INPUT_ERROR_CODES: ReadonlySet<string> = new Set(['INVALID_INPUT', 'INVALID_REQUEST', 'TASK_NOT_FOUND', 'WORKFLOW_NOT_FOUND']);
 
 /** Codes that mean the run itself is over (cancelled): nothing should be retried or moved. */
 export const FATAL_ERROR_CODES: ReadonlySet<string> = new Set(['ABORTED']);

@@ -24,7 +24,7 @@ export {
   type CircuitStateChangeReason,
 } from './circuit-types.js';
 export { BAD_INPUT_ERROR_CODES, FATAL_ERROR_CODES, MAX_CAUSE_DEPTH, TRANSIENT_ERROR_CODES, classifyFailure } from './classify.js';
-export { type Policy, type PolicyContext } from './policy.js';
+export { requireNumber, type NumberRule, type Policy, type PolicyContext } from './policy.js';
 export { DEFAULT_MAX_ATTEMPTS, retry, type RetryInfo, type RetryOptions } from './retry.js';
 export {
   compensateInReverse,
@@ -35,5 +35,5 @@ export {
   type SagaRunOptions,
   type SagaStep,
 } from './saga.js';
-export { timeout, type TimeoutOptions } from './timeout.js';
+export { MAX_TIMER_MS, timeout, type TimeoutOptions } from './timeout.js';
 export { wrap } from './wrap.js';

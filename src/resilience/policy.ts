@@ -18,27 +18,47 @@ export function neverAbortedSignal(): AbortSignal {
   return new AbortController().signal;
 }
 
+/** What {@link requireNumber} accepts. */
+export interface NumberRule {
+  /** Smallest value allowed. @default -Infinity */
+  min?: number;
+  /** A bound the value must exceed, for settings such as a rate that must be `> 0`. */
+  above?: number;
+  /** Largest value allowed. @default Infinity */
+  max?: number;
+  /** Whole numbers only, and safe ones (past 2^53 an integer is no longer exact). @default false */
+  integer?: boolean;
+}
+
+function ruleText({ min = -Infinity, above, max = Infinity, integer = false }: NumberRule): string {
+  const bounds: string[] = [];
+  if (above !== undefined) bounds.push(`> ${above}`);
+  if (min > -Infinity) bounds.push(`>= ${min}`);
+  if (max < Infinity) bounds.push(`<= ${max}`);
+  return `${integer ? 'an integer' : 'a number'}${bounds.length === 0 ? '' : ` ${bounds.join(' and ')}`}`;
+}
+
 /**
  * Checks a numeric option at construction time, so a bad setting fails where it is written rather
- * than as odd behaviour later.
+ * than as odd behaviour later. The options of the policies, the tool layers, the network and the loop
+ * all go through it, so a bad one is a NoError INVALID_NUMBER naming the option, worded one way.
+ *
+ * @example
+ * const maxParallel = requireNumber('maxParallel', options.maxParallel ?? DEFAULT_MAX_PARALLEL, { min: 1, integer: true });
  */
-export function requireNumber(
-  option: string,
-  value: number,
-  { min = -Infinity, max = Infinity, integer = false }: { min?: number; max?: number; integer?: boolean } = {},
-): number {
+export function requireNumber(option: string, value: number, rule: NumberRule = {}): number {
+  const { min = -Infinity, above, max = Infinity, integer = false } = rule;
   const ok =
     typeof value === 'number' &&
     !Number.isNaN(value) &&
     value >= min &&
+    (above === undefined || value > above) &&
     value <= max &&
-    (!integer || Number.isInteger(value));
+    (!integer || Number.isSafeInteger(value));
   if (!ok) {
-    throw new NoError(
-      'INVALID_NUMBER',
-      `${option} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${String(value)}`,
-      { details: { option, value, min, max } },
-    );
+    throw new NoError('INVALID_NUMBER', `${option} must be ${ruleText(rule)}, got ${String(value)}`, {
+      details: { option, value, min, max, ...(above === undefined ? {} : { above }) },
+    });
   }
   return value;
 }

@@ -2,8 +2,11 @@ import { NoError } from '../contracts/errors.js';
 import { abortError, anySignal } from './abort.js';
 import { invoke, requireNumber, type Policy, type PolicyContext } from './policy.js';
 
-/** setTimeout's largest delay; longer ones fire at once in Node. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * setTimeout's largest delay (about 24.8 days): Node fires a longer one at once. Every timer setting
+ * of nO is held to it.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** No options yet; the parameter is kept so options can be added without a breaking change. */
 export type TimeoutOptions = Record<string, never>;

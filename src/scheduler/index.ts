@@ -46,4 +46,6 @@ export type { MonitorOptions } from './monitor.js';
 export { createRandom, hashString } from './random.js';
 export type { Random } from './random.js';
 export { planToMermaid, planToDot, STATUS_COLOURS } from './visualize.js';
-export type { TaskStatus, VisualizeOptions } from './visualize.js';
+export type { VisualizeOptions } from './visualize.js';
+// The status type VisualizeOptions colours by; it lives in contracts with the run's status.
+export type { TaskStatus } from '../contracts/status.js';

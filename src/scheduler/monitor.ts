@@ -17,6 +17,7 @@ import {
   type ExecutionStatus,
   type Task,
 } from '../contracts/scheduler.js';
+import type { TaskStatus } from '../contracts/status.js';
 import { buildDag } from './dag.js';
 
 /**
@@ -33,10 +34,9 @@ export interface MonitorOptions {
   toleranceMs?: number;
 }
 
-type TaskState = 'pending' | 'running' | 'completed' | 'failed';
-
 interface TaskProgress {
-  state: TaskState;
+  /** Events tell started, completed and failed, so a task here is never skipped or cancelled. */
+  state: TaskStatus;
   firstStartMs?: number;
   lastStartMs?: number;
   endMs?: number;
@@ -111,7 +111,7 @@ export function monitorExecution(
   const elapsedMs = Math.max(options.nowMs ?? 0, latestEvent);
 
   const ids = plan.tasks.map((t) => t.id);
-  const inState = (state: TaskState): string[] => ids.filter((id) => progress.get(id)?.state === state);
+  const inState = (state: TaskStatus): string[] => ids.filter((id) => progress.get(id)?.state === state);
   const planned = new Map(plan.schedule.map((s) => [s.taskId, s]));
 
   const delayed: ExecutionStatus['delayed'] = [];

@@ -1,6 +1,5 @@
 import type { ExecutionPlan } from '../contracts/scheduler.js';
-
-export type TaskStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'cancelled';
+import type { TaskStatus } from '../contracts/status.js';
 
 export interface VisualizeOptions {
   /** Colours each task by its status (a live run); uncoloured when omitted. */

@@ -8,20 +8,9 @@ import {
 } from '../contracts/tools.js';
 
 /**
- * The NoError code a tool error travels under. TASK_NOT_FOUND and WORKFLOW_NOT_FOUND have no NoError
- * code (contracts/errors.ts), so they travel as INVALID_INPUT, the nearest meaning (the input names
- * something that does not exist), with the exact tool code kept in `toolCode` and `details`.
+ * NoError codes a tool may throw that mean "the input was wrong" but have no place in a tool result's
+ * smaller code set: the result says INVALID_INPUT and keeps the precise code as `details.cause`.
  */
-const CARRIER: Record<ToolErrorCodeValue, NoErrorCode> = {
-  TASK_NOT_FOUND: 'INVALID_INPUT',
-  WORKFLOW_NOT_FOUND: 'INVALID_INPUT',
-  INVALID_INPUT: 'INVALID_INPUT',
-  PERMISSION_DENIED: 'PERMISSION_DENIED',
-  RATE_LIMITED: 'RATE_LIMITED',
-  INTERNAL_ERROR: 'INTERNAL_ERROR',
-};
-
-/** NoError codes a tool may throw that mean "the input was wrong". */
 const BAD_INPUT_CODES: ReadonlySet<NoErrorCode> = new Set<NoErrorCode>([
   'INVALID_REQUEST',
   'DUPLICATE_TASK',
@@ -30,7 +19,6 @@ const BAD_INPUT_CODES: ReadonlySet<NoErrorCode> = new Set<NoErrorCode>([
   'RESOURCE_EXCEEDED',
   'REQUEST_TOO_LARGE',
   'INVALID_NUMBER',
-  'TOOL_NOT_FOUND',
 ]);
 
 export interface ToolCallErrorOptions {
@@ -40,23 +28,22 @@ export interface ToolCallErrorOptions {
 }
 
 /**
- * What a tool throws to fail with a specific tool error code (the gate turns it into a ToolResult).
- * It is a {@link NoError}, so `isNoError` and `code` keep working; `toolCode` is the exact code.
+ * What a tool throws to fail with a specific tool error code (the gate turns it into a ToolResult
+ * with that code). It is a {@link NoError} whose `code` is the tool code itself.
  *
  * @example
  * throw new ToolCallError('WORKFLOW_NOT_FOUND', `no plan '${id}'`, { details: { planId: id } });
  */
 export class ToolCallError extends NoError {
   override name = 'ToolCallError';
-  readonly toolCode: ToolErrorCodeValue;
+  declare readonly code: ToolErrorCodeValue;
   readonly retryable: boolean | undefined;
 
   constructor(code: ToolErrorCodeValue, message: string, options: ToolCallErrorOptions = {}) {
-    super(CARRIER[code], message, {
-      details: { ...options.details, toolErrorCode: code },
+    super(code, message, {
+      details: { ...options.details },
       ...(options.cause === undefined ? {} : { cause: options.cause }),
     });
-    this.toolCode = code;
     this.retryable = options.retryable;
   }
 }
@@ -83,20 +70,20 @@ function asToolCode(value: unknown): ToolErrorCodeValue | undefined {
 }
 
 /**
- * Maps anything a tool threw to a ToolError: a ToolCallError keeps its code; a NoError whose code is
- * a tool code keeps it; bad-input NoErrors become INVALID_INPUT; a time-out is a retryable
- * INTERNAL_ERROR; any other object with a tool `code` keeps it; the rest is INTERNAL_ERROR.
+ * Maps anything a tool threw to a ToolError: a NoError (a ToolCallError too) whose code is a tool code
+ * keeps it; other bad-input NoErrors become INVALID_INPUT; a time-out is a retryable INTERNAL_ERROR;
+ * any other object with a tool `code` keeps it; the rest is INTERNAL_ERROR.
  */
 export function toToolError(thrown: unknown, now?: () => Date): ToolError {
   const err = toError(thrown);
   const opts = (code: ToolErrorCodeValue, details?: unknown, retryable?: boolean): ToolError =>
     toolError(code, err.message, { details, ...(retryable === undefined ? {} : { retryable }), ...(now ? { now } : {}) });
-  if (isToolCallError(thrown)) return opts(thrown.toolCode, thrown.details, thrown.retryable);
+  if (isToolCallError(thrown)) return opts(thrown.code, thrown.details, thrown.retryable);
   if (isNoError(thrown)) {
     const details = thrown.details;
     if (thrown.code === 'TIMEOUT') return opts('INTERNAL_ERROR', { ...details, reason: 'timeout' }, true);
     if (thrown.code === 'ABORTED') return opts('INTERNAL_ERROR', { ...details, reason: 'aborted' }, false);
-    const direct = asToolCode(details['toolErrorCode']) ?? asToolCode(thrown.code);
+    const direct = asToolCode(thrown.code);
     if (direct !== undefined) return opts(direct, details, direct === 'RATE_LIMITED' ? true : undefined);
     if (BAD_INPUT_CODES.has(thrown.code)) return opts('INVALID_INPUT', { ...details, cause: thrown.code });
     return opts('INTERNAL_ERROR', { ...details, cause: thrown.code });

@@ -89,7 +89,7 @@ export function createGate(config: GateConfig): Gate {
 
     const tool = config.lookup(name);
     if (tool === undefined) {
-      return refuse('lookup', err('INVALID_INPUT', `unknown tool '${name}' in the ${level} layer`, { reason: 'unknown-tool', tool: name, available: config.names() }));
+      return refuse('lookup', err('TOOL_NOT_FOUND', `unknown tool '${name}' in the ${level} layer`, { tool: name, available: config.names() }));
     }
     const { capability } = tool;
     if (depth > config.maxChainDepth) {

@@ -31,7 +31,8 @@ export type { ToolRegistry, ToolQuery, RegistryInvokeOptions } from './registry.
 
 // ── Orchestration and LangChain ──────────────────────────────────────────────────────────────────
 export { createToolOrchestrator, DEFAULT_MAX_PARALLEL } from './orchestrator.js';
-export type { ToolOrchestrator, ToolOrchestratorOptions, ChainStep, ChainResult, ExecuteChainOptions, StepParams } from './orchestrator.js';
+export type { ToolOrchestrator, ToolOrchestratorOptions, ChainStep, ExecuteChainOptions, StepParams } from './orchestrator.js';
+export type { ChainResult } from './chain-result.js';
 export { createToolStats } from './tool-stats.js';
 export type { ToolStats, ToolStatsTracker } from './tool-stats.js';
 export { toLangChainTools, toLangChainName, toolResultText } from './langchain.js';

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { NoError } from '../contracts/errors.js';
 import type { EventEnvelope } from '../contracts/events.js';
 import { LAYER_CAPABILITIES, ToolManifestSchema, type ToolCapability, type ToolLayerLevel, type ToolManifest } from '../contracts/tools.js';
+import { requireNumber } from '../resilience/policy.js';
+import { MAX_TIMER_MS } from '../resilience/timeout.js';
 import { createAuditTrail, type AuditTrail } from '../telemetry/index.js';
 import {
   createGate,
@@ -12,9 +14,6 @@ import {
 import { coercePolicy, type ToolPolicy, type ToolPolicyInput } from './policy.js';
 import { coerceRateLimit, type RateLimitOptions } from './rate-limit.js';
 import type { ToolDefinition, ToolLayer } from './tool.js';
-
-/** setTimeout's largest delay. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What every layer accepts, whatever its level. */
 export interface ToolLayerOptions {
@@ -48,14 +47,6 @@ export interface NoToolLayer extends ToolLayer {
   getPolicy(): ToolPolicy;
   /** Replaces the policy (validated first; a bad policy changes nothing and throws INVALID_REQUEST). */
   setPolicy(policy: ToolPolicyInput): void;
-}
-
-function positive(field: string, value: number | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0 || value > max) {
-    throw new NoError('INVALID_NUMBER', `${field} must be an integer in 1..${max}, got ${value}`, { details: { field, value } });
-  }
-  return value;
 }
 
 function invalid(message: string, details: Record<string, unknown>): NoError {
@@ -97,9 +88,9 @@ export function buildToolLayer(level: ToolLayerLevel, tools: readonly ToolDefini
     names: () => [...registered.keys()],
     policy: () => policy,
     limiter: coerceRateLimit(options.rateLimit, now),
-    maxInputBytes: positive('maxInputBytes', options.maxInputBytes, DEFAULT_MAX_INPUT_BYTES),
-    timeoutMs: positive('timeoutMs', options.timeoutMs, DEFAULT_TOOL_TIMEOUT_MS, MAX_TIMER_MS),
-    maxChainDepth: positive('maxChainDepth', options.maxChainDepth, DEFAULT_MAX_CHAIN_DEPTH),
+    maxInputBytes: requireNumber('maxInputBytes', options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES, { min: 1, integer: true }),
+    timeoutMs: requireNumber('timeoutMs', options.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS, { min: 1, max: MAX_TIMER_MS, integer: true }),
+    maxChainDepth: requireNumber('maxChainDepth', options.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH, { min: 1, integer: true }),
     audit,
     get emit() {
       if (listeners.size === 0) return undefined;
@@ -133,7 +124,7 @@ export function buildToolLayer(level: ToolLayerLevel, tools: readonly ToolDefini
         });
       }
       if (registered.has(tool.name)) throw invalid(`the ${level} layer already has a tool named '${tool.name}'`, { tool: tool.name, layer: level });
-      if (tool.timeoutMs !== undefined) positive(`timeoutMs of tool '${tool.name}'`, tool.timeoutMs, 0, MAX_TIMER_MS);
+      if (tool.timeoutMs !== undefined) requireNumber(`timeoutMs of tool '${tool.name}'`, tool.timeoutMs, { min: 1, max: MAX_TIMER_MS, integer: true });
       let manifest: ToolManifest;
       try {
         manifest = toManifest(level, tool);

@@ -1,6 +1,8 @@
 import { NoError, toError } from '../contracts/errors.js';
 import type { ToolCapability, ToolLayerLevel, ToolManifest, ToolResult } from '../contracts/tools.js';
+import { requireNumber } from '../resilience/policy.js';
 import { buildDag } from '../scheduler/dag.js';
+import { chainResult, type ChainResult } from './chain-result.js';
 import { errorResult, toolError, toToolError } from './errors.js';
 import { createToolRegistry, type ToolRegistry } from './registry.js';
 import type { ToolLayer } from './tool.js';
@@ -22,19 +24,6 @@ export interface ChainStep {
   params?: StepParams;
   /** Steps that must succeed before this one runs. */
   dependsOn?: string[];
-}
-
-export interface ChainResult {
-  /** True when every step ran and succeeded. */
-  ok: boolean;
-  /** The result of every step that ran. */
-  results: Record<string, ToolResult>;
-  /** Distinct layers whose tools ran. */
-  layersExecuted: number;
-  /** The first step that failed. */
-  failedStep?: string;
-  /** Steps that never ran (after a failure or an abort). */
-  skipped: string[];
 }
 
 export interface ToolOrchestratorOptions {
@@ -76,10 +65,7 @@ export interface ToolOrchestrator {
 export function createToolOrchestrator(options: ToolOrchestratorOptions = {}): ToolOrchestrator {
   const registry = options.registry ?? createToolRegistry();
   if (options.registry === undefined) for (const layer of options.layers ?? []) registry.add(layer);
-  const maxParallel = options.maxParallel ?? DEFAULT_MAX_PARALLEL;
-  if (!Number.isInteger(maxParallel) || maxParallel < 1) {
-    throw new NoError('INVALID_NUMBER', `maxParallel must be an integer >= 1, got ${maxParallel}`, { details: { maxParallel } });
-  }
+  const maxParallel = requireNumber('maxParallel', options.maxParallel ?? DEFAULT_MAX_PARALLEL, { min: 1, integer: true });
   const stats: ToolStatsTracker = createToolStats();
 
   /** The manifest a step runs now: its named tool, or its capability's best tool by the figures so far. */
@@ -128,18 +114,12 @@ export function createToolOrchestrator(options: ToolOrchestratorOptions = {}): T
       const waiting = dag.preds.map((p) => p.length);
       const ready: number[] = dag.order.filter((i) => waiting[i] === 0);
       const results = new Map<string, ToolResult>();
-      const layersRan = new Set<ToolLayerLevel>();
       let running = 0;
       let mutatingRunning = false;
       let failedStep: string | undefined;
 
       return new Promise<ChainResult>((resolve) => {
-        const finish = (): void => {
-          const skipped = dag.ids.filter((id) => !results.has(id));
-          const result: ChainResult = { ok: failedStep === undefined && skipped.length === 0, results: Object.fromEntries(results), layersExecuted: layersRan.size, skipped };
-          if (failedStep !== undefined) result.failedStep = failedStep;
-          resolve(result);
-        };
+        const finish = (): void => resolve(chainResult(dag.ids, results, failedStep));
         const pump = (): void => {
           for (let k = 0; failedStep === undefined && !run.signal?.aborted && k < ready.length && running < maxParallel; ) {
             const index = ready[k] as number;
@@ -152,7 +132,6 @@ export function createToolOrchestrator(options: ToolOrchestratorOptions = {}): T
             ready.splice(k, 1);
             running++;
             if (manifest.mutating) mutatingRunning = true;
-            layersRan.add(manifest.layer);
             void runStep(step, manifest, results, run).then((result) => {
               running--;
               if (manifest.mutating) mutatingRunning = false;

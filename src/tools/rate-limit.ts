@@ -1,4 +1,4 @@
-import { NoError } from '../contracts/errors.js';
+import { requireNumber } from '../resilience/policy.js';
 
 export interface RateLimitOptions {
   /** Calls a caller may make to one tool in a burst. @default DEFAULT_RATE_LIMIT.capacity */
@@ -29,14 +29,9 @@ export function coerceRateLimit(
   return tokenBucket({ ...DEFAULT_RATE_LIMIT, ...value }, now);
 }
 
-function requirePositive(field: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new NoError('INVALID_NUMBER', `rate limit ${field} must be a finite number > 0, got ${value}`, {
-      details: { field, value },
-    });
-  }
-  return value;
-}
+// Finite, since the bucket's arithmetic turns an infinite rate into NaN tokens.
+const requirePositive = (field: string, value: number): number =>
+  requireNumber(`rate limit ${field}`, value, { above: 0, max: Number.MAX_SAFE_INTEGER });
 
 /**
  * A token bucket per key: `capacity` calls at once, then `refillPerSecond` calls per second.

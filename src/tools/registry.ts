@@ -27,7 +27,7 @@ export interface ToolRegistry {
    * @throws NoError INVALID_REQUEST when several layers have it and no `layer` narrows it.
    */
   resolve(name: string, layer?: ToolLayerLevel): { layer: ToolLayer; manifest: ToolManifest } | undefined;
-  /** Calls a tool through its layer's gate. Never throws: an unknown or ambiguous name is an INVALID_INPUT result. */
+  /** Calls a tool through its layer's gate. Never throws: an unknown name is a TOOL_NOT_FOUND result, an ambiguous one INVALID_INPUT. */
   invoke(name: string, params: unknown, options?: RegistryInvokeOptions): Promise<ToolResult>;
 }
 
@@ -84,7 +84,7 @@ export function createToolRegistry(): ToolRegistry {
       // An unknown name still goes through a gate, so the refusal is audited like any other.
       target ??= (level === undefined ? undefined : byLevel.get(level)) ?? registry.layers()[0];
       if (target === undefined) {
-        return errorResult(name, level ?? 'primitive', toolError('INVALID_INPUT', `unknown tool '${name}': the registry has no layers`, { details: { reason: 'unknown-tool', tool: name } }), 0);
+        return errorResult(name, level ?? 'primitive', toolError('TOOL_NOT_FOUND', `unknown tool '${name}': the registry has no layers`, { details: { tool: name, available: [] } }), 0);
       }
       return target.invoke(name, params, invokeOptions);
     },

@@ -6,6 +6,7 @@ import { lookup, substitute } from '../../../src/tools/execution/chain';
 import { pick } from '../../../src/tools/execution/aggregate';
 import { normalizeHost, resolveConfig } from '../../../src/tools/execution/options';
 import { LAYER_CAPABILITIES } from '../../../src/contracts/tools';
+import { MAX_TIMER_MS } from '../../../src/resilience/timeout';
 import { call, context, makeFixture, miniInvoke, toolsFor, type Fixture } from './helpers';
 
 let fx: Fixture;
@@ -36,7 +37,8 @@ describe('executionTools', () => {
     expect(() => executionTools({ root: fx.root, commands: ['/bin/sh'] })).toThrow(/plain executable/);
     expect(() => executionTools({ root: fx.root, commands: ['a b'] })).toThrow(/plain executable/);
     expect(() => executionTools({ root: fx.root, maxOutputBytes: 0 })).toThrow(/maxOutputBytes/);
-    expect(() => executionTools({ root: fx.root, maxFileBytes: 1.5 })).toThrow(/maxFileBytes/);
+    expect(() => executionTools({ root: fx.root, maxFileBytes: 1.5 })).toThrow(expect.objectContaining({ code: 'INVALID_NUMBER', message: expect.stringContaining('maxFileBytes') }));
+    expect(() => executionTools({ root: fx.root, defaultTimeoutMs: MAX_TIMER_MS + 1 })).toThrow(expect.objectContaining({ code: 'INVALID_NUMBER', message: expect.stringContaining('defaultTimeoutMs') }));
     const config = resolveConfig({ root: fx.root });
     expect(config).toMatchObject({ maxOutputBytes: 1024 * 1024, maxFileBytes: 10 * 1024 * 1024, defaultTimeoutMs: 30_000, env: { PATH: '/usr/local/bin:/usr/bin:/bin' } });
     expect([...config.commands, ...config.hosts]).toEqual([]);
@@ -54,10 +56,10 @@ describe('tool-chain', () => {
       { tool: 'process-execution', params: { command: 'echo', args: [{ $ref: 'r.content' }, { $ref: '0.path' }] } },
       { tool: 'aggregate-results', params: { values: [{ $ref: 'w.bytes' }, { $ref: 'r.bytes' }] } },
     ]);
-    expect(result.completed).toBe(true);
-    expect(result.steps).toHaveLength(4);
-    expect(result.steps[2].data.stdout).toBe('chained msg.txt\n');
-    expect(result.steps[3].data.numbers).toMatchObject({ sum: 14, count: 2 });
+    expect(result).toMatchObject({ ok: true, skipped: [], layersExecuted: 1 });
+    expect(Object.keys(result.results).sort()).toEqual(['2', '3', 'r', 'w']);
+    expect(result.results['2'].data.stdout).toBe('chained msg.txt\n');
+    expect(result.results['3'].data.numbers).toMatchObject({ sum: 14, count: 2 });
     expect(await readFile(path.join(fx.root, 'msg.txt'), 'utf8')).toBe('chained');
   });
 
@@ -67,9 +69,11 @@ describe('tool-chain', () => {
       { tool: 'file-system-operation', params: { operation: 'read', path: '../outside/sentinel.txt' } },
       { tool: 'file-system-operation', params: { operation: 'write', path: 'never.txt', content: 'x' } },
     ]);
-    expect(result).toMatchObject({ completed: false, failedStep: 1 });
-    expect(result.steps).toHaveLength(2);
-    expect(result.steps[1].error.code).toBe('PERMISSION_DENIED');
+    expect(result).toMatchObject({ ok: false, failedStep: '1', skipped: ['2'] });
+    // The orchestrator's ChainResult, field for field (orchestrator.test.ts checks the same keys).
+    expect(Object.keys(result).sort()).toEqual(['failedStep', 'layersExecuted', 'ok', 'results', 'skipped']);
+    expect(Object.keys(result.results)).toEqual(['0', '1']);
+    expect(result.results['1'].error.code).toBe('PERMISSION_DENIED');
     expect((await call(tools['file-system-operation']!, { operation: 'exists', path: 'never.txt' })).exists).toBe(false);
   });
 
@@ -79,8 +83,8 @@ describe('tool-chain', () => {
         { tool: 'file-system-operation', params: { operation: 'read', path: 'file.txt' } },
         { tool: 'aggregate-results', params: { values: [{ $ref: ref }] } },
       ]);
-      expect(result).toMatchObject({ completed: false, failedStep: 1 });
-      expect(result.steps[1]).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+      expect(result).toMatchObject({ ok: false, failedStep: '1', skipped: [] });
+      expect(result.results['1']).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
     }
   });
 

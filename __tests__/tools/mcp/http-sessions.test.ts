@@ -286,8 +286,8 @@ describe('HTTP sessions: release and ownership', () => {
   it.each([
     [{ maxSessionsPerClient: 0 }, /maxSessionsPerClient must be an integer >= 1/],
     [{ maxSessions: 2.5 }, /maxSessions must be an integer >= 1/],
-    [{ sessionIdleTimeoutMs: 0 }, /sessionIdleTimeoutMs must be > 0/],
-    [{ sessionIdleTimeoutMs: Number.NaN }, /sessionIdleTimeoutMs must be > 0/],
+    [{ sessionIdleTimeoutMs: 0 }, /sessionIdleTimeoutMs must be a number > 0/],
+    [{ sessionIdleTimeoutMs: Number.NaN }, /sessionIdleTimeoutMs must be a number > 0/],
   ])('refuses the options %j with an INVALID_NUMBER error', (options, message) => {
     expect(() => createMcpHttpHandler(() => createLayerMcpServer(testLayer()), options)).toThrow(expect.objectContaining({ code: 'INVALID_NUMBER', message: expect.stringMatching(message) }));
   });

@@ -150,16 +150,16 @@ describe('remote results and errors', () => {
 
   it('reads errors from structured content and from several blocks', () => {
     const typed = { code: 'TASK_NOT_FOUND', message: 'gone', timestamp: '2026-01-01T00:00:00Z' };
-    expect(() => fromRemoteResult('t', { isError: true, content: [], structuredContent: typed })).toThrow(expect.objectContaining({ toolCode: 'TASK_NOT_FOUND' }));
+    expect(() => fromRemoteResult('t', { isError: true, content: [], structuredContent: typed })).toThrow(expect.objectContaining({ code: 'TASK_NOT_FOUND' }));
     expect(() => fromRemoteResult('t', { isError: true, content: [{ type: 'text', text: 'a' }, { type: 'image', data: '', mimeType: 'image/png' }] })).toThrow(
       "remote tool 't' failed: a\n[image]",
     );
   });
 
   it('maps client errors: invalid params to INVALID_INPUT, time-outs and closed connections retryable', () => {
-    expect(fromClientError('t', new McpError(ErrorCode.InvalidParams, 'bad'))).toMatchObject({ toolCode: 'INVALID_INPUT' });
-    expect(fromClientError('t', new McpError(ErrorCode.RequestTimeout, 'slow'))).toMatchObject({ toolCode: 'INTERNAL_ERROR', retryable: true, details: { mcpCode: -32001 } });
+    expect(fromClientError('t', new McpError(ErrorCode.InvalidParams, 'bad'))).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(fromClientError('t', new McpError(ErrorCode.RequestTimeout, 'slow'))).toMatchObject({ code: 'INTERNAL_ERROR', retryable: true, details: { mcpCode: -32001 } });
     expect(fromClientError('t', new McpError(ErrorCode.ConnectionClosed, 'gone'))).toMatchObject({ retryable: true });
-    expect(fromClientError('t', 'weird')).toMatchObject({ toolCode: 'INTERNAL_ERROR', retryable: false, message: "remote tool 't' failed: weird" });
+    expect(fromClientError('t', 'weird')).toMatchObject({ code: 'INTERNAL_ERROR', retryable: false, message: "remote tool 't' failed: weird" });
   });
 });

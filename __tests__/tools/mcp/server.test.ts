@@ -56,12 +56,12 @@ describe('createLayerMcpServer (in-process, real SDK client)', () => {
     await close();
   });
 
-  it('treats missing arguments as an empty object and unknown tools as INVALID_INPUT', async () => {
+  it('treats missing arguments as an empty object and unknown tools as TOOL_NOT_FOUND', async () => {
     const { client, close } = await connectInMemory(createLayerMcpServer(testLayer()));
     expect(textJson(await client.callTool({ name: 'list' }))).toEqual([1, 2, 3]);
     const unknown = await client.callTool({ name: 'nope', arguments: {} });
     expect(unknown.isError).toBe(true);
-    expect(textJson(unknown)).toMatchObject({ code: 'INVALID_INPUT', details: { reason: 'unknown-tool' } });
+    expect(textJson(unknown)).toMatchObject({ code: 'TOOL_NOT_FOUND', details: { tool: 'nope' } });
     await close();
   });
 

@@ -1,10 +1,13 @@
 /** Input schemas of the current package's three MCP tools, with its field names, limits and values. */
 import { z } from 'zod';
+import type { TaskStatus } from '../../contracts/status.js';
 import { AgentRoleSchema, OrchestrationStrategySchema } from '../enums.js';
 
-export const STEP_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
+/** A workflow step's status: nO task statuses, the four the current package offered. */
+export const STEP_STATUSES = ['pending', 'running', 'completed', 'failed'] as const satisfies readonly TaskStatus[];
 export const AGENT_STATUSES = ['available', 'busy', 'offline'] as const;
 export const TASK_ACTIONS = ['create', 'update', 'progress', 'complete', 'fail', 'cancel'] as const;
+/** The task manager's statuses, as the current package named them (toNoTaskStatus maps them to nO's). */
 export const TASK_STATUSES = ['pending', 'in_progress', 'completed', 'failed', 'cancelled'] as const;
 export const PROCESS_STATUSES = ['running', 'sleeping', 'stopped', 'zombie', 'waiting'] as const;
 /** Linux's largest pid_max (2^22); also keeps `process.kill` inside int32. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ToolCallError } from '../../tools/errors.js';
-import type { TaskManageInput } from './schemas.js';
+import type { TASK_STATUSES, TaskManageInput } from './schemas.js';
 
-export type ManagedTaskStatus = 'pending' | 'in_progress' | 'completed' | 'failed' | 'cancelled';
+export type ManagedTaskStatus = (typeof TASK_STATUSES)[number];
 type Action = TaskManageInput['action'];
 
 /** Which statuses a task may move to from each status; the three terminal ones go nowhere. */

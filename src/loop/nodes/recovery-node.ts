@@ -1,6 +1,7 @@
 import { task as durableTask, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import { toError } from '../../contracts/errors.js';
-import type { RecoveryAction, RunStatus } from '../../contracts/loop.js';
+import type { RecoveryAction } from '../../contracts/loop.js';
+import type { RunStatus } from '../../contracts/status.js';
 import { ExecutionRequestSchema, type ExecutionFeedback, type ExecutionPlan, type Task } from '../../contracts/scheduler.js';
 import { sleep } from '../../resilience/index.js';
 import { createAdaptiveEngine, runBaseline, taskClassOf, type AdaptiveState } from '../../scheduler/index.js';

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { ExecutionEventSchema, ScheduledTaskSchema, type ExecutionEvent } from '../../contracts/scheduler.js';
+import { TaskStatusSchema, type TaskStatus } from '../../contracts/status.js';
 import { buildDag } from '../../scheduler/dag.js';
-import { planToDot, planToMermaid, STATUS_COLOURS, type TaskStatus } from '../../scheduler/visualize.js';
+import { planToDot, planToMermaid } from '../../scheduler/visualize.js';
 import { defineTool, type ToolDefinition } from '../tool.js';
 import { DEFAULT_MAX_DASHBOARD_TASKS, EXACTLY_ONE_PLAN, exactlyOnePlan, PlanIdSchema, requireTasks, resolvePlan, type PlanLookup } from './plans.js';
-
-const TaskStatusSchema = z.enum(Object.keys(STATUS_COLOURS) as [TaskStatus, ...TaskStatus[]]);
 
 /** What a drawing needs of a plan; a full ExecutionPlan fits. */
 export const PlanViewSchema = z.looseObject({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ToolResult } from '../../contracts/tools.js';
 import { NoError } from '../../contracts/errors.js';
+import { chainResult, type ChainResult } from '../chain-result.js';
 import { defineTool, type ToolDefinition, type ToolContext } from '../tool.js';
 
 const STEP_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
@@ -15,7 +16,7 @@ export const ChainInputSchema = z.object({
         tool: z.string().min(1).max(128).refine((tool) => tool !== 'tool-chain', 'chains cannot nest'),
         /** The tool's input; `{ "$ref": "step.path.to.value" }` anywhere is replaced by an earlier step's data. */
         params: z.unknown().default({}),
-        /** Name later steps use in `$ref` (steps are also named by their index: `0`, `1`, ...). */
+        /** The step's name in `$ref` and in the result (else its index: `0`, `1`, ...; `$ref` takes the index too). */
         as: z.string().regex(STEP_NAME).optional(),
       }),
     )
@@ -23,15 +24,6 @@ export const ChainInputSchema = z.object({
     .max(50),
 });
 export type ChainInput = z.infer<typeof ChainInputSchema>;
-
-export interface ChainResult {
-  /** Every step ran and succeeded. */
-  completed: boolean;
-  /** The results of the steps that ran, in order; the last one is the failure when not completed. */
-  steps: ToolResult[];
-  /** Index of the failed step. */
-  failedStep?: number;
-}
 
 class RefError extends Error {}
 
@@ -90,7 +82,8 @@ export function chainTool(): ToolDefinition<typeof ChainInputSchema, ChainResult
     capability: 'chaining',
     description:
       'Runs tools one after another through the security gate; a step may use an earlier result with ' +
-      '{ "$ref": "step.path" }. Stops at the first failure and returns every step result.',
+      '{ "$ref": "step.path" }. Stops at the first failure and returns each step\'s result by name, ' +
+      'the failed step and the skipped ones.',
     input: ChainInputSchema,
     mutating: true,
     async run(input, ctx) {
@@ -99,23 +92,24 @@ export function chainTool(): ToolDefinition<typeof ChainInputSchema, ChainResult
         throw new NoError('INVALID_INPUT', 'step names must be unique', { details: { names } });
       }
       const named = new Map<string, unknown>();
-      const steps: ToolResult[] = [];
+      const results = new Map<string, ToolResult>();
       for (const [index, step] of input.steps.entries()) {
         if (ctx.signal.aborted) throw new NoError('ABORTED', 'the chain was aborted', { details: { completedSteps: index } });
+        const name = names[index] as string;
         let params: unknown;
         try {
           params = substitute(step.params, named);
         } catch (error) {
-          steps.push(refFailure(step.tool, ctx, (error as Error).message));
-          return { completed: false, steps, failedStep: index };
+          results.set(name, refFailure(step.tool, ctx, (error as Error).message));
+          return chainResult(names, results, name);
         }
         const result = await ctx.invoke(step.tool, params);
-        steps.push(result);
-        if (!result.ok) return { completed: false, steps, failedStep: index };
+        results.set(name, result);
+        if (!result.ok) return chainResult(names, results, name);
         named.set(String(index), result.data);
         if (step.as !== undefined) named.set(step.as, result.data);
       }
-      return { completed: true, steps };
+      return chainResult(names, results, undefined);
     },
   });
 }

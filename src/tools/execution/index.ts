@@ -12,7 +12,6 @@ export { sandboxStatus, DEFAULT_BWRAP_PATHS, DEFAULT_SANDBOX_PROBE_TIMEOUT_MS, S
 export type { SandboxStatus } from './bubblewrap.js';
 export type { ProcessResult } from './process.js';
 export type { FetchResult } from './network.js';
-export type { ChainResult } from './chain.js';
 export type { Aggregate, AggregateResult } from './aggregate.js';
 
 /**

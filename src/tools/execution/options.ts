@@ -2,6 +2,8 @@ import { statSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { NoError } from '../../contracts/errors.js';
+import { requireNumber } from '../../resilience/policy.js';
+import { MAX_TIMER_MS } from '../../resilience/timeout.js';
 
 /** Options of {@link executionTools}. */
 export interface ExecutionToolsOptions {
@@ -91,14 +93,6 @@ export interface ExecutionConfig {
   env: Record<string, string>;
   allowHardLinks: boolean;
   sandbox: SandboxConfig;
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new NoError('INVALID_REQUEST', `${name} must be a positive integer`, { details: { [name]: value } });
-  }
-  return value;
 }
 
 /** Host names as URL.hostname spells them: lower-case, IPv6 literals in brackets. */
@@ -193,9 +187,9 @@ export function resolveConfig(options: ExecutionToolsOptions): ExecutionConfig {
     realRoot,
     commands: new Set(commands),
     hosts: new Set((options.hosts ?? []).map(normalizeHost)),
-    maxOutputBytes: positive('maxOutputBytes', options.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES),
-    maxFileBytes: positive('maxFileBytes', options.maxFileBytes, DEFAULT_MAX_FILE_BYTES),
-    defaultTimeoutMs: positive('defaultTimeoutMs', options.defaultTimeoutMs, DEFAULT_TIMEOUT_MS),
+    maxOutputBytes: requireNumber('maxOutputBytes', options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, { min: 1, integer: true }),
+    maxFileBytes: requireNumber('maxFileBytes', options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, { min: 1, integer: true }),
+    defaultTimeoutMs: requireNumber('defaultTimeoutMs', options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS, { min: 1, max: MAX_TIMER_MS, integer: true }),
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     env: checkEnv(options.env ?? { PATH: DEFAULT_PATH }),
     allowHardLinks: options.allowHardLinks ?? false,

@@ -5,6 +5,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { NoError } from '../../contracts/errors.js';
 import type { ToolCapability } from '../../contracts/tools.js';
+import { MAX_TIMER_MS } from '../../resilience/timeout.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../version.js';
 import { toManifest } from '../layer.js';
 import type { ToolDefinition, ToolLayer } from '../tool.js';
@@ -46,8 +47,6 @@ export interface MountedMcpServer {
 }
 
 const PREFIX = /^[a-z][a-z0-9_-]{0,63}$/;
-/** setTimeout's largest delay: the SDK's own request timeout must never fire before the gate's. */
-const NO_SDK_TIMEOUT = 2 ** 31 - 1;
 
 /** A remote name in the layer's alphabet (lower case, letters, digits, `.`, `_`, `-`). */
 export const localToolName = (prefix: string, remote: string): string => `${prefix}.${remote.toLowerCase().replace(/[^a-z0-9._-]/g, '_')}`;
@@ -92,7 +91,8 @@ function remoteTool(client: Client, tool: Tool, name: string, options: MountOpti
       try {
         result = await client.callTool({ name: tool.name, arguments: input as Record<string, unknown> }, undefined, {
           signal: ctx.signal,
-          timeout: NO_SDK_TIMEOUT,
+          // The longest timer there is: the SDK's own request timeout must never fire before the gate's.
+          timeout: MAX_TIMER_MS,
         });
       } catch (error) {
         throw fromClientError(tool.name, error);

@@ -1,4 +1,4 @@
-import { NoError } from '../../contracts/errors.js';
+import { requireNumber } from '../../resilience/policy.js';
 
 /** One session's place in the pool. `value` is what the HTTP layer keeps for it (transport, server). */
 export interface SessionSlot<T> {
@@ -51,12 +51,6 @@ export interface SessionPool<T> {
   slots(): SessionSlot<T>[];
 }
 
-function positiveInteger(field: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new NoError('INVALID_NUMBER', `${field} must be an integer >= 1, got ${value}`, { details: { field, value } });
-  }
-}
-
 /**
  * The bookkeeping of MCP HTTP sessions: a global cap, a per-client cap, idle expiry and LRU eviction of
  * idle sessions, with no I/O (the HTTP layer closes what the pool drops through `onEnd`).
@@ -65,13 +59,10 @@ function positiveInteger(field: string, value: number): void {
  * consistent with the first.
  */
 export function createSessionPool<T>(options: SessionPoolOptions<T>): SessionPool<T> {
-  positiveInteger('maxSessions', options.maxSessions);
-  positiveInteger('maxSessionsPerClient', options.maxSessionsPerClient);
-  if (!(options.sessionIdleTimeoutMs > 0)) {
-    throw new NoError('INVALID_NUMBER', `sessionIdleTimeoutMs must be > 0 (Infinity turns expiry off), got ${options.sessionIdleTimeoutMs}`, {
-      details: { field: 'sessionIdleTimeoutMs', value: options.sessionIdleTimeoutMs },
-    });
-  }
+  requireNumber('maxSessions', options.maxSessions, { min: 1, integer: true });
+  requireNumber('maxSessionsPerClient', options.maxSessionsPerClient, { min: 1, integer: true });
+  // Infinity is allowed: it turns expiry off.
+  requireNumber('sessionIdleTimeoutMs', options.sessionIdleTimeoutMs, { above: 0 });
   const { now, onEnd } = options;
   const all = new Set<SessionSlot<T>>();
   const byId = new Map<string, SessionSlot<T>>();
