@@ -69,6 +69,7 @@ export interface AgentRegistry {
   isReachable(id: string): boolean;
   /** Re-evaluates liveness now, telling listeners about every change; returns the unreachable ids. */
   check(): string[];
+  /** Called with every change; a listener's error is rethrown on a microtask, never into the change. */
   onChange(listener: (change: RegistryChange) => void): () => void;
 }
 

@@ -40,7 +40,10 @@ export interface AuditTrail {
   verify(): AuditVerification;
   /** Hash of the newest entry: keep it elsewhere to detect truncation later. */
   head(): string;
-  /** Called with each appended entry, after it is in the chain; returns an unsubscribe function. */
+  /**
+   * Called with each appended entry, after it is in the chain; returns an unsubscribe function. A
+   * listener that throws never fails the append: its error is rethrown on a microtask.
+   */
   onAppend(listener: (entry: AuditEntry) => void): () => void;
 }
 
