@@ -8,6 +8,7 @@ import {
   createCerebrumGraph,
   createCerebrumGraphBuilder,
 } from '../../src/compat/index';
+import { captureListenerErrors } from '../helpers/listener-errors';
 import { installTestTelemetry, type TestTelemetry } from '../helpers/otel';
 
 const offline = { providers: { mlx: false, ollama: false, openai: false, anthropic: false } } as const;
@@ -134,9 +135,12 @@ describe('createCerebrumGraph', () => {
     for (const e of heard) expect(e).toMatchObject({ correlationId: 'thread-7', source: 'urn:test:cerebrum' });
   });
 
-  it('keeps running when the event listener throws', async () => {
-    const graph = createCerebrumGraph({ ...offline, onEvent: () => { throw new Error('listener down'); } });
+  it('keeps running when the event listener throws, and reports each error by the listener rule', async () => {
+    const errors = captureListenerErrors();
+    const down = new Error('listener down');
+    const graph = createCerebrumGraph({ ...offline, onEvent: () => { throw down; } });
     await expect(graph.invoke({ input: 'still works' })).resolves.toMatchObject({ output: 'still works' });
+    expect(await errors.settled()).toEqual([down, down, down, down]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { TaskSchema } from '../../src/contracts/index';
+import { createListeners } from '../../src/contracts/listeners';
 import { createRunEmitter } from '../../src/loop/emitter';
 import { createAgentPool, DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_TASK_RETRIES, Dispatcher, runTask, type AgentDefinition } from '../../src/loop/index';
 import { exponentialBackoff } from '../../src/resilience/index';
@@ -16,7 +17,7 @@ describe('the default per-attempt timeout', () => {
       pool, capacities: {}, maxConcurrent: 1,
     });
     const outcome = runTask(TaskSchema.parse({ id: 'a', capability: 'x' }), {
-      dispatcher, pool, emitter: createRunEmitter({ listeners: [], correlationId: 'r' }), threadId: 't', idempotencyKey: () => 'k',
+      dispatcher, pool, emitter: createRunEmitter({ listeners: createListeners(), correlationId: 'r' }), threadId: 't', idempotencyKey: () => 'k',
       signal: new AbortController().signal, defaultTimeoutMs: DEFAULT_ATTEMPT_TIMEOUT_MS, defaultRetries: DEFAULT_TASK_RETRIES,
       backoff: exponentialBackoff({ jitter: 'none', initialDelayMs: 100 }), onError: () => {}, onRecovery: () => {}, onFatal: () => {},
     });

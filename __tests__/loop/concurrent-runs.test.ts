@@ -1,5 +1,6 @@
 import { createAgentPool } from '../../src/loop/agent-pool';
 import { createMasterAgentLoop, type AgentDefinition } from '../../src/loop/index';
+import { captureListenerErrors } from '../helpers/listener-errors';
 import { sleepMs, thread } from './helpers';
 
 /** One agent with `slots` slots that records how many of its tasks run at once, over every run. */
@@ -44,12 +45,14 @@ describe('concurrent runs on one loop', () => {
     expect(seen.max).toBeGreaterThan(1);
   });
 
-  it('tells every listener when a slot frees, and an unsubscribed one no more', () => {
+  it('tells every listener when a slot frees, and an unsubscribed one no more', async () => {
+    const errors = captureListenerErrors();
     const pool = createAgentPool().add([countingAgent(1).agent]);
     const heard: string[] = [];
     const stop = pool.onCapacityFreed(() => heard.push('a'));
+    const broken = new Error('a broken listener');
     pool.onCapacityFreed(() => {
-      throw new Error('a broken listener');
+      throw broken;
     });
     pool.onCapacityFreed(() => heard.push('b'));
     pool.begin('worker');
@@ -58,5 +61,6 @@ describe('concurrent runs on one loop', () => {
     pool.begin('worker');
     pool.end('worker');
     expect(heard).toEqual(['a', 'b', 'b']);
+    expect(await errors.settled()).toEqual([broken, broken]);
   });
 });

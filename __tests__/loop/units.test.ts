@@ -12,7 +12,9 @@ import {
   migrateAgentState,
   type FailureContext,
 } from '../../src/loop/index';
-import { NoError, TaskSchema } from '../../src/contracts/index';
+import { NoError, TaskSchema, type EventEnvelope } from '../../src/contracts/index';
+import { createListeners } from '../../src/contracts/listeners';
+import { captureListenerErrors } from '../helpers/listener-errors';
 import { loopWith, request, sleeper, thread } from './helpers';
 
 describe('agent state versions', () => {
@@ -135,12 +137,19 @@ describe('dispatcher edges', () => {
 });
 
 describe('small pieces', () => {
-  it('keeps a failing listener from breaking the run, and records its error', () => {
+  it('keeps a failing listener from breaking the run, and reports its error by the listener rule', async () => {
+    const errors = captureListenerErrors();
     const seen: string[] = [];
-    const emitter = createRunEmitter({ listeners: [() => { throw new Error('listener bug'); }, (e) => seen.push(e.type)], correlationId: 'r' });
+    const listeners = createListeners<EventEnvelope>();
+    const bug = new Error('listener bug');
+    listeners.on(() => {
+      throw bug;
+    });
+    listeners.on((e) => seen.push(e.type));
+    const emitter = createRunEmitter({ listeners, correlationId: 'r' });
     emitter.emit('orchestration.agent.freed', { agentId: 'a' }, { causationId: 'c', subject: 's' });
     expect(seen).toEqual(['orchestration.agent.freed']);
-    expect(emitter.listenerErrors).toHaveLength(1);
+    expect(await errors.settled()).toEqual([bug]);
   });
 
   it('flushes at once without a checkpointer; reads thread ids of any form', async () => {

@@ -7,6 +7,7 @@ import { createAuditTrail } from '../../src/telemetry/index.js';
 import { ToolCallError } from '../../src/tools/errors.js';
 import { buildToolLayer, type ToolLayerOptions } from '../../src/tools/layer.js';
 import { defineTool, type ToolDefinition } from '../../src/tools/tool.js';
+import { captureListenerErrors } from '../helpers/listener-errors.js';
 import { installTestTelemetry, type TestTelemetry } from '../helpers/otel.js';
 
 function spyTool(overrides: Partial<ToolDefinition> = {}): ToolDefinition & { calls: unknown[] } {
@@ -234,16 +235,19 @@ describe('security gate: running tools', () => {
   });
 
   it('keeps working when an event listener throws, and stops emitting after unsubscribe', async () => {
+    const errors = captureListenerErrors();
     const { layer } = layerWith([spyTool()]);
     const seen: string[] = [];
+    const bug = new Error('listener bug');
     const off = layer.onEvent((e) => {
       seen.push(e.type);
-      throw new Error('listener bug');
+      throw bug;
     });
     expect((await layer.invoke('echo', { text: 'x' })).ok).toBe(true);
     off();
     await layer.invoke('echo', { text: 'x' });
     expect(seen).toEqual(['no.tool.layer.invoked']);
+    expect(await errors.settled()).toEqual([bug]);
   });
 
   it('names the anonymous caller when none or an empty one is given', async () => {

@@ -10,6 +10,7 @@ import {
 } from '@langchain/langgraph';
 import type { Span } from '@opentelemetry/api';
 import type { EventEnvelope } from '../contracts/events.js';
+import { createListeners } from '../contracts/listeners.js';
 import { createEventEnvelope } from '../telemetry/events.js';
 import { withSpan } from '../telemetry/tracer.js';
 import { selectModel, type ModelSelectionOptions, type SelectedModel } from './model-selection.js';
@@ -39,7 +40,7 @@ export interface CerebrumGraphOptions extends ModelSelectionOptions {
   persona?: string;
   /**
    * Receives each node's `orchestration.decision.made` envelope (the custom stream mode shows the
-   * same events). A listener that throws never breaks the graph.
+   * same events). A listener that throws never breaks the graph: its error is rethrown on a microtask.
    */
   onEvent?: (event: EventEnvelope) => void;
   /** CloudEvents `source`. @default 'urn:cortex:orchestration' */
@@ -83,11 +84,7 @@ function publish(options: CerebrumGraphOptions, config: LangGraphRunnableConfig,
     },
   );
   config.writer?.(envelope);
-  try {
-    options.onEvent?.(envelope);
-  } catch {
-    // A telemetry listener must not fail the user's graph.
-  }
+  options.onEvent?.(envelope);
 }
 
 function node(name: CerebrumNode, options: CerebrumGraphOptions, body: NodeBody) {
@@ -126,6 +123,10 @@ function selectModelBody(options: ModelSelectionOptions): NodeBody {
  */
 export function createCerebrumGraphBuilder(options: CerebrumBuilderOptions = {}) {
   const persona = options.persona ?? DEFAULT_CEREBRUM_PERSONA;
+  // onEvent goes through a listener set so a throwing listener neither fails a node nor is swallowed.
+  const decided = createListeners<EventEnvelope>();
+  if (options.onEvent) decided.on(options.onEvent);
+  options = { ...options, onEvent: decided.emit };
   const builder = new StateGraph(CerebrumAnnotation)
     .addNode('guard', node('guard', options, guardBody(persona)))
     .addNode('selectModel', node('selectModel', options, selectModelBody(options)))

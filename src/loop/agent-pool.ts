@@ -1,4 +1,5 @@
 import { NoError } from '../contracts/errors.js';
+import { createListeners } from '../contracts/listeners.js';
 import { AgentConfigurationSchema, type AgentState } from '../contracts/loop.js';
 import type { AgentHealth } from '../contracts/scheduler.js';
 import { parseWith } from '../contracts/validate.js';
@@ -48,7 +49,8 @@ export interface AgentPool {
   /**
    * Called whenever an agent's slot frees up (a task ended, a restart finished). Runs of one loop
    * share the pool, so a run waiting for a slot must hear about slots other runs free. A listener that
-   * throws is dropped from that call, never from the pool. Returns an unsubscribe function.
+   * throws neither stops the others nor fails `end`: its error is rethrown on a microtask. Returns an
+   * unsubscribe function.
    */
   onCapacityFreed(listener: () => void): () => void;
   recordSuccess(agentId: string, latencyMs: number): void;
@@ -79,16 +81,8 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
   const recoveryTimeoutMs = options.breaker?.recoveryTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUT_MS;
   // Who offers what changes only when agents are added.
   const capableCache = new Map<string | undefined, readonly string[]>();
-  const freedListeners = new Set<() => void>();
-  const capacityFreed = (): void => {
-    for (const listener of [...freedListeners]) {
-      try {
-        listener();
-      } catch {
-        // A listener's failure is its own run's business; other runs still need the wake-up.
-      }
-    }
-  };
+  // Other runs still need the wake-up when one run's listener fails: the listener rule guarantees it.
+  const capacityFreed = createListeners();
 
   const member = (agentId: string): Member => {
     const found = members.get(agentId);
@@ -171,12 +165,9 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
       const m = member(agentId);
       m.state.activeTasks--;
       sync(m);
-      capacityFreed();
+      capacityFreed.emit();
     },
-    onCapacityFreed(listener) {
-      freedListeners.add(listener);
-      return () => freedListeners.delete(listener);
-    },
+    onCapacityFreed: capacityFreed.on,
     recordSuccess(agentId, latencyMs) {
       const m = member(agentId);
       const s = m.state;
@@ -207,7 +198,7 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
       } finally {
         m.restarting = false;
         sync(m);
-        capacityFreed();
+        capacityFreed.emit();
       }
     },
     states() {

@@ -17,7 +17,10 @@ export interface MasterLoopHandle {
   readonly pool: AgentPool;
   /** Every recovery and compensation, hash-chained. */
   readonly audit: AuditTrail;
-  /** Receives every event of every run; returns an unsubscribe function. */
+  /**
+   * Receives every event of every run; returns an unsubscribe function. A listener that throws never
+   * breaks a run: its error is rethrown on a microtask.
+   */
   onEvent(listener: EventListener): () => void;
 }
 
@@ -29,10 +32,7 @@ export function handle(runtime: LoopRuntime): MasterLoopHandle {
   return {
     pool: runtime.pool,
     audit: runtime.audit,
-    onEvent(listener) {
-      runtime.listeners.add(listener);
-      return () => runtime.listeners.delete(listener);
-    },
+    onEvent: runtime.listeners.on,
   };
 }
 

@@ -1,18 +1,18 @@
 import type { EventEnvelope, EventPayload, EventType } from '../contracts/events.js';
+import type { Listeners } from '../contracts/listeners.js';
 import { createEventEnvelope } from '../telemetry/events.js';
 
 export type EventListener = (event: EventEnvelope) => void;
 
 export interface RunEmitter {
   emit<T extends EventType>(type: T, data: EventPayload<T>, options?: { causationId?: string; subject?: string }): EventEnvelope;
-  /** Listener errors so far; a failing listener never breaks the run. */
-  readonly listenerErrors: readonly unknown[];
 }
 
 export interface RunEmitterOptions {
   /** LangGraph's custom-stream writer (`config.writer`), when the run is streamed. */
   writer?: ((chunk: unknown) => void) | undefined;
-  listeners: Iterable<EventListener>;
+  /** The loop's `onEvent` listeners; one that throws never breaks the run (the listener rule). */
+  listeners: Listeners<EventEnvelope>;
   /** Every event of one run carries the run id as its correlation id. */
   correlationId: string;
   source?: string | undefined;
@@ -20,9 +20,7 @@ export interface RunEmitterOptions {
 
 /** Sends each event to the custom stream and to the loop's listeners, as a CloudEvents envelope. */
 export function createRunEmitter(options: RunEmitterOptions): RunEmitter {
-  const listenerErrors: unknown[] = [];
   return {
-    listenerErrors,
     emit(type, data, extra = {}) {
       const envelope = createEventEnvelope(type, data, {
         correlationId: options.correlationId,
@@ -31,13 +29,7 @@ export function createRunEmitter(options: RunEmitterOptions): RunEmitter {
         ...(extra.subject === undefined ? {} : { subject: extra.subject }),
       });
       options.writer?.(envelope);
-      for (const listener of options.listeners) {
-        try {
-          listener(envelope);
-        } catch (error) {
-          listenerErrors.push(error);
-        }
-      }
+      options.listeners.emit(envelope);
       return envelope;
     },
   };

@@ -1,6 +1,8 @@
 import type { BaseCheckpointSaver, BaseStore, LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { ResourceMap } from '../contracts/common.js';
 import { NoError } from '../contracts/errors.js';
+import type { EventEnvelope } from '../contracts/events.js';
+import { createListeners, type Listeners } from '../contracts/listeners.js';
 import type { ExecutionRequestInput } from '../contracts/scheduler.js';
 import type { AgentNetwork } from '../network/index.js';
 import type { ExponentialBackoffOptions } from '../resilience/index.js';
@@ -78,7 +80,10 @@ export interface MasterLoopOptions {
   maxReplanWaitMs?: number;
   /** The hierarchical recovery levels. @default DEFAULT_RECOVERY_STRATEGIES */
   recoveryStrategies?: readonly RecoveryStrategy[];
-  /** Receives every event of every run (the custom stream mode shows the same events). */
+  /**
+   * Receives every event of every run (the custom stream mode shows the same events). A listener that
+   * throws never breaks a run: its error is rethrown on a microtask.
+   */
   onEvent?: EventListener;
   /** Where recoveries and compensations are recorded. @default a new hash-chained trail */
   audit?: AuditTrail;
@@ -98,7 +103,8 @@ export interface LoopRuntime {
   options: MasterLoopOptions;
   pool: AgentPool;
   audit: AuditTrail;
-  listeners: Set<EventListener>;
+  /** Every run's `onEvent` listeners. */
+  listeners: Listeners<EventEnvelope>;
   /** Learning state when no Store is given: kept for the life of the loop. */
   adaptiveState: AdaptiveState | undefined;
   /** Maps the graph's state to a request (addMasterLoop); the `request` channel by default. */
@@ -123,8 +129,8 @@ export function createLoopRuntime(
   }
   checkRunTimeout(options.runTimeoutMs);
   const pool = createAgentPool(options.pool).add(options.agents);
-  const listeners = new Set<EventListener>();
-  if (options.onEvent) listeners.add(options.onEvent);
+  const listeners = createListeners<EventEnvelope>();
+  if (options.onEvent) listeners.on(options.onEvent);
   return { options, pool, audit: options.audit ?? createAuditTrail(), listeners, adaptiveState: undefined, toRequest };
 }
 

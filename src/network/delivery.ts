@@ -1,4 +1,5 @@
 import { context } from '@opentelemetry/api';
+import type { Listeners } from '../contracts/listeners.js';
 import type { DeliveredMessage } from '../contracts/network.js';
 import { SPAN_NAMES } from '../telemetry/names.js';
 import { withSpan } from '../telemetry/tracer.js';
@@ -25,7 +26,11 @@ export interface DeliveryCounters {
   handlerErrors: number;
 }
 
-export type ErrorListener = (error: unknown, message: DeliveredMessage) => void;
+/** A handler's failure, as the network's `onError` listeners hear it. */
+export interface HandlerFailure {
+  error: unknown;
+  message: DeliveredMessage;
+}
 
 /** How a message left an inbox. */
 export type SettleOutcome = 'delivered' | 'handler-error' | 'refused';
@@ -35,7 +40,7 @@ export interface DeliveryDeps {
   partitions: PartitionTable;
   log: DeliveredLog;
   counters: DeliveryCounters;
-  errorListeners: Set<ErrorListener>;
+  handlerFailures: Listeners<HandlerFailure>;
   now: () => number;
   /** Called once a message has left an inbox for good. */
   settled(message: DeliveredMessage, outcome: SettleOutcome): void;
@@ -101,7 +106,7 @@ export function createDeliveryHost(deps: DeliveryDeps): InboxHost {
           outcome: 'failure',
           details: { id: message.id, from: message.from, error: error instanceof Error ? error.message : String(error) },
         });
-        for (const listener of [...deps.errorListeners]) listener(error, message);
+        deps.handlerFailures.emit({ error, message });
         deps.settled(message, 'handler-error');
       }
     },

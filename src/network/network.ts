@@ -2,12 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { BaseStore } from '@langchain/langgraph';
 import { AgentIdSchema, AgentMessageSchema, BroadcastMessageSchema, DeliveredMessageSchema, TopicSchema, type AgentMessage, type BroadcastMessage, type DeliveredMessage } from '../contracts/network.js';
 import { NoError, isNoError, toError } from '../contracts/errors.js';
+import { createListeners } from '../contracts/listeners.js';
 import { parseWith } from '../contracts/validate.js';
 import { activeTraceparent } from '../telemetry/events.js';
 import { createAuditTrail, type AuditTrail } from '../telemetry/audit.js';
 import { requireNumber } from '../resilience/policy.js';
 import { decodeSignedMessage, signingText, type UnsignedMessage } from './canonical.js';
-import { createDeliveryHost, delivered, type DeliveryCounters, type DeliveryDeps, type ErrorListener } from './delivery.js';
+import { createDeliveryHost, delivered, type DeliveryCounters, type DeliveryDeps, type HandlerFailure } from './delivery.js';
 import { admit, refuse, type MessageGuard, type RefusalReason } from './message-guard.js';
 import { offerToAll } from './fanout.js';
 import { Inbox, type InboxHandler, type OfferOptions, type OnFull } from './inbox.js';
@@ -103,24 +104,21 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
   const storedReplay = options.replayStore && createStoredReplayGuard(options.replayStore, guard, { windowMs: replayWindowMs, now });
   const counters: DeliveryCounters = { queued: 0, delivered: 0, handlerErrors: 0 };
   const partitions = createPartitionTable();
-  const errorListeners = new Set<ErrorListener>();
-  const activityListeners = new Set<(activity: NetworkActivity) => void>();
-  const tell = (activity: NetworkActivity): void => {
-    for (const listener of [...activityListeners]) listener(activity);
-  };
+  const handlerFailures = createListeners<HandlerFailure>();
+  const activities = createListeners<NetworkActivity>();
   const settledIds = createIdMemory(SETTLED_ID_MEMORY);
   const deps: DeliveryDeps = {
     guard,
     partitions,
     counters,
-    errorListeners,
+    handlerFailures,
     now,
     log: createDeliveredLog(options.historyLimit ?? DEFAULT_HISTORY_LIMIT),
     settled(message, outcome) {
       // Topic messages are settled per subscriber; only a direct message leaves its one mailbox.
       if (message.to === undefined) return;
       settledIds.add(message.id);
-      tell({ type: 'settled', message, outcome });
+      activities.emit({ type: 'settled', message, outcome });
     },
   };
   const host = createDeliveryHost(deps);
@@ -194,7 +192,7 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
         ? mailbox(message.to as string).offer(message, offerOptions(o))
         : offerToAll([...(topics.get(message.topic as string) ?? [])], message, offerOptions(o));
     await (storedReplay ? storedReplay.admit(message, kind, signedHere, offer) : offer());
-    tell({ type: kind === 'direct' ? 'queued' : 'published', message });
+    activities.emit({ type: kind === 'direct' ? 'queued' : 'published', message });
     accepted++;
     recordMessage(kind, 'accepted');
     return message;
@@ -303,18 +301,12 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
         if (good.length === 0) continue;
         mailbox(agentId).load(good);
         queued += good.length;
-        for (const message of good) tell({ type: 'queued', message });
+        for (const message of good) activities.emit({ type: 'queued', message });
       }
       return queued;
     },
-    onActivity(listener) {
-      activityListeners.add(listener);
-      return () => void activityListeners.delete(listener);
-    },
-    onError(listener) {
-      errorListeners.add(listener);
-      return () => void errorListeners.delete(listener);
-    },
+    onActivity: activities.on,
+    onError: (listener) => handlerFailures.on(({ error, message }) => listener(error, message)),
     close() {
       offRegistry();
       untrack();

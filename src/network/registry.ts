@@ -1,5 +1,6 @@
 import { AgentIdSchema } from '../contracts/network.js';
 import { NoError } from '../contracts/errors.js';
+import { createListeners } from '../contracts/listeners.js';
 import { DEFAULT_PHI_MIN_STDDEV_MS, DEFAULT_PHI_THRESHOLD, DEFAULT_PHI_WINDOW, newPhiState, phiOf, recordArrival, type PhiState } from './phi.js';
 
 /** @default 5000 — an agent with no heartbeat for this long is unreachable. */
@@ -68,6 +69,7 @@ export interface AgentRegistry {
   isReachable(id: string): boolean;
   /** Re-evaluates liveness now, telling listeners about every change; returns the unreachable ids. */
   check(): string[];
+  /** Called with every change; a listener's error is rethrown on a microtask, never into the change. */
   onChange(listener: (change: RegistryChange) => void): () => void;
 }
 
@@ -97,11 +99,7 @@ export function createAgentRegistry(options: AgentRegistryOptions = {}): AgentRe
   const minStd = options.phiMinStdDevMs ?? DEFAULT_PHI_MIN_STDDEV_MS;
   const now = options.now ?? Date.now;
   const agents = new Map<string, Entry>();
-  const listeners = new Set<(change: RegistryChange) => void>();
-
-  const emit = (change: RegistryChange): void => {
-    for (const listener of [...listeners]) listener(change);
-  };
+  const changes = createListeners<RegistryChange>();
   const view = (entry: Entry, at: number): AgentRecord => {
     const phi = phiOf(entry.phi, at, minStd);
     const down = entry.record.declaredStatus === 'unreachable' || at - entry.record.lastHeartbeatAt > ttl || phi > threshold;
@@ -113,7 +111,7 @@ export function createAgentRegistry(options: AgentRegistryOptions = {}): AgentRe
     if (agent.status !== entry.reported) {
       const previous = entry.reported;
       entry.reported = agent.status;
-      emit({ type: 'status', agent, previous });
+      changes.emit({ type: 'status', agent, previous });
     }
     return agent;
   };
@@ -147,14 +145,14 @@ export function createAgentRegistry(options: AgentRegistryOptions = {}): AgentRe
       const entry: Entry = { record, phi, reported: view({ record, phi, reported: 'online' }, at).status };
       agents.set(input.id, entry);
       const agent = view(entry, at);
-      emit({ type: 'registered', agent });
+      changes.emit({ type: 'registered', agent });
       return agent;
     },
     deregister(id) {
       const entry = agents.get(id);
       if (!entry) return false;
       agents.delete(id);
-      emit({ type: 'deregistered', agent: view(entry, now()) });
+      changes.emit({ type: 'deregistered', agent: view(entry, now()) });
       return true;
     },
     heartbeat(id, update = {}) {
@@ -189,10 +187,7 @@ export function createAgentRegistry(options: AgentRegistryOptions = {}): AgentRe
     check() {
       return registry.list().filter((a) => a.status === 'unreachable').map((a) => a.id);
     },
-    onChange(listener) {
-      listeners.add(listener);
-      return () => void listeners.delete(listener);
-    },
+    onChange: changes.on,
   };
   return registry;
 }

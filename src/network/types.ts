@@ -92,9 +92,12 @@ export interface AgentNetwork {
    * Returns how many were queued. Unlike `restore`, mailboxes need not be empty.
    */
   requeue(messages: readonly DeliveredMessage[]): number;
-  /** Called with every queue, publish and settle; returns an unsubscribe function. */
+  /**
+   * Called with every queue, publish and settle; returns an unsubscribe function. A listener that
+   * throws fails neither the send nor the delivery: its error is rethrown on a microtask.
+   */
   onActivity(listener: (activity: NetworkActivity) => void): () => void;
-  /** Called when a handler throws or rejects. */
+  /** Called when a handler throws or rejects (a listener that throws: as for onActivity). */
   onError(listener: (error: unknown, message: DeliveredMessage) => void): () => void;
   /** Stops delivery; waiting senders fail with ABORTED. */
   close(): void;

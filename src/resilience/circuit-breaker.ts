@@ -1,4 +1,5 @@
 import { NoError } from '../contracts/errors.js';
+import { createListeners } from '../contracts/listeners.js';
 import type { CircuitState } from '../contracts/loop.js';
 import { abortError } from './abort.js';
 import {
@@ -54,7 +55,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
   }
   const now = options.now ?? Date.now;
   const isFailure = options.isFailure ?? countsAsFailure;
-  const listeners = new Set<(change: CircuitStateChange) => void>();
+  const changes = createListeners<CircuitStateChange>();
 
   let state: CircuitState = 'closed';
   let failures = 0;
@@ -81,7 +82,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     if (to === 'closed') failures = 0;
     state = to;
     if (from === to) return;
-    for (const listener of [...listeners]) listener({ from, to, reason });
+    changes.emit({ from, to, reason });
   }
 
   function current(): CircuitState {
@@ -142,7 +143,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
     successes = saved.halfOpenSuccesses;
     isolated = saved.isolated;
     openedAt = saved.openedAt ?? (saved.state === 'open' ? now() : undefined);
-    if (from !== state) for (const listener of [...listeners]) listener({ from, to: state, reason: 'restored' });
+    if (from !== state) changes.emit({ from, to: state, reason: 'restored' });
   }
 
   if (options.initial !== undefined) restore(options.initial);
@@ -174,10 +175,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
         },
       );
     },
-    onStateChange(listener) {
-      listeners.add(listener);
-      return () => void listeners.delete(listener);
-    },
+    onStateChange: changes.on,
     reset() {
       isolated = false;
       transition('closed', 'reset');

@@ -71,7 +71,10 @@ export interface CircuitBreaker extends Policy {
   readonly consecutiveFailures: number;
   /** The failure threshold in force now (differs from the option when adaptive). */
   readonly threshold: number;
-  /** Listeners run synchronously after the state has changed. @returns unsubscribe */
+  /**
+   * Listeners run synchronously after the state has changed. One that throws changes neither the
+   * breaker nor the call that moved it: its error is rethrown on a microtask. @returns unsubscribe
+   */
   onStateChange(listener: (change: CircuitStateChange) => void): () => void;
   /** Closes the breaker and forgets failures (also ends an isolation). */
   reset(): void;

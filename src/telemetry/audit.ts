@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createListeners } from '../contracts/listeners.js';
 import { redact, DEFAULT_SECRET_KEY_PATTERN } from './redact.js';
 
 export interface AuditInput {
@@ -39,7 +40,10 @@ export interface AuditTrail {
   verify(): AuditVerification;
   /** Hash of the newest entry: keep it elsewhere to detect truncation later. */
   head(): string;
-  /** Called with each appended entry; returns an unsubscribe function. */
+  /**
+   * Called with each appended entry, after it is in the chain; returns an unsubscribe function. A
+   * listener that throws never fails the append: its error is rethrown on a microtask.
+   */
   onAppend(listener: (entry: AuditEntry) => void): () => void;
 }
 
@@ -85,7 +89,7 @@ export function createAuditTrail(options: AuditTrailOptions = {}): AuditTrail {
   const maxEntries = options.maxEntries ?? DEFAULT_AUDIT_MAX_ENTRIES;
   const now = options.now ?? (() => new Date());
   const log: AuditEntry[] = [];
-  const listeners = new Set<(entry: AuditEntry) => void>();
+  const appended = createListeners<AuditEntry>();
   let seq = 0;
   let lastHash = AUDIT_GENESIS_HASH;
 
@@ -104,15 +108,12 @@ export function createAuditTrail(options: AuditTrailOptions = {}): AuditTrail {
       lastHash = entry.hash;
       log.push(entry);
       if (log.length > maxEntries) log.splice(0, log.length - maxEntries);
-      for (const listener of listeners) listener(entry);
+      appended.emit(entry);
       return entry;
     },
     entries: () => log.slice(),
     verify: () => verifyAuditEntries(log),
     head: () => lastHash,
-    onAppend(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    onAppend: appended.on,
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NoError } from '../contracts/errors.js';
 import type { EventEnvelope } from '../contracts/events.js';
+import { createListeners } from '../contracts/listeners.js';
 import { LAYER_CAPABILITIES, ToolManifestSchema, type ToolCapability, type ToolLayerLevel, type ToolManifest } from '../contracts/tools.js';
 import { requireNumber } from '../resilience/policy.js';
 import { MAX_TIMER_MS } from '../resilience/timeout.js';
@@ -41,7 +42,10 @@ export interface ToolLayerOptions {
 export interface NoToolLayer extends ToolLayer {
   /** The hash-chained trail every call of this layer is written to. */
   readonly audit: AuditTrail;
-  /** Subscribes to `no.tool.layer.invoked` events; returns an unsubscribe function. */
+  /**
+   * Subscribes to `no.tool.layer.invoked` events; returns an unsubscribe function. A listener that
+   * throws never changes a call's result: its error is rethrown on a microtask.
+   */
   onEvent(listener: (event: EventEnvelope) => void): () => void;
   /** The policy in force. */
   getPolicy(): ToolPolicy;
@@ -76,8 +80,8 @@ export function toManifest(level: ToolLayerLevel, tool: ToolDefinition): ToolMan
 export function buildToolLayer(level: ToolLayerLevel, tools: readonly ToolDefinition[], options: ToolLayerOptions = {}): NoToolLayer {
   const capabilities: readonly ToolCapability[] = LAYER_CAPABILITIES[level];
   const registered = new Map<string, { tool: ToolDefinition; manifest: ToolManifest }>();
-  const listeners = new Set<(event: EventEnvelope) => void>();
-  if (options.onEvent) listeners.add(options.onEvent);
+  const invoked = createListeners<EventEnvelope>();
+  if (options.onEvent) invoked.on(options.onEvent);
   let policy = coercePolicy(options.policy);
   const now = options.now ?? Date.now;
   const audit = options.audit ?? createAuditTrail({ now: () => new Date(now()) });
@@ -92,18 +96,10 @@ export function buildToolLayer(level: ToolLayerLevel, tools: readonly ToolDefini
     timeoutMs: requireNumber('timeoutMs', options.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS, { min: 1, max: MAX_TIMER_MS, integer: true }),
     maxChainDepth: requireNumber('maxChainDepth', options.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH, { min: 1, integer: true }),
     audit,
+    // Nobody listening: the gate builds no event at all. A listener that throws cannot turn a finished
+    // call into a failure (the listener rule), so the gate's result stands.
     get emit() {
-      if (listeners.size === 0) return undefined;
-      return (event: EventEnvelope) => {
-        for (const listener of listeners) {
-          // A failing listener is the listener's problem: it must not turn a finished call into a failure.
-          try {
-            listener(event);
-          } catch {
-            /* isolated on purpose */
-          }
-        }
-      };
+      return invoked.size === 0 ? undefined : invoked.emit;
     },
     now: () => new Date(now()),
   });
@@ -133,12 +129,7 @@ export function buildToolLayer(level: ToolLayerLevel, tools: readonly ToolDefini
       }
       registered.set(tool.name, { tool, manifest });
     },
-    onEvent(listener) {
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
+    onEvent: invoked.on,
     getPolicy: () => policy,
     setPolicy(next) {
       policy = coercePolicy(next);
