@@ -9,7 +9,7 @@ const config: Config = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   collectCoverageFrom: ['src/**/*.ts', '!src/**/index.ts'],
   coverageReporters: ['text-summary', 'lcov'],
-  // The seed's quality gate.
+  // The quality gate: a change that leaves code untested fails here.
   coverageThreshold: { global: { lines: 95, branches: 90 } },
   testTimeout: 30_000,
 };

@@ -72,7 +72,7 @@ describe('file-system-operation under attack (property-based)', () => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, 180_000); // 150 real file-system fixtures each: slow on a busy machine, never wrong
 
   it('symlinks planted anywhere, pointing anywhere: zero escapes', async () => {
     const targets = ['..', '../', '../outside', '../outside/sentinel.txt', '../..', '/', '@OUT@', '@OUT@/sentinel.txt', 'a', '.', 'link-out', '../root/../outside', 'missing', '@BASE@'];
@@ -97,7 +97,7 @@ describe('file-system-operation under attack (property-based)', () => {
       ),
       { numRuns: 150 },
     );
-  });
+  }, 180_000); // 150 real file-system fixtures each: slow on a busy machine, never wrong
 
   it('a concurrent attacker swapping a directory for a symlink out (TOCTOU): zero escapes', async () => {
     const fx = await makeFixture();
