@@ -56,6 +56,7 @@ export type {
   AgentError,
   RecoveryAction,
   RunStatus,
+  TaskStatus,
   ExecutionResult,
   ToolLayerLevel,
   ToolCapability,
