@@ -228,6 +228,7 @@ export {
   MasterLoopAnnotation,
   MASTER_LOOP_NODES,
   DEFAULT_MASTER_LOOP_NODE,
+  AGENT_NAMESPACE,
   createAgentPool,
   migrateAgentState,
   decideRecovery,

@@ -1,4 +1,5 @@
 import type { Task } from '../contracts/scheduler.js';
+import { nestAgent } from './agent-nesting.js';
 import type { AgentMessenger } from './messaging.js';
 
 /** What an agent's `run` receives besides its input. */
@@ -61,14 +62,17 @@ export function isRunnableLike(value: unknown): value is RunnableLike {
 
 /**
  * Runs an agent on one input. Functions get `(input, ctx)`; Runnables and compiled graphs get
- * `invoke(input, { signal, configurable })`, with the idempotency key in `configurable`.
+ * `invoke(input, { signal, configurable })`, with the idempotency key in `configurable`. Inside a
+ * running graph, a graph agent runs as a nested graph under a namespace of its own for this attempt
+ * (`AGENT_NAMESPACE`), so `stream(..., { subgraphs: true })` shows its steps.
+ *
+ * @example
+ * const out = await invokeAgent(graph, { text: 'hi' }, ctx);
  */
 export async function invokeAgent(runner: AgentRunner, input: unknown, ctx: AgentRunContext): Promise<unknown> {
-  if (isRunnableLike(runner)) {
-    return runner.invoke(input, {
-      signal: ctx.signal,
-      configurable: { idempotency_key: ctx.idempotencyKey, task_id: ctx.task.id, attempt: ctx.attempt },
-    });
-  }
-  return runner(input, ctx);
+  if (!isRunnableLike(runner)) return runner(input, ctx);
+  return runner.invoke(input, {
+    signal: ctx.signal,
+    configurable: { idempotency_key: ctx.idempotencyKey, task_id: ctx.task.id, attempt: ctx.attempt, ...nestAgent().configurable },
+  });
 }

@@ -18,6 +18,8 @@ export type { RunDeadline } from './run-deadline.js';
 export { createAgentPool, DEFAULT_LATENCY_ALPHA } from './agent-pool.js';
 export type { AgentPool, AgentPoolOptions } from './agent-pool.js';
 export { invokeAgent, isRunnableLike } from './agents.js';
+export { AGENT_NAMESPACE, nestAgent } from './agent-nesting.js';
+export type { AgentNesting } from './agent-nesting.js';
 export type { AgentDefinition, AgentRunContext, AgentFunction, AgentRunner, RunnableLike, CompensationContext } from './agents.js';
 export { initialAgentState, migrateAgentState } from './agent-state.js';
 export { Dispatcher } from './dispatcher.js';
