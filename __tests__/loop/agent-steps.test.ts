@@ -1,6 +1,9 @@
 import { Annotation, END, MemorySaver, START, StateGraph, type LangGraphRunnableConfig } from '@langchain/langgraph';
-import { addMasterLoop, AGENT_NAMESPACE, createMasterAgentLoop, type AgentDefinition } from '../../src/loop/index';
+import type { EventEnvelope, EventPayload } from '../../src/contracts/index';
+import { addMasterLoop, AGENT_NAMESPACE, createMasterAgentLoop, type AgentDefinition, type RunnableLike } from '../../src/loop/index';
 import { loopWith, request, thread } from './helpers';
+
+type Step = EventPayload<'no.agent.step'>;
 
 const Doc = Annotation.Root({
   text: Annotation<string>(),
@@ -22,6 +25,7 @@ function twoNodes(hooks: { draft?: NodeFn; review?: NodeFn } = {}) {
 
 const writer = (run: AgentDefinition['run'], extra: Partial<AgentDefinition> = {}): AgentDefinition => ({ id: 'writer', capabilities: ['write'], run, ...extra });
 const task = (id: string, text: string) => ({ id, capability: 'write', input: { text } });
+const stepsOf = (events: EventEnvelope[]): Step[] => events.filter((e) => e.type === 'no.agent.step').map((e) => e.data as Step);
 const isAgentNs = (namespace: string[]): boolean => namespace.some((part) => part.startsWith(`${AGENT_NAMESPACE}:`));
 
 /** Streams `graph` with subgraphs: true and keeps the updates that came from inside an agent. */
@@ -62,7 +66,25 @@ describe("a compiled graph agent's inner steps", () => {
     expect(updates[0]!.namespace.map((part) => part.split(':')[0])).toEqual(['masterLoop', 'coordinator', 'no.task', AGENT_NAMESPACE]);
   });
 
-  it('keep two tasks running at once on the same agent apart, in state and stream', async () => {
+  it('are announced as no.agent.step events naming the task, agent and attempt, on the custom stream too', async () => {
+    const echo: AgentDefinition = { id: 'echo', capabilities: ['echo'], run: (input) => input };
+    const { loop, events } = loopWith([writer(twoNodes().compile()), echo]);
+    const streamed: EventEnvelope[] = [];
+    const tasks = [task('a', 'hi'), { id: 'b', capability: 'echo', input: 'plain' }];
+    for await (const chunk of await loop.stream(request(tasks), { ...thread(), streamMode: 'custom' })) streamed.push(chunk as EventEnvelope);
+    const steps = stepsOf(events);
+    expect(steps.map(({ taskId, agentId, attempt, node, update }) => ({ taskId, agentId, attempt, node, update }))).toEqual([
+      { taskId: 'a', agentId: 'writer', attempt: 1, node: 'draft', update: { log: ['draft:hi'] } },
+      { taskId: 'a', agentId: 'writer', attempt: 1, node: 'review', update: { log: ['review:hi'] } },
+    ]);
+    expect(stepsOf(streamed)).toEqual(steps);
+    // The steps come between the task's start and its completion.
+    const at = (type: string) => events.findIndex((e) => e.type === type && (e.data as { taskId?: string }).taskId === 'a');
+    expect(at('orchestration.task.started')).toBeLessThan(at('no.agent.step'));
+    expect(events.map((e) => e.type).lastIndexOf('no.agent.step')).toBeLessThan(at('orchestration.task.completed'));
+  });
+
+  it('keep two tasks running at once on the same agent apart, in state, stream and events', async () => {
     // Each draft waits until both tasks are drafting, so the two attempts overlap.
     let drafting = 0;
     const both = gate();
@@ -73,7 +95,7 @@ describe("a compiled graph agent's inner steps", () => {
         return { log: [`draft:${s.text}`] };
       },
     }).compile();
-    const { loop } = loopWith([writer(agent, { maxConcurrency: 2 })]);
+    const { loop, events } = loopWith([writer(agent, { maxConcurrency: 2 })]);
     const config = thread();
     const updates = await agentUpdates(loop, request([task('a', 'alpha'), task('b', 'beta')], { strategy: 'parallel' }), config);
 
@@ -82,6 +104,12 @@ describe("a compiled graph agent's inner steps", () => {
     const byNamespace = new Map<string, string[]>();
     for (const u of updates) byNamespace.set(u.namespace.join('|'), [...(byNamespace.get(u.namespace.join('|')) ?? []), ...u.update.log!]);
     expect([...byNamespace.values()].sort()).toEqual([['draft:alpha', 'review:alpha'], ['draft:beta', 'review:beta']]);
+    const steps = stepsOf(events);
+    for (const [taskId, text] of [['a', 'alpha'], ['b', 'beta']] as const) {
+      const own = steps.filter((s) => s.taskId === taskId);
+      expect(own.flatMap((s) => (s.update as Partial<DocState>).log)).toEqual([`draft:${text}`, `review:${text}`]);
+      expect(new Set(own.map((s) => s.namespace.join('|'))).size).toBe(1);
+    }
   });
 
   it('start a retried attempt from a fresh inner state, under a namespace of its own', async () => {
@@ -147,6 +175,33 @@ describe("a compiled graph agent's inner steps", () => {
     expect(out.status).toBe('completed');
     expect(ran).toEqual(['draft', 'review']);
     expect(out.results['a']).toEqual({ text: 'hi', log: ['draft:hi', 'review:hi'] });
+  });
+
+  it('say nothing more once their attempt timed out, even when the agent runs on', async () => {
+    const zombie = gate();
+    let reviews = 0;
+    const graph = twoNodes({
+      review: async (s) => {
+        // The first review ignores its signal and finishes only after the run has ended.
+        if (++reviews === 1) await zombie.promise;
+        return { log: [`review:${s.text}`] };
+      },
+    }).compile();
+    const settled: Array<Promise<unknown>> = [];
+    // An agent that drops its signal: the graph runs on after the loop gave up on the attempt.
+    const runner: RunnableLike = {
+      invoke: (input, config) => {
+        const run = graph.invoke(input as DocState, { ...config, signal: undefined });
+        settled.push(run);
+        return run;
+      },
+    };
+    const { loop, events } = loopWith([writer(runner, { timeoutMs: 50 })]);
+    const out = await loop.invoke(request([task('a', 'hi')]), thread());
+    expect(out.tasks['a']).toMatchObject({ status: 'completed', attempts: 2 });
+    zombie.open();
+    await settled[0];
+    expect(stepsOf(events).map((s) => `${s.attempt}:${s.node}`)).toEqual(['1:draft', '2:draft', '2:review']);
   });
 
   it("leave each attempt's final state in the loop's thread, at the namespace its steps carry", async () => {

@@ -1,5 +1,5 @@
 import type { Task } from '../contracts/scheduler.js';
-import { nestAgent } from './agent-nesting.js';
+import { nestAgent, type AgentStep } from './agent-nesting.js';
 import type { AgentMessenger } from './messaging.js';
 
 /** What an agent's `run` receives besides its input. */
@@ -60,6 +60,11 @@ export function isRunnableLike(value: unknown): value is RunnableLike {
   return typeof value === 'object' && value !== null && typeof (value as RunnableLike).invoke === 'function';
 }
 
+export interface InvokeAgentOptions {
+  /** Receives each finished node while a graph agent runs (see `nestAgent`); functions have none. */
+  onStep?: ((step: AgentStep) => void) | undefined;
+}
+
 /**
  * Runs an agent on one input. Functions get `(input, ctx)`; Runnables and compiled graphs get
  * `invoke(input, { signal, configurable })`, with the idempotency key in `configurable`. Inside a
@@ -67,12 +72,17 @@ export function isRunnableLike(value: unknown): value is RunnableLike {
  * (`AGENT_NAMESPACE`), so `stream(..., { subgraphs: true })` shows its steps.
  *
  * @example
- * const out = await invokeAgent(graph, { text: 'hi' }, ctx);
+ * const out = await invokeAgent(graph, { text: 'hi' }, ctx, { onStep: (step) => log(step.node) });
  */
-export async function invokeAgent(runner: AgentRunner, input: unknown, ctx: AgentRunContext): Promise<unknown> {
+export async function invokeAgent(runner: AgentRunner, input: unknown, ctx: AgentRunContext, options: InvokeAgentOptions = {}): Promise<unknown> {
   if (!isRunnableLike(runner)) return runner(input, ctx);
-  return runner.invoke(input, {
-    signal: ctx.signal,
-    configurable: { idempotency_key: ctx.idempotencyKey, task_id: ctx.task.id, attempt: ctx.attempt, ...nestAgent().configurable },
-  });
+  const nesting = nestAgent({ ...options, signal: ctx.signal });
+  try {
+    return await runner.invoke(input, {
+      signal: ctx.signal,
+      configurable: { idempotency_key: ctx.idempotencyKey, task_id: ctx.task.id, attempt: ctx.attempt, ...nesting.configurable },
+    });
+  } finally {
+    nesting.close();
+  }
 }
