@@ -30,6 +30,7 @@ interface NestedStream {
 }
 
 const STREAM_KEY = '__pregel_stream';
+const ABORT_SIGNALS_KEY = '__pregel_abort_signals';
 
 export interface NestAgentOptions {
   /** Receives each finished node of the agent's graph and of graphs nested in it. */
@@ -70,6 +71,12 @@ export function nestAgent(options: NestAgentOptions = {}): AgentNesting {
   const configurable: Record<string, unknown> = {};
   const parentNs = ambient?.configurable?.['checkpoint_ns'];
   if (typeof parentNs === 'string' && parentNs !== '') configurable['checkpoint_ns'] = `${parentNs}|${AGENT_NAMESPACE}:${randomUUID()}`;
+  // A nested graph watches the signal its parent run was started with (passed down in this key)
+  // instead of its own, with a listener per running step: 30 graph agents at once put 60 on that
+  // one signal, and Node warned in the user's process. Without the key it watches the attempt's
+  // signal, a child of the run's, which aborts in the same cases and in a few more (the attempt's
+  // timeout, the run's deadline or fatal failure).
+  if (ambient?.configurable?.[ABORT_SIGNALS_KEY] !== undefined) configurable[ABORT_SIGNALS_KEY] = undefined;
   let open = true;
   const { onStep, signal } = options;
   const close = (): void => {
