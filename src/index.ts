@@ -119,6 +119,7 @@ export {
   addMasterLoop,
   MASTER_LOOP_NODES,
   DEFAULT_MASTER_LOOP_NODE,
+  AGENT_NAMESPACE,
   createAgentPool,
   DEFAULT_RECOVERY_STRATEGIES,
   idempotencyKeyOf,

@@ -1,4 +1,5 @@
 import { getEventListeners } from 'node:events';
+import { Annotation, END, START, StateGraph } from '@langchain/langgraph';
 import { runInThisContext } from 'node:vm';
 import type { AgentDefinition } from '../../src/loop/index';
 import { loopWith, request, sleepMs, thread } from './helpers';
@@ -73,6 +74,41 @@ describe('abort listeners on a large run', () => {
   });
 });
 
+describe('abort listeners with graph agents', () => {
+  it('keeps every AbortSignal under Node’s listener limit with 30 graph agents running at once', async () => {
+    const Doc = Annotation.Root({ text: Annotation<string>(), log: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }) });
+    // Every draft waits until all 30 are drafting, so the 30 inner graphs run their steps at once.
+    let drafting = 0;
+    let allDrafting!: () => void;
+    const all = new Promise<void>((resolve) => (allDrafting = resolve));
+    const graph = new StateGraph(Doc)
+      .addNode('draft', async (s) => {
+        if (++drafting === 30) allDrafting();
+        await all;
+        return { log: [`draft:${s.text}`] };
+      })
+      .addNode('review', (s) => ({ log: [`review:${s.text}`] }))
+      .addEdge(START, 'draft')
+      .addEdge('draft', 'review')
+      .addEdge('review', END)
+      .compile();
+    const { loop } = loopWith([{ id: 'writer', capabilities: ['write'], maxConcurrency: 30, run: graph }]);
+    const tasks = Array.from({ length: 30 }, (_, i) => ({ id: `t${i}`, capability: 'write', input: { text: `${i}` } }));
+    const user = new AbortController();
+    const warnings = collectWarnings('MaxListenersExceededWarning');
+    const watch = watchAbortListeners();
+    let out;
+    try {
+      out = await loop.invoke(request(tasks, { strategy: 'parallel' }), { ...thread(), signal: user.signal });
+    } finally {
+      watch.restore();
+    }
+    expect(out.status).toBe('completed');
+    expect(watch.peak).toBeLessThanOrEqual(NODE_DEFAULT_MAX_LISTENERS);
+    expect(await warnings.stop()).toEqual([]);
+  });
+});
+
 describe("the caller's own signal", () => {
   const quick: AgentDefinition = { id: 'w', capabilities: ['work'], run: async (_input, ctx) => ctx.task.id };
 
@@ -92,6 +128,29 @@ describe("the caller's own signal", () => {
     }
     expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
     expect(await warnings.stop()).toEqual([]);
+  });
+
+  it('still stops a graph agent inside a run when it aborts', async () => {
+    let reached!: () => void;
+    const running = new Promise<void>((resolve) => (reached = resolve));
+    let seen: AbortSignal | undefined;
+    const Doc = Annotation.Root({ text: Annotation<string>() });
+    const graph = new StateGraph(Doc)
+      .addNode('wait', (_s, config) => {
+        seen = config.signal;
+        reached();
+        return new Promise<Partial<typeof Doc.State>>(() => {});
+      })
+      .addEdge(START, 'wait')
+      .addEdge('wait', END)
+      .compile();
+    const { loop } = loopWith([{ id: 'g', capabilities: ['work'], run: graph }]);
+    const user = new AbortController();
+    const run = loop.invoke(request([{ id: 'a', capability: 'work', input: { text: 'x' } }]), { ...thread(), signal: user.signal });
+    await running;
+    user.abort(new Error('user stop'));
+    await expect(run).rejects.toThrow('user stop');
+    expect(seen?.aborted).toBe(true);
   });
 
   it('still stops a run when it aborts', async () => {

@@ -110,6 +110,29 @@ describe('a loop added to a user graph with addMasterLoop, SIGKILLed mid-run and
   });
 });
 
+describe('a run of compiled graph agents SIGKILLed between two inner steps, resumed by another process', () => {
+  const killAt: KillPoint = { afterLine: { ev: 'step', taskId: 'g' } };
+  let story: CrashStory | undefined;
+  beforeAll(async () => {
+    const durations = { first: randomDurations('dag', SEED + 7), second: randomDurations('dag', SEED + 8) };
+    story = await crashAndResume({ ...base('graph-agents', 'dag'), graphAgents: true }, durations, killAt);
+  }, SCENARIO_TIMEOUT_MS);
+
+  itKeepsTheDurabilityPromises(() => story!, 'dag');
+
+  it('was killed with g past its first inner step and other tasks already announced', () => {
+    const first = story!.firstLines;
+    expect(first.some((l) => l.ev === 'start' && l.taskId === 'g')).toBe(true);
+    expect(first.some((l) => l.ev === 'end' && l.taskId === 'g')).toBe(false);
+    expect(story!.announcedBeforeCrash.length).toBeGreaterThan(0);
+  });
+
+  it('runs g again from its first inner step, not from the checkpoint the killed attempt left', () => {
+    const second = story!.lines.filter((l) => l.pid === story!.secondPid && l.taskId === 'g').map((l) => l.ev);
+    expect(second).toEqual(['start', 'step', 'end', 'completed-event']);
+  });
+});
+
 describe('a run that crashes again while it resumes', () => {
   const config = (): Omit<RunConfig, 'mode' | 'durations' | 'killAt'> => base('twice', 'dag');
   let lines: JournalLine[] = [];

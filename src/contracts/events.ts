@@ -27,6 +27,7 @@ export const NoEventTypes = {
   RecoveryActionTaken: 'no.recovery.action.taken',
   TaskCompensated: 'no.task.compensated',
   RunCompleted: 'no.run.completed',
+  AgentStep: 'no.agent.step',
 } as const;
 
 const meta = z.record(z.string(), z.unknown()).optional();
@@ -131,6 +132,20 @@ export const NO_EVENT_SCHEMAS = {
     failedTasks: z.number().int().nonnegative(),
     /** Why the run was stopped before its tasks ended: its deadline, a fatal failure, a cancel. */
     error: z.object({ code: z.string(), message: z.string() }).optional(),
+  }),
+  /**
+   * A node of a graph agent finished (or of a graph nested in it). Any string is a valid `node`, so
+   * building this event never fails inside the agent's own run.
+   */
+  [NoEventTypes.AgentStep]: z.object({
+    taskId: id,
+    agentId: id,
+    attempt: z.number().int().positive(),
+    node: z.string(),
+    /** What the node returned: its update to its graph's state. */
+    update: z.unknown(),
+    /** The namespace of the node's graph, as `stream(..., { subgraphs: true })` shows it. */
+    namespace: z.array(z.string()),
   }),
 } as const;
 

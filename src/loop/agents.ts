@@ -1,4 +1,5 @@
 import type { Task } from '../contracts/scheduler.js';
+import { nestAgent, type AgentStep } from './agent-nesting.js';
 import type { AgentMessenger } from './messaging.js';
 
 /** What an agent's `run` receives besides its input. */
@@ -59,16 +60,29 @@ export function isRunnableLike(value: unknown): value is RunnableLike {
   return typeof value === 'object' && value !== null && typeof (value as RunnableLike).invoke === 'function';
 }
 
+export interface InvokeAgentOptions {
+  /** Receives each finished node while a graph agent runs (see `nestAgent`); functions have none. */
+  onStep?: ((step: AgentStep) => void) | undefined;
+}
+
 /**
  * Runs an agent on one input. Functions get `(input, ctx)`; Runnables and compiled graphs get
- * `invoke(input, { signal, configurable })`, with the idempotency key in `configurable`.
+ * `invoke(input, { signal, configurable })`, with the idempotency key in `configurable`. Inside a
+ * running graph, a graph agent runs as a nested graph under a namespace of its own for this attempt
+ * (`AGENT_NAMESPACE`), so `stream(..., { subgraphs: true })` shows its steps.
+ *
+ * @example
+ * const out = await invokeAgent(graph, { text: 'hi' }, ctx, { onStep: (step) => log(step.node) });
  */
-export async function invokeAgent(runner: AgentRunner, input: unknown, ctx: AgentRunContext): Promise<unknown> {
-  if (isRunnableLike(runner)) {
-    return runner.invoke(input, {
+export async function invokeAgent(runner: AgentRunner, input: unknown, ctx: AgentRunContext, options: InvokeAgentOptions = {}): Promise<unknown> {
+  if (!isRunnableLike(runner)) return runner(input, ctx);
+  const nesting = nestAgent({ ...options, signal: ctx.signal });
+  try {
+    return await runner.invoke(input, {
       signal: ctx.signal,
-      configurable: { idempotency_key: ctx.idempotencyKey, task_id: ctx.task.id, attempt: ctx.attempt },
+      configurable: { idempotency_key: ctx.idempotencyKey, task_id: ctx.task.id, attempt: ctx.attempt, ...nesting.configurable },
     });
+  } finally {
+    nesting.close();
   }
-  return runner(input, ctx);
 }

@@ -4,6 +4,7 @@ import type { Task } from '../contracts/scheduler.js';
 import type { TaskStatus } from '../contracts/status.js';
 import { classifyFailure, sleep, timeout, type Backoff } from '../resilience/index.js';
 import type { AgentPool } from './agent-pool.js';
+import type { AgentStep } from './agent-nesting.js';
 import { invokeAgent } from './agents.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { RunEmitter } from './emitter.js';
@@ -152,11 +153,14 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
     const limitMs = task.timeoutMs ?? env.pool.definition(agentId).timeoutMs ?? env.defaultTimeoutMs;
     const ctx = { task, dependencies: deps.outputs, attempt: st.attempts, idempotencyKey: key, agentId, threadId: env.threadId,
       ...(env.messenger ? { network: env.messenger(agentId, key, (op) => messages.push(op)) } : {}) };
+    const onStep = (step: AgentStep): void => {
+      env.emitter.emit('no.agent.step', { taskId: task.id, agentId, attempt: ctx.attempt, ...step });
+    };
     let output: unknown;
     let error: unknown;
     try {
       output = await breaker.execute(
-        () => timeout(limitMs).execute(({ signal }) => invokeAgent(env.pool.runner(agentId), st.input, { ...ctx, signal }), env.signal),
+        () => timeout(limitMs).execute(({ signal }) => invokeAgent(env.pool.runner(agentId), st.input, { ...ctx, signal }, { onStep }), env.signal),
         env.signal,
       );
     } catch (caught) {
