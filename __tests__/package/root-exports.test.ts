@@ -13,7 +13,7 @@ const PUBLIC_VALUES = [
   // telemetry
   'SPAN_NAMES', 'METRICS', 'createAuditTrail', 'verifyAuditEntries',
   // loop
-  'createMasterAgentLoop', 'addMasterLoop', 'MASTER_LOOP_NODES', 'DEFAULT_MASTER_LOOP_NODE', 'createAgentPool',
+  'createMasterAgentLoop', 'addMasterLoop', 'AGENT_NAMESPACE', 'MASTER_LOOP_NODES', 'DEFAULT_MASTER_LOOP_NODE', 'createAgentPool',
   'DEFAULT_RECOVERY_STRATEGIES', 'idempotencyKeyOf', 'STORE_NAMESPACES', 'DEFAULT_ATTEMPT_TIMEOUT_MS',
   'DEFAULT_TASK_RETRIES', 'DEFAULT_MAX_ROUNDS', 'RUN_TIMEOUT_CONFIG_KEY',
   // tools
