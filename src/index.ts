@@ -203,6 +203,8 @@ export type {
   BulkheadOptions,
   SagaStep,
   SagaResult,
+  CompensateOptions,
+  CompensationOutcome,
   ExponentialBackoffOptions,
 } from './resilience/index.js';
 
