@@ -1,6 +1,6 @@
 import { NoError, TaskSchema } from '../../src/contracts/index';
 import { createRunEmitter } from '../../src/loop/emitter';
-import { createAgentPool, Dispatcher, runTask, type AgentDefinition, type TaskOutcome } from '../../src/loop/index';
+import { createAgentPool, createMasterAgentLoop, Dispatcher, runTask, type AgentDefinition, type TaskOutcome } from '../../src/loop/index';
 import { exponentialBackoff, retry, type ExponentialBackoffOptions } from '../../src/resilience/index';
 
 afterEach(() => jest.useRealTimers());
@@ -82,5 +82,27 @@ describe("the loop's retries", () => {
     const { outcome, startedAt } = await runWithFailures(['w'], [transient, () => new NoError('INVALID_INPUT', 'no such column')]);
     expect(outcome).toMatchObject({ status: 'failed', attempts: 2, error: { classification: 'bad-input', code: 'INVALID_INPUT' } });
     expect(waits(startedAt)).toEqual([100]);
+  });
+});
+
+describe('the loop’s backoff', () => {
+  it('follows each task’s own retries, even when concurrent tasks retry with a decorrelated backoff', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const startedAt = new Map<string, number[]>();
+    const flaky: AgentDefinition = {
+      id: 'w', capabilities: ['x'], maxConcurrency: 2,
+      run: async (_input, ctx) => {
+        startedAt.set(ctx.task.id, [...(startedAt.get(ctx.task.id) ?? []), Date.now()]);
+        if (ctx.attempt <= 2) throw transient();
+        return ctx.task.id;
+      },
+    };
+    // With random() = 0.5 a decorrelated backoff waits 200 ms, then 100 + 0.5 × (3 × 200 − 100) = 350 ms.
+    const loop = createMasterAgentLoop({ agents: [flaky], backoff: { initialDelayMs: 100, maxDelayMs: 10_000, jitter: 'decorrelated', random: () => 0.5 } });
+    const running = loop.invoke({ request: { tasks: [{ id: 'a', capability: 'x' }, { id: 'b', capability: 'x' }] } }, { configurable: { thread_id: 'decorrelated' } });
+    await jest.advanceTimersByTimeAsync(5_000);
+    const out = await running;
+    expect(out.status).toBe('completed');
+    for (const id of ['a', 'b']) expect({ id, waits: waits(startedAt.get(id)!) }).toEqual({ id, waits: [200, 350] });
   });
 });

@@ -41,6 +41,10 @@ export interface TaskRunEnv {
   signal: AbortSignal;
   defaultTimeoutMs: number;
   defaultRetries: number;
+  /**
+   * Delay before the task's n-th retry. Give each task its own: a decorrelated backoff remembers the
+   * delay before, and one shared by concurrent tasks would mix their sequences.
+   */
   backoff: Backoff;
   strategies?: readonly RecoveryStrategy[];
   onError(error: AgentError): void;
