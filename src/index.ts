@@ -106,6 +106,8 @@ export type {
   BulkheadOptions,
   SagaStep,
   SagaResult,
+  CompensateOptions,
+  CompensationOutcome,
   ExponentialBackoffOptions,
 } from './resilience/index.js';
 

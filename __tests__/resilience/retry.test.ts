@@ -173,7 +173,18 @@ describe('retry', () => {
     await expect(retry({ sleep }).execute(fn)).resolves.toBe('ok');
   });
 
-  it.each([0, 1.5, Number.NaN])('rejects maxAttempts %p', (maxAttempts) => {
+  it('leaves the decision to shouldRetry alone when maxAttempts is Infinity', async () => {
+    const { delays, sleep } = recordingSleep();
+    const backoff = exponentialBackoff({ initialDelayMs: 1, maxDelayMs: 1_000_000, jitter: 'none' });
+    const error = new Error('agent fault, retried by a custom rule');
+    const target = failing(Array.from({ length: 10 }, () => error));
+    const policy = retry({ maxAttempts: Number.POSITIVE_INFINITY, backoff, sleep, shouldRetry: () => true });
+    await expect(policy.execute(target.fn)).resolves.toBe('ok');
+    expect(target.calls()).toBe(11);
+    expect(delays).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256, 512]);
+  });
+
+  it.each([0, 1.5, Number.NaN, Number.NEGATIVE_INFINITY])('rejects maxAttempts %p', (maxAttempts) => {
     expect(() => retry({ maxAttempts })).toThrow(expect.objectContaining({ code: 'INVALID_NUMBER' }));
   });
 });

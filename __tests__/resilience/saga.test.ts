@@ -69,6 +69,17 @@ describe('saga', () => {
     expect(isNoError(result.error, 'ABORTED')).toBe(true);
   });
 
+  it('reports each compensation of a failed saga to onCompensation, in the order they ran', async () => {
+    const seen: Array<[string, boolean]> = [];
+    const result = await saga([step('a'), step('b', { compensationFails: true }), step('c', { fails: true })]).run(
+      { events: [] },
+      undefined,
+      { onCompensation: ({ name, ok }) => void seen.push([name, ok]) },
+    );
+    expect(seen).toEqual([['b', false], ['a', true]]);
+    expect(result.compensated).toEqual(['a']);
+  });
+
   it('passes the run signal to steps and the separate compensation signal to compensations', async () => {
     const run = new AbortController();
     const undo = new AbortController();
@@ -110,6 +121,22 @@ describe('compensateInReverse', () => {
     expect(report.errors).toHaveLength(1);
     expect(report.errors[0]?.name).toBe('a');
     expect(isNoError(report.errors[0]?.error, 'ABORTED')).toBe(true);
+  });
+
+  it('reports each compensation as it ends, before the next one starts', async () => {
+    const log: string[] = [];
+    const controller = new AbortController();
+    const report = await compensateInReverse(
+      [
+        { name: 'a', compensate: async () => void log.push('run a') },
+        { name: 'b', compensate: async () => (log.push('run b'), controller.abort()) },
+        { name: 'c', compensate: () => (log.push('run c'), Promise.reject(new Error('c broke'))) },
+      ],
+      controller.signal,
+      { onCompensation: ({ name, ok, error }) => void log.push(`${name} ${ok ? 'ok' : `failed: ${error?.message ?? ''}`}`) },
+    );
+    expect(log).toEqual(['run c', 'c failed: c broke', 'run b', 'b ok', 'a failed: compensation of a not run: aborted']);
+    expect(report.compensated).toEqual(['b']);
   });
 
   it('does not reorder the caller array', async () => {

@@ -2,7 +2,7 @@ import { isNoError, toError, type NoErrorCode } from '../contracts/errors.js';
 import type { AgentError, FailureClass, RecoveryAction } from '../contracts/loop.js';
 import type { Task } from '../contracts/scheduler.js';
 import type { TaskStatus } from '../contracts/status.js';
-import { classifyFailure, sleep, timeout, type Backoff } from '../resilience/index.js';
+import { classifyFailure, retry, timeout, wrap, type Backoff, type PolicyContext } from '../resilience/index.js';
 import type { AgentPool } from './agent-pool.js';
 import type { AgentStep } from './agent-nesting.js';
 import { invokeAgent } from './agents.js';
@@ -44,6 +44,10 @@ export interface TaskRunEnv {
   signal: AbortSignal;
   defaultTimeoutMs: number;
   defaultRetries: number;
+  /**
+   * Delay before the task's n-th retry. Give each task its own: a decorrelated backoff remembers the
+   * delay before, and one shared by concurrent tasks would mix their sequences.
+   */
   backoff: Backoff;
   strategies?: readonly RecoveryStrategy[];
   onError(error: AgentError): void;
@@ -75,10 +79,35 @@ interface AttemptState {
 }
 
 /**
+ * Why an attempt gave no output: the dispatcher had no agent for it, or the agent failed and the
+ * recovery handler decided what comes next. Thrown so that `retry` sees the failure, and caught in
+ * runTask again: it never leaves it.
+ */
+class AttemptEnded extends Error {
+  constructor(
+    readonly end:
+      | { kind: 'no-agent'; reason: string }
+      | { kind: 'cancelled'; reason: string }
+      | { kind: 'failed'; agentId: string; action: RecoveryAction; classification: FailureClass; code: string | undefined },
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AttemptEnded';
+  }
+}
+
+/** Recovery actions after which the task goes on; any other one ends it. */
+const CONTINUING: ReadonlySet<RecoveryAction['type']> = new Set(['retry-with-backoff', 'restart-and-redistribute', 'redistribute', 'fallback']);
+
+const retriesWithBackoff = (error: unknown): boolean =>
+  error instanceof AttemptEnded && error.end.kind === 'failed' && error.end.action.type === 'retry-with-backoff';
+
+/**
  * Runs one planned task to an outcome: waits for its dependencies, takes an agent and resources from
- * the dispatcher, runs each attempt under a timeout and the run's AbortSignal, and on failure asks
- * the hierarchical handler what to do (retry, move, restart, fall back, or give up). It never throws:
- * every failure ends as an outcome, so one task cannot take the others down with it.
+ * the dispatcher, runs each attempt through the agent's circuit breaker under a timeout and the run's
+ * AbortSignal, and on failure asks the hierarchical handler what to do. Retries with backoff are the
+ * `retry` policy's; moving to another agent, restarting it and falling back are the loop's own, around
+ * it. It never throws: every failure ends as an outcome, so one task cannot take the others down.
  */
 export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome> {
   const now = env.now ?? Date.now;
@@ -123,23 +152,11 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
     error: { message, classification, ...(code === undefined ? {} : { code }) },
   });
 
-  for (;;) {
+  // One attempt: an agent, its breaker and a timeout. A failure is recorded and decided on here, at
+  // once (events, the agent's health, a fatal stop), then thrown for `retry` and the loop below.
+  const attempt = async ({ signal }: PolicyContext): Promise<TaskOutcome> => {
     const grant = await env.dispatcher.acquire(task.id, { capability: st.capability, exclude: st.exclude });
-    if (grant.kind === 'cancelled') {
-      return { ...failed(grant.reason, 'fatal', env.signal.aborted ? stopError(env.signal.reason).code : undefined), status: 'cancelled' };
-    }
-    if (grant.kind === 'no-agent') {
-      const action = record(decideRecovery({
-        task, classification: 'agent-fault', message: grant.reason, retriesUsed: st.retriesUsed, maxRetries,
-        alternatives: 0, circuitOpened: false, canRestart: false, fallbackAvailable: task.fallback !== undefined && !st.usedFallback,
-      }, env.strategies));
-      if (action.type === 'fallback') {
-        const done = fallBack();
-        if (done) return done;
-        continue;
-      }
-      return failed(grant.reason, 'agent-fault');
-    }
+    if (grant.kind !== 'granted') throw new AttemptEnded(grant, grant.reason);
     const { agentId } = grant;
     st.attempts++;
     env.emitter.emit('orchestration.agent.assigned', { agentId, taskId: task.id, capabilities: env.pool.definition(agentId).capabilities });
@@ -159,9 +176,10 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
     let output: unknown;
     let error: unknown;
     try {
-      output = await breaker.execute(
-        () => timeout(limitMs).execute(({ signal }) => invokeAgent(env.pool.runner(agentId), st.input, { ...ctx, signal }, { onStep }), env.signal),
-        env.signal,
+      // The timeout inside the breaker: an attempt that times out counts against the agent.
+      output = await wrap(breaker, timeout(limitMs)).execute(
+        ({ signal: attemptSignal }) => invokeAgent(env.pool.runner(agentId), st.input, { ...ctx, signal: attemptSignal }, { onStep }),
+        signal,
       );
     } catch (caught) {
       error = caught ?? new Error('agent rejected with undefined');
@@ -197,31 +215,63 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
       circuitOpened, canRestart: env.pool.definition(agentId).factory !== undefined,
       fallbackAvailable: task.fallback !== undefined && !st.usedFallback,
     }, env.strategies));
-    switch (action.type) {
-      case 'retry-with-backoff':
-        st.retriesUsed++;
-        try {
-          await sleep(env.backoff(st.retriesUsed), env.signal);
-        } catch {
-          const stop = stopError(env.signal.reason);
-          return failed(stop.message, 'fatal', stop.code);
-        }
-        break;
+    if (!CONTINUING.has(action.type) && action.level === 'system') env.onFatal(action.reason);
+    throw new AttemptEnded({ kind: 'failed', agentId, action, classification, code }, err.message);
+  };
+
+  for (;;) {
+    // The task's retry budget and its backoff sequence run on across moves to other agents.
+    const retriesBefore = st.retriesUsed;
+    const attempts = retry({
+      // The recovery handler decides (task.retries is its budget), so retry sets no limit of its own.
+      maxAttempts: Number.POSITIVE_INFINITY,
+      backoff: (n) => env.backoff(retriesBefore + n),
+      shouldRetry: retriesWithBackoff,
+      onRetry: () => void st.retriesUsed++,
+    });
+    let ended: unknown;
+    try {
+      return await attempts.execute(attempt, env.signal);
+    } catch (caught) {
+      ended = caught;
+    }
+    if (!(ended instanceof AttemptEnded)) {
+      // `retry` stops when the run does (before an attempt, or during a backoff wait); anything else is a bug.
+      if (!env.signal.aborted) throw ended;
+      const stop = stopError(env.signal.reason);
+      return failed(stop.message, 'fatal', stop.code);
+    }
+    const { end } = ended;
+    if (end.kind === 'cancelled') {
+      return { ...failed(end.reason, 'fatal', env.signal.aborted ? stopError(env.signal.reason).code : undefined), status: 'cancelled' };
+    }
+    if (end.kind === 'no-agent') {
+      const action = record(decideRecovery({
+        task, classification: 'agent-fault', message: end.reason, retriesUsed: st.retriesUsed, maxRetries,
+        alternatives: 0, circuitOpened: false, canRestart: false, fallbackAvailable: task.fallback !== undefined && !st.usedFallback,
+      }, env.strategies));
+      if (action.type === 'fallback') {
+        const done = fallBack();
+        if (done) return done;
+        continue;
+      }
+      return failed(end.reason, 'agent-fault');
+    }
+    switch (end.action.type) {
       case 'restart-and-redistribute':
-        void env.pool.restart(agentId).then(() => env.dispatcher.pump(), () => env.dispatcher.pump());
-        st.exclude.add(agentId);
+        void env.pool.restart(end.agentId).then(() => env.dispatcher.pump(), () => env.dispatcher.pump());
+        st.exclude.add(end.agentId);
         break;
       case 'redistribute':
-        st.exclude.add(agentId);
+        st.exclude.add(end.agentId);
         break;
       case 'fallback': {
         const done = fallBack();
-        if (done) return { ...done, agentId };
+        if (done) return { ...done, agentId: end.agentId };
         break;
       }
       default:
-        if (action.level === 'system') env.onFatal(action.reason);
-        return failed(err.message, classification, code);
+        return failed(ended.message, end.classification, end.code);
     }
   }
 }

@@ -29,7 +29,9 @@ export { DEFAULT_MAX_ATTEMPTS, retry, type RetryInfo, type RetryOptions } from '
 export {
   compensateInReverse,
   saga,
+  type CompensateOptions,
   type Compensation,
+  type CompensationOutcome,
   type CompensationReport,
   type SagaResult,
   type SagaRunOptions,

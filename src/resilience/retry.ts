@@ -15,7 +15,10 @@ export interface RetryInfo {
 }
 
 export interface RetryOptions {
-  /** Total attempts, the first one included. @default 3 */
+  /**
+   * Total attempts, the first one included. `Infinity` leaves the decision to `shouldRetry` alone,
+   * for callers whose retry budget lives elsewhere (the loop's recovery strategies). @default 3
+   */
   maxAttempts?: number;
   /** Delay before the next attempt, given the attempt that failed. @default exponentialBackoff() */
   backoff?: Backoff;
@@ -42,10 +45,9 @@ function isTransient(error: unknown): boolean {
  * const page = await policy.execute(({ signal }) => fetch(url, { signal }), runSignal);
  */
 export function retry(options: RetryOptions = {}): Policy {
-  const maxAttempts = requireNumber('maxAttempts', options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, {
-    min: 1,
-    integer: true,
-  });
+  const requested = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const maxAttempts =
+    requested === Number.POSITIVE_INFINITY ? requested : requireNumber('maxAttempts', requested, { min: 1, integer: true });
   const backoff = options.backoff ?? exponentialBackoff();
   const shouldRetry = options.shouldRetry ?? isTransient;
   const wait = options.sleep ?? abortableSleep;

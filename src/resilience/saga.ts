@@ -18,12 +18,28 @@ export interface SagaResult {
   compensationErrors: Array<{ step: string; error: Error }>;
 }
 
-export interface SagaRunOptions {
+export interface SagaRunOptions extends CompensateOptions {
   /**
    * Signal for the compensations. It is deliberately not the run's signal: a cancelled run still
    * has to undo what it did. @default a signal that never aborts
    */
   compensationSignal?: AbortSignal;
+}
+
+/** How one compensation ended: `error` is set when it failed or was not started (aborted). */
+export interface CompensationOutcome {
+  name: string;
+  ok: boolean;
+  error?: Error;
+}
+
+export interface CompensateOptions {
+  /**
+   * Called as each compensation ends, before the next one starts, so events and audit records follow
+   * the undo as it happens rather than after all of it. It is called synchronously; an error it
+   * throws ends the compensation there, as `onRetry` does for `retry`, so keep it to recording.
+   */
+  onCompensation?: (outcome: CompensationOutcome) => void;
 }
 
 export interface Compensation {
@@ -38,33 +54,42 @@ export interface CompensationReport {
 }
 
 /**
- * Runs compensations for completed work, last completed first. A failing compensation is recorded
- * and the others still run, since each one undoes an independent effect. Once `signal` aborts the
- * remaining ones are not started and are recorded as `NoError('ABORTED')`, so nothing is left out
- * silently.
+ * Runs compensations for completed work, given in the order it completed: last completed first. The
+ * work need not have run through `saga` (the loop's tasks run in its coordinator). A failing
+ * compensation is recorded and the others still run, since each one undoes an independent effect.
+ * Once `signal` aborts the remaining ones are not started and are recorded as `NoError('ABORTED')`,
+ * so nothing is left out silently.
  *
  * @example
  * const { compensated, errors } = await compensateInReverse(
  *   finished.map((t) => ({ name: t.id, compensate: (signal) => t.undo(signal) })),
+ *   undefined,
+ *   { onCompensation: ({ name, ok }) => log(`undo ${name}: ${ok ? 'done' : 'failed'}`) },
  * );
  */
 export async function compensateInReverse(
   done: ReadonlyArray<Compensation>,
   signal: AbortSignal = neverAbortedSignal(),
+  options: CompensateOptions = {},
 ): Promise<CompensationReport> {
   const report: CompensationReport = { compensated: [], errors: [] };
+  const ended = (name: string, error?: Error): void => {
+    if (error === undefined) report.compensated.push(name);
+    else report.errors.push({ name, error });
+    options.onCompensation?.(error === undefined ? { name, ok: true } : { name, ok: false, error });
+  };
   for (const { name, compensate } of [...done].reverse()) {
     if (signal.aborted) {
-      const error = new NoError('ABORTED', `compensation of ${name} not run: aborted`, { cause: signal.reason });
-      report.errors.push({ name, error });
+      ended(name, new NoError('ABORTED', `compensation of ${name} not run: aborted`, { cause: signal.reason }));
       continue;
     }
+    let error: Error | undefined;
     try {
       await compensate(signal);
-      report.compensated.push(name);
-    } catch (error) {
-      report.errors.push({ name, error: toError(error) });
+    } catch (caught) {
+      error = toError(caught);
     }
+    ended(name, error);
   }
   return report;
 }
@@ -94,7 +119,7 @@ export function saga<C>(steps: ReadonlyArray<SagaStep<C>>): {
           }
           await step.execute(ctx, signal);
         } catch (error) {
-          const report = await compensateInReverse(done, options.compensationSignal);
+          const report = await compensateInReverse(done, options.compensationSignal, options);
           return {
             ok: false,
             failedStep: step.name,

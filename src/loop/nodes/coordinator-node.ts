@@ -203,6 +203,7 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
       signal: scope.signal,
       defaultTimeoutMs: runtime.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
       defaultRetries: runtime.options.retries ?? DEFAULT_TASK_RETRIES,
+      // Built here so a bad setting fails the run before any task starts; each task gets its own below.
       backoff: exponentialBackoff(runtime.options.backoff),
       ...(runtime.options.recoveryStrategies ? { strategies: runtime.options.recoveryStrategies } : {}),
       onError: (_error: AgentError) => {},
@@ -217,7 +218,11 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
     };
     const runOne = durableTask('no.task', async (input: { taskId: string }): Promise<TaskOutcome> => {
       ranHere.add(input.taskId);
-      return runTask(byId.get(input.taskId)!, { ...env, signal: taskSignals.get(input.taskId) ?? scope.signal });
+      // One backoff per task, as retry() has one per retry sequence: a decorrelated backoff remembers
+      // the last delay, and one shared by concurrent tasks would mix their sequences.
+      return runTask(byId.get(input.taskId)!, {
+        ...env, backoff: exponentialBackoff(runtime.options.backoff), signal: taskSignals.get(input.taskId) ?? scope.signal,
+      });
     });
 
     emitter.emit('orchestration.coordination.started', { strategy: plan.strategy, runId, participants: agentIds });

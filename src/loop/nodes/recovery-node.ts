@@ -3,7 +3,7 @@ import { toError } from '../../contracts/errors.js';
 import type { RecoveryAction } from '../../contracts/loop.js';
 import type { RunStatus } from '../../contracts/status.js';
 import { ExecutionRequestSchema, type ExecutionFeedback, type ExecutionPlan, type Task } from '../../contracts/scheduler.js';
-import { sleep } from '../../resilience/index.js';
+import { compensateInReverse, sleep } from '../../resilience/index.js';
 import { createAdaptiveEngine, runBaseline, taskClassOf, type AdaptiveState } from '../../scheduler/index.js';
 import { createRunEmitter, type RunEmitter } from '../emitter.js';
 import {
@@ -103,7 +103,8 @@ async function learn(runtime: LoopRuntime, config: LangGraphRunnableConfig, feed
  * one), and feeds the run's result to the adaptive engine.
  */
 export function createRecoveryNode(runtime: LoopRuntime) {
-  // One durable step per compensation: after a crash, finished compensations are not run again.
+  // One durable step per compensation: after a crash, finished compensations are not run again. A
+  // failure is stored as a result, not thrown, so a resume does not repeat a failed one either.
   const compensateStep = durableTask(
     'no.compensate',
     async (input: { task: Task; agentId: string; idempotencyKey: string; output: unknown }): Promise<{ ok: boolean; error?: string }> => {
@@ -148,21 +149,33 @@ export function createRecoveryNode(runtime: LoopRuntime) {
       return { round: state.round + 1, status: 'running', recoveries: actions };
     }
 
-    const compensated: string[] = [];
+    let compensated: string[] = [];
     if (status === 'failed') {
+      // Completed tasks that can be undone, in the order they finished: the saga undoes the last first.
       const done = Object.values(state.tasks)
         .filter((r) => r.status === 'completed' && r.agentId !== undefined && runtime.pool.definition(r.agentId).compensate !== undefined)
-        .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0) || plan.order.indexOf(b.taskId) - plan.order.indexOf(a.taskId));
+        .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0) || plan.order.indexOf(a.taskId) - plan.order.indexOf(b.taskId));
       const threadId = String(config.configurable?.['thread_id'] ?? 'default');
-      for (const r of done) {
-        const task = plan.tasks.find((t) => t.id === r.taskId)!;
-        const result: { ok: boolean; error?: string } = await compensateStep({
-          task, agentId: r.agentId!, idempotencyKey: idempotencyKeyOf(threadId, runId, r.taskId), output: state.results[r.taskId],
-        });
-        if (result.ok) compensated.push(r.taskId);
-        runtime.audit.append({ actor: 'recovery', action: 'recovery.compensate', outcome: result.ok ? 'success' : 'failure', details: { taskId: r.taskId, runId, error: result.error } });
-        emitter.emit('no.task.compensated', { taskId: r.taskId, success: result.ok, ...(result.error === undefined ? {} : { error: result.error }) });
-      }
+      const report = await compensateInReverse(
+        done.map((r) => ({
+          name: r.taskId,
+          compensate: async () => {
+            const task = plan.tasks.find((t) => t.id === r.taskId)!;
+            const result = await compensateStep({
+              task, agentId: r.agentId!, idempotencyKey: idempotencyKeyOf(threadId, runId, r.taskId), output: state.results[r.taskId],
+            });
+            if (!result.ok) throw new Error(result.error);
+          },
+        })),
+        undefined,
+        {
+          onCompensation: ({ name, ok, error }) => {
+            runtime.audit.append({ actor: 'recovery', action: 'recovery.compensate', outcome: ok ? 'success' : 'failure', details: { taskId: name, runId, error: error?.message } });
+            emitter.emit('no.task.compensated', { taskId: name, success: ok, ...(error === undefined ? {} : { error: error.message }) });
+          },
+        },
+      );
+      compensated = report.compensated;
     }
 
     const feedback = feedbackOf(state, plan, compensated.length, runtime);
