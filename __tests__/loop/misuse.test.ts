@@ -4,6 +4,10 @@ import { createMasterAgentLoop } from '../../src/loop/index';
 describe('misuse gets a NoError that says how to fix it', () => {
   it.each([
     ['no agents', () => createMasterAgentLoop({ agents: [] }), 'INVALID_REQUEST', /needs at least one agent: pass agents: \[\{ id: 'worker'/],
+    ['an agent without capabilities', () => createMasterAgentLoop({ agents: [{ id: 'a', run: async () => 1 }] as never }), 'INVALID_REQUEST',
+      /agent 'a': capabilities: an agent needs capabilities: add e\.g\. capabilities: \['http'\]/],
+    ['an agent with an empty capability list', () => createMasterAgentLoop({ agents: [{ id: 'a', capabilities: [], run: async () => 1 }] }), 'INVALID_REQUEST',
+      /needs at least one capability: add e\.g\. capabilities/],
     ['agents that are not a list', () => createMasterAgentLoop({} as never), 'INVALID_REQUEST', /needs at least one agent/],
     ['too many tasks', () => createIntelligenceScheduler({ limits: { maxTasks: 2 } }).planExecution({ tasks: [{ id: 'a' }, { id: 'b' }, { id: 'c' }] }),
       'REQUEST_TOO_LARGE', /3 tasks; the limit is 2: split the request, or raise the limit with createIntelligenceScheduler\(\{ limits: \{ maxTasks: n \} \}\) \(in a master loop: scheduler: \{ limits: \{ maxTasks: n \} \}\)/],

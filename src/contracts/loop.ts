@@ -6,7 +6,9 @@ import { RunStatusSchema } from './status.js';
 /** What an agent is, as configuration (its `run` function lives beside this in the loop). */
 export const AgentConfigurationSchema = z.object({
   id: IdSchema,
-  capabilities: z.array(z.string().min(1).max(128)).min(1, 'an agent needs at least one capability'),
+  capabilities: z
+    .array(z.string().min(1).max(128), { error: "an agent needs capabilities: add e.g. capabilities: ['http'] (tasks name one in their capability)" })
+    .min(1, "an agent needs at least one capability: add e.g. capabilities: ['http'] (tasks name one in their capability)"),
   /** Tasks it may run at once. */
   maxConcurrency: PositiveIntSchema.default(1),
   /** Per-attempt timeout for tasks on this agent (a task's own timeout wins). */
