@@ -145,7 +145,7 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
     if (!plan || !runId) throw new NoError('INVALID_REQUEST', 'the coordinator needs a plan: run the scheduler node first', { details: {} });
     const threadId = threadIdOf(config);
     const emitter: RunEmitter = createRunEmitter({ writer: config.writer, listeners: runtime.listeners, correlationId: runId, source: runtime.options.eventSource });
-    const tracker = trackWrites(checkpointerOf(config));
+    const tracker = trackWrites(checkpointerOf(config), threadId);
     const byId = new Map<string, Task>(plan.tasks.map((t) => [t.id, t]));
     const done = new Map<string, unknown>();
     for (const [id, record] of Object.entries(state.tasks)) if (record.status === 'completed') done.set(id, state.results[id]);
@@ -279,6 +279,9 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
         };
         await issueAll(todo, byId, done, windowOf(plan, runtime), call, afterTask);
       } catch (error) {
+        // Whatever broke the run (a result that could not be stored, a hook that threw), agents still
+        // running have nobody waiting for them any more: stop them, and start nothing new.
+        stopRun(isNoError(error) ? error : new NoError('ABORTED', `run stopped: ${error instanceof Error ? error.message : String(error)}`));
         // LangGraph's signal aborted (the caller's signal, a step timeout, a failing sibling node): it
         // stops the graph here, so the recovery node will not run to announce the end of the run.
         if (config.signal?.aborted) {
@@ -296,6 +299,7 @@ export function createCoordinatorNode(runtime: LoopRuntime) {
         scope.dispose();
         graphScope.dispose();
         session?.close();
+        tracker.close();
       }
       const results: Record<string, unknown> = {};
       const tasks: Record<string, TaskRecord> = {};
