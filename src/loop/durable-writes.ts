@@ -1,4 +1,5 @@
 import type { BaseCheckpointSaver } from '@langchain/langgraph';
+import { observePutWrites } from './langgraph-seam.js';
 
 export interface WriteTracker {
   /**
@@ -31,9 +32,7 @@ function watch(saver: BaseCheckpointSaver): SaverWatch {
   const existing = WATCHED.get(saver);
   if (existing) return existing;
   const state: SaverWatch = { pending: new Set(), watchers: new Set() };
-  const original = saver.putWrites.bind(saver);
-  saver.putWrites = (...args: Parameters<BaseCheckpointSaver['putWrites']>) => {
-    const write = original(...args);
+  observePutWrites(saver, (write, config) => {
     state.pending.add(write);
     write.then(
       () => void state.pending.delete(write),
@@ -41,12 +40,11 @@ function watch(saver: BaseCheckpointSaver): SaverWatch {
         state.pending.delete(write);
         // A write may fail before anyone flushes: remember it, or the run would announce a result
         // that was never stored.
-        const threadId = threadOf(args[0]);
+        const threadId = threadOf(config);
         for (const w of state.watchers) if (w.threadId === undefined || w.threadId === threadId) w.failure ??= { error };
       },
     );
-    return write;
-  };
+  });
   WATCHED.set(saver, state);
   return state;
 }

@@ -12,13 +12,13 @@ import type { MessageOp } from '../message-channels.js';
 import { createMessenger, openNetworkSession } from '../messaging.js';
 import { Dispatcher, type DispatchTask } from '../dispatcher.js';
 import { trackWrites } from '../durable-writes.js';
+import { checkpointerOf } from '../langgraph-seam.js';
 import { createRunEmitter, type RunEmitter } from '../emitter.js';
 import { deadlineError } from '../run-deadline.js';
 import { runTask, stopError, type TaskOutcome } from '../run-task.js';
 import { withTaskSignal } from '../task-signal.js';
 import {
   assertDurable,
-  checkpointerOf,
   DEFAULT_ATTEMPT_TIMEOUT_MS,
   DEFAULT_TASK_RETRIES,
   threadIdOf,
