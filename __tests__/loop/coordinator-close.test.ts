@@ -1,5 +1,9 @@
 import { MemorySaver } from '@langchain/langgraph';
-import type { AgentDefinition } from '../../src/loop/index';
+import { NoError } from '../../src/contracts/index';
+import { CoordinatorRun } from '../../src/loop/coordinator-run';
+import type { AgentDefinition, MasterLoopState } from '../../src/loop/index';
+import { createSchedulerNode } from '../../src/loop/nodes/scheduler-node';
+import { createLoopRuntime } from '../../src/loop/runtime';
 import { loopWith, request, sleepMs, thread, typesOf } from './helpers';
 
 /** A MemorySaver that refuses to store the result of one task. */
@@ -57,5 +61,22 @@ describe('the coordinator when its run breaks', () => {
     expect(loop.pool.states()['slow']!.activeTasks).toBe(0);
     // A result that did not reach the checkpointer is never announced as done.
     expect(typesOf(events, 'fast')).not.toContain('orchestration.task.completed');
+  });
+});
+
+describe('CoordinatorRun.close', () => {
+  it('stops the pass with the first reason and refuses new work, however often it is called', async () => {
+    const runtime = createLoopRuntime({ agents: [{ id: 'w', capabilities: ['work'], run: async () => null }] });
+    const planned = await createSchedulerNode(runtime)({ request: { tasks: [{ id: 'a', capability: 'work' }] } }, {});
+    const state = { tasks: {}, results: {}, mailboxes: {}, ...planned } as unknown as MasterLoopState;
+    const run = new CoordinatorRun(runtime, state, { configurable: { thread_id: 'close-test' } });
+    const grant = await run.dispatcher.acquire('a');
+    expect(grant.kind).toBe('granted');
+    const cause = new NoError('INTERNAL_ERROR', 'hook broke');
+    run.close(cause);
+    run.close(new Error('a second close'));
+    expect(run.stopReason).toBe(cause);
+    expect(await run.dispatcher.acquire('a')).toEqual({ kind: 'cancelled', reason: 'hook broke' });
+    if (grant.kind === 'granted') grant.release();
   });
 });
