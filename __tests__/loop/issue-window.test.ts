@@ -1,7 +1,29 @@
 import fc from 'fast-check';
 import { TaskSchema, type Task } from '../../src/contracts/index';
 import type { TaskOutcome } from '../../src/loop/index';
-import { issueAll } from '../../src/loop/nodes/coordinator-node';
+import type { ExecutionPlan } from '../../src/contracts/index';
+import { createAgentPool } from '../../src/loop/index';
+import { concurrencyLimit, issueAll as issueWithReady, issueWindow } from '../../src/loop/issue-window';
+
+/**
+ * issueAll with the record of finished tasks the coordinator keeps in its Dispatcher: `done` holds
+ * tasks finished before the round, and each completed outcome is recorded before the next issue.
+ */
+function issueAll(
+  order: readonly string[],
+  byId: ReadonlyMap<string, Task>,
+  done: ReadonlyMap<string, unknown>,
+  window: number,
+  call: (taskId: string) => Promise<TaskOutcome>,
+  after: (taskId: string, outcome: TaskOutcome) => Promise<void>,
+): Promise<void> {
+  const finished = new Set(done.keys());
+  const ready = (id: string): boolean => byId.get(id)!.dependsOn.every((d) => finished.has(d));
+  return issueWithReady(order, ready, window, call, async (id, outcome) => {
+    await after(id, outcome);
+    if (outcome.status === 'completed') finished.add(id);
+  });
+}
 
 const outcome = (taskId: string, status: TaskOutcome['status'] = 'completed'): TaskOutcome => ({
   taskId, status, attempts: 1, durationMs: 0, usedFallback: false, idempotencyKey: 'k', errors: [], recoveries: [],
@@ -68,5 +90,22 @@ describe('issueAll: lazy task() calls in a fixed order', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('concurrencyLimit: the one rule for how many tasks run at once', () => {
+  const pool = createAgentPool().add([
+    { id: 'a', capabilities: ['x'], maxConcurrency: 3, run: async () => null },
+    { id: 'b', capabilities: ['x'], run: async () => null },
+  ]);
+  const plan = (strategy: string, maxConcurrentAgents?: number): ExecutionPlan =>
+    ({ strategy, constraints: maxConcurrentAgents === undefined ? {} : { maxConcurrentAgents } }) as unknown as ExecutionPlan;
+
+  it('is one under sequential-safe, else the plan’s limit capped by the pool’s slots, and sizes the window', () => {
+    expect(concurrencyLimit(plan('sequential-safe', 8), pool)).toBe(1);
+    expect(concurrencyLimit(plan('parallel'), pool)).toBe(4);
+    expect(concurrencyLimit(plan('parallel', 2), pool)).toBe(2);
+    expect(concurrencyLimit(plan('parallel', 50), pool)).toBe(4);
+    expect([issueWindow(1), issueWindow(4)]).toEqual([2, 8]);
   });
 });

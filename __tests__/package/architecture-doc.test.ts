@@ -20,6 +20,13 @@ describe('docs/architecture.md', () => {
     expect(paths.filter((path) => !existsSync(join(root, path)))).toEqual([]);
   });
 
+  it('keeps LangGraph\'s private config keys in the one seam it names', () => {
+    const seam = join(root, 'src', 'loop', 'langgraph-seam.ts');
+    expect(page).toContain('`src/loop/langgraph-seam.ts`');
+    const touching = filesUnder(join(root, 'src')).filter((file) => /__pregel_/.test(readFileSync(file, 'utf8')));
+    expect(touching).toEqual([seam]);
+  });
+
   it('states a dependency order that every import between folders follows', () => {
     const line = page.match(/^contracts\s+<-.*$/m)?.[0] ?? '';
     const rank = new Map(line.split('<-').flatMap((group, i) => group.split(',').map((f) => [f.trim(), i] as const)));

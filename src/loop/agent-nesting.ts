@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AsyncLocalStorageProviderSingleton } from '@langchain/core/singletons';
+import { detachParentAbortSignals, nestedStreamOf, setNestedStream, type NestedStream } from './langgraph-seam.js';
 
 /**
  * The name of one attempt of a graph agent in LangGraph's checkpoint namespace: its steps stream
@@ -16,21 +17,6 @@ export interface AgentStep {
   /** The namespace of the node's graph, as `stream(..., { subgraphs: true })` shows it. */
   namespace: string[];
 }
-
-type Chunk = [namespace: string[], mode: string, payload: unknown];
-
-/**
- * The stream LangGraph lends a graph invoked inside a running node (`configurable.__pregel_stream`):
- * the graph pushes its chunks there, already namespaced, and that is how `subgraphs: true` shows
- * them. RemoteGraph reads the same key.
- */
-interface NestedStream {
-  modes: Set<string>;
-  push(chunk: Chunk): void;
-}
-
-const STREAM_KEY = '__pregel_stream';
-const ABORT_SIGNALS_KEY = '__pregel_abort_signals';
 
 export interface NestAgentOptions {
   /** Receives each finished node of the agent's graph and of graphs nested in it. */
@@ -76,7 +62,7 @@ export function nestAgent(options: NestAgentOptions = {}): AgentNesting {
   // one signal, and Node warned in the user's process. Without the key it watches the attempt's
   // signal, a child of the run's, which aborts in the same cases and in a few more (the attempt's
   // timeout, the run's deadline or fatal failure).
-  if (ambient?.configurable?.[ABORT_SIGNALS_KEY] !== undefined) configurable[ABORT_SIGNALS_KEY] = undefined;
+  detachParentAbortSignals(ambient?.configurable, configurable);
   let open = true;
   const { onStep, signal } = options;
   const close = (): void => {
@@ -84,7 +70,7 @@ export function nestAgent(options: NestAgentOptions = {}): AgentNesting {
     signal?.removeEventListener('abort', close);
   };
   if (onStep) {
-    const parent = ambient?.configurable?.[STREAM_KEY] as NestedStream | undefined;
+    const parent = nestedStreamOf(ambient?.configurable);
     const stream: NestedStream = {
       modes: new Set([...(parent?.modes ?? []), 'updates']),
       push(chunk) {
@@ -96,7 +82,7 @@ export function nestAgent(options: NestAgentOptions = {}): AgentNesting {
         for (const [node, update] of Object.entries(payload)) onStep({ node, update, namespace });
       },
     };
-    configurable[STREAM_KEY] = stream;
+    setNestedStream(configurable, stream);
     // A timed-out attempt is abandoned, not awaited: an agent that ignores its signal runs on, and
     // its steps would be announced beside the next attempt's, or after the run has ended.
     if (signal?.aborted) close();

@@ -82,6 +82,12 @@ export class Dispatcher {
     return this.usage.get(resource) ?? 0;
   }
 
+  /** Whether every dependency has its output: the one record of what is done in this run. */
+  dependenciesMet(taskId: string): boolean {
+    for (const dep of this.taskOf(taskId).dependsOn) if (!this.outputs.has(dep)) return false;
+    return true;
+  }
+
   /** Resolves once every dependency finished: with their outputs, or with the reason one failed. */
   waitForDependencies(taskId: string): Promise<DependencyResult> {
     return new Promise((resolve) => {

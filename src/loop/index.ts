@@ -28,7 +28,7 @@ export { decideRecovery, DEFAULT_RECOVERY_STRATEGIES } from './recovery-handler.
 export type { FailureContext, RecoveryStrategy } from './recovery-handler.js';
 export { runTask } from './run-task.js';
 export type { TaskOutcome, TaskRunEnv } from './run-task.js';
-export { idempotencyKeyOf } from './nodes/coordinator-node.js';
+export { idempotencyKeyOf } from './coordinator-run.js';
 export { applyLimits } from './nodes/scheduler-node.js';
 export { trackWrites } from './durable-writes.js';
 export type { WriteTracker } from './durable-writes.js';

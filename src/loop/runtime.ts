@@ -134,11 +134,6 @@ export function createLoopRuntime(
   return { options, pool, audit: options.audit ?? createAuditTrail(), listeners, adaptiveState: undefined, toRequest };
 }
 
-/** The checkpointer LangGraph lends a running node (absent when compiled without one). */
-export function checkpointerOf(config: LangGraphRunnableConfig): BaseCheckpointSaver | undefined {
-  return config.configurable?.['__pregel_checkpointer'] as BaseCheckpointSaver | undefined;
-}
-
 /**
  * The loop promises that a finished task is stored before it is announced. LangGraph's `exit`
  * durability stores nothing until the run ends, so under it that promise cannot hold: refuse it.

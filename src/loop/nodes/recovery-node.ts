@@ -14,7 +14,7 @@ import {
   STORE_NAMESPACES,
   type LoopRuntime,
 } from '../runtime.js';
-import { idempotencyKeyOf } from './coordinator-node.js';
+import { idempotencyKeyOf } from '../coordinator-run.js';
 import type { MasterLoopState, MasterLoopUpdate, TaskRecord } from '../state.js';
 
 /** Monte Carlo samples for the adaptive engine's confidence after each run. @default 500 */

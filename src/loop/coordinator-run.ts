@@ -1,0 +1,244 @@
+import { createHash } from 'node:crypto';
+import { task as durableTask, type LangGraphRunnableConfig } from '@langchain/langgraph';
+import { isNoError, NoError } from '../contracts/errors.js';
+import type { RecoveryAction } from '../contracts/loop.js';
+import type { ExecutionPlan, Task } from '../contracts/scheduler.js';
+import { abortScope, exponentialBackoff, type AbortScope } from '../resilience/index.js';
+import type { MessageOp } from './message-channels.js';
+import { createMessenger, openNetworkSession, type NetworkSession } from './messaging.js';
+import { Dispatcher } from './dispatcher.js';
+import { trackWrites, type WriteTracker } from './durable-writes.js';
+import { createRunEmitter, type RunEmitter } from './emitter.js';
+import { concurrencyLimit, dispatchTasks, issueAll, issueOrder, issueWindow } from './issue-window.js';
+import { checkpointerOf } from './langgraph-seam.js';
+import { deadlineError } from './run-deadline.js';
+import { runTask, stopError, type TaskOutcome, type TaskRunEnv } from './run-task.js';
+import { withTaskSignal } from './task-signal.js';
+import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_TASK_RETRIES, threadIdOf, type LoopRuntime } from './runtime.js';
+import type { MasterLoopState } from './state.js';
+
+/** The same for every attempt of a task in a run, across crashes: agents deduplicate side effects with it. */
+export function idempotencyKeyOf(threadId: string, runId: string, taskId: string): string {
+  return createHash('sha256').update(`${threadId}\u0000${runId}\u0000${taskId}`).digest('hex').slice(0, 32);
+}
+
+/**
+ * One coordinator pass over a plan: it owns everything that lives only while the pass runs (the
+ * Dispatcher, the one record of what is done; the run's abort scope; the deadline; the network
+ * session; the write tracker; the outcomes) and `close()` ends all of it. Every task not finished yet
+ * gets one LangGraph `task()` call, issued in the plan's fixed order: the order of calls is what
+ * identifies them, so a resumed run lines each stored result up with the same task. Each call's body
+ * waits in memory for its dependencies, an agent and resources, so a task starts the moment it can.
+ */
+export class CoordinatorRun {
+  readonly plan: ExecutionPlan;
+  readonly runId: string;
+  readonly emitter: RunEmitter;
+  readonly dispatcher: Dispatcher;
+  /** Outcomes of this pass, in the order they became known (fresh or replayed). */
+  readonly outcomes: TaskOutcome[] = [];
+  /** Tasks completed before this pass (a resumed or re-planned run). */
+  readonly done = new Map<string, unknown>();
+  readonly session: NetworkSession | undefined;
+  readonly startedAt = Date.now();
+  private readonly byId: Map<string, Task>;
+  private readonly todo: string[];
+  private readonly threadId: string;
+  private readonly tracker: WriteTracker;
+  // Each task gets child signals of its own, so the listeners of attempts, backoff waits and task()
+  // calls never pile up on one signal. `scope` also aborts when the run stops itself (a fatal
+  // failure); `graphScope` only with LangGraph's signal, so a run that stops itself still gets
+  // every task's outcome back from its task() call and stored.
+  private readonly scope: AbortScope;
+  private readonly graphScope: AbortScope;
+  private readonly taskSignals = new Map<string, AbortSignal>();
+  private readonly settled = new Set<string>();
+  private readonly ranHere = new Set<string>();
+  private readonly deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly onScopeAbort = (): void => this.dispatcher.cancel(stopError(this.scope.signal.reason).message);
+  private closed = false;
+
+  constructor(
+    private readonly runtime: LoopRuntime,
+    state: MasterLoopState,
+    private readonly config: LangGraphRunnableConfig,
+  ) {
+    const { plan, runId } = state;
+    if (!plan || !runId) throw new NoError('INVALID_REQUEST', 'the coordinator needs a plan: run the scheduler node first', { details: {} });
+    this.plan = plan;
+    this.runId = runId;
+    this.threadId = threadIdOf(config);
+    this.emitter = createRunEmitter({ writer: config.writer, listeners: runtime.listeners, correlationId: runId, source: runtime.options.eventSource });
+    this.byId = new Map(plan.tasks.map((t) => [t.id, t]));
+    for (const [id, record] of Object.entries(state.tasks)) if (record.status === 'completed') this.done.set(id, state.results[id]);
+    const dispatchable = dispatchTasks(plan);
+    this.todo = issueOrder(plan, dispatchable).filter((id) => !this.done.has(id));
+    // Built here so a bad setting fails the run before anything is opened.
+    exponentialBackoff(runtime.options.backoff);
+    this.dispatcher = new Dispatcher({
+      tasks: dispatchable,
+      pool: runtime.pool,
+      capacities: plan.resources,
+      maxConcurrent: concurrencyLimit(plan, runtime.pool),
+      completed: this.done,
+    });
+    const network = runtime.options.network;
+    this.session = network ? openNetworkSession(network, runtime.pool, state.mailboxes) : undefined;
+    // Nothing below throws: from here on, close() releases what was opened.
+    this.scope = abortScope([config.signal]);
+    this.graphScope = abortScope([config.signal]);
+    this.scope.signal.addEventListener('abort', this.onScopeAbort, { once: true });
+    if (this.scope.signal.aborted) this.onScopeAbort();
+    this.tracker = trackWrites(checkpointerOf(config), this.threadId);
+    const deadline = state.runDeadline ?? null;
+    this.deadlineTimer = deadline === null ? undefined : setTimeout(() => this.stop(deadlineError(deadline)), Math.max(0, deadline.at - Date.now()));
+  }
+
+  /** The reason the run stopped itself or was stopped, if it was. */
+  get stopReason(): unknown {
+    return this.scope.signal.aborted ? this.scope.signal.reason : undefined;
+  }
+
+  get taskCount(): number {
+    return this.todo.length;
+  }
+
+  /**
+   * However the run stops (its deadline, a fatal failure, LangGraph's signal, an error), nothing new
+   * starts and every agent's signal aborts; the first reason is the one every task reports.
+   */
+  stop(reason: NoError): void {
+    if (this.scope.signal.aborted) return;
+    this.dispatcher.cancel(reason.message);
+    this.scope.abort(reason);
+  }
+
+  /** Issues every task and resolves once each outcome is stored and recorded. */
+  async execute(): Promise<void> {
+    const runOne = durableTask('no.task', async (input: { taskId: string }): Promise<TaskOutcome> => {
+      this.ranHere.add(input.taskId);
+      // One backoff per task, as retry() has one per retry sequence: a decorrelated backoff remembers
+      // the last delay, and one shared by concurrent tasks would mix their sequences.
+      return runTask(this.byId.get(input.taskId)!, this.envFor(input.taskId));
+    });
+    // task() is typed as returning a promise of the body's return type (itself a promise); it resolves once.
+    const call = async (taskId: string): Promise<TaskOutcome> => {
+      const part = this.scope.child();
+      const graphPart = this.graphScope.child();
+      this.taskSignals.set(taskId, part.signal);
+      try {
+        return await withTaskSignal(graphPart.signal, () => runOne({ taskId }) as unknown as Promise<TaskOutcome>);
+      } finally {
+        this.taskSignals.delete(taskId);
+        part.dispose();
+        graphPart.dispose();
+      }
+    };
+    const window = issueWindow(concurrencyLimit(this.plan, this.runtime.pool));
+    await issueAll(this.todo, (id) => this.dispatcher.dependenciesMet(id), window, call, (id, outcome) => this.afterTask(id, outcome));
+  }
+
+  /**
+   * Ends the pass: stops every agent still running (with `error` as the reason when there is one),
+   * refuses anything new, and releases timers, listeners, the session and the write tracker. Safe to
+   * call more than once; after a pass that finished, there is nothing left to abort.
+   */
+  close(error?: unknown): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (error !== undefined) {
+      // LangGraph's signal aborted (the caller's signal, a step timeout, a failing sibling node): it
+      // stops the graph here, so the recovery node will not run to announce the end of the run.
+      if (this.config.signal?.aborted) {
+        this.emitter.emit('no.run.completed', {
+          runId: this.runId, planId: this.plan.id, status: 'cancelled', durationMs: Date.now() - this.startedAt,
+          completedTasks: this.completedCount(),
+          failedTasks: this.outcomes.filter((o) => o.status !== 'completed').length,
+          error: stopError(this.config.signal.reason),
+        });
+      }
+    }
+    // Whatever ended the run (a result that could not be stored, a hook that threw), agents still
+    // running have nobody waiting for them any more: stop them, and start nothing new.
+    const reason = isNoError(error) ? error : new NoError('ABORTED', error === undefined ? 'run closed' : `run stopped: ${error instanceof Error ? error.message : String(error)}`);
+    this.stop(reason);
+    this.dispatcher.cancel(reason.message);
+    clearTimeout(this.deadlineTimer);
+    this.scope.signal.removeEventListener('abort', this.onScopeAbort);
+    this.scope.dispose();
+    this.graphScope.dispose();
+    this.session?.close();
+    this.tracker.close();
+  }
+
+  /** Tasks completed, before this pass and in it. */
+  completedCount(): number {
+    return this.done.size + this.outcomes.filter((o) => o.status === 'completed').length;
+  }
+
+  private envFor(taskId: string): TaskRunEnv {
+    const { runtime, session } = this;
+    const network = runtime.options.network;
+    return {
+      dispatcher: this.dispatcher,
+      pool: runtime.pool,
+      emitter: this.emitter,
+      threadId: this.threadId,
+      idempotencyKey: (id: string) => idempotencyKeyOf(this.threadId, this.runId, id),
+      signal: this.taskSignals.get(taskId) ?? this.scope.signal,
+      defaultTimeoutMs: runtime.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
+      defaultRetries: runtime.options.retries ?? DEFAULT_TASK_RETRIES,
+      backoff: exponentialBackoff(runtime.options.backoff),
+      ...(runtime.options.recoveryStrategies ? { strategies: runtime.options.recoveryStrategies } : {}),
+      onError: () => {},
+      onRecovery: (action: RecoveryAction) => {
+        runtime.audit.append({ actor: 'recovery', action: `recovery.${action.type}`, outcome: 'success', details: { ...action, runId: this.runId } });
+      },
+      onFatal: (reason: string) => this.stop(new NoError('ABORTED', reason)),
+      ...(network && session
+        ? {
+            messenger: (agentId: string, key: string, record: (op: MessageOp) => void) =>
+              createMessenger(network, { agentId, correlationId: this.runId, causationId: key, record: (op) => (record(op), session.record(op)) }),
+          }
+        : {}),
+    };
+  }
+
+  /** A task settles once its outcome is in the checkpointer: only then may the run move on. */
+  private settle(outcome: TaskOutcome): void {
+    if (this.settled.has(outcome.taskId)) return;
+    this.settled.add(outcome.taskId);
+    if (outcome.status === 'completed') return this.dispatcher.complete(outcome.taskId, outcome.output);
+    this.dispatcher.fail(outcome.taskId, outcome.error?.message ?? outcome.status);
+    if (outcome.status === 'failed') this.dispatcher.cancel(`run failing: task '${outcome.taskId}' failed`);
+  }
+
+  /** Runs after a task's outcome is known (fresh or replayed from the checkpointer). */
+  private async afterTask(taskId: string, outcome: TaskOutcome): Promise<void> {
+    if (outcome.taskId !== taskId) {
+      throw new NoError('INTERNAL_ERROR', `stored result of '${outcome.taskId}' came back for '${taskId}'`, { details: { taskId } });
+    }
+    this.outcomes.push(outcome);
+    const replayed = !this.ranHere.has(taskId);
+    if (replayed && outcome.messages) this.session?.replay(outcome.messages);
+    // Dependents start, and the completion is announced, only once the result is stored.
+    await this.tracker.flush();
+    this.settle(outcome);
+    if (outcome.status === 'completed') {
+      this.emitter.emit('orchestration.task.completed', {
+        taskId,
+        result: outcome.output ?? null,
+        durationMs: outcome.durationMs,
+        metadata: { agentId: outcome.agentId, attempts: outcome.attempts, usedFallback: outcome.usedFallback, replayed },
+      });
+    } else if (outcome.attempts === 0) {
+      // Tasks that never ran (blocked or cancelled) get their failure announced here; attempts did so themselves.
+      this.emitter.emit('orchestration.task.failed', {
+        taskId,
+        error: outcome.error?.message ?? outcome.status,
+        retryable: false,
+        metadata: { status: outcome.status, replayed },
+      });
+    }
+  }
+}
