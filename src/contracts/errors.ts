@@ -40,6 +40,24 @@ export const NO_ERROR_CODES = [
 
 export type NoErrorCode = (typeof NO_ERROR_CODES)[number];
 
+/**
+ * The codes that mean "what was sent is wrong": the same input fails the same way however often it is
+ * retried and on whichever agent, so the loop fails the task at once (`bad-input`) and a tool result
+ * reports it as INVALID_INPUT. One list, so the loop and the tools agree on the fact.
+ */
+export const BAD_INPUT_ERROR_CODES: ReadonlySet<NoErrorCode> = new Set<NoErrorCode>([
+  'INVALID_INPUT',
+  'INVALID_REQUEST',
+  'INVALID_NUMBER',
+  'TASK_NOT_FOUND',
+  'WORKFLOW_NOT_FOUND',
+  'DUPLICATE_TASK',
+  'UNKNOWN_DEPENDENCY',
+  'CYCLE_DETECTED',
+  'RESOURCE_EXCEEDED',
+  'REQUEST_TOO_LARGE',
+]);
+
 export interface NoErrorOptions {
   /** Structured facts about the failure (ids, paths, limits); safe to log. */
   details?: Record<string, unknown>;

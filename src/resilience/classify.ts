@@ -1,3 +1,4 @@
+import { BAD_INPUT_ERROR_CODES } from '../contracts/errors.js';
 import { FailureClassSchema, type FailureClass } from '../contracts/loop.js';
 
 /** Error codes (nO codes and Node/undici network codes) that a later attempt may well not hit. */
@@ -19,12 +20,6 @@ export const TRANSIENT_ERROR_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
 ]);
-
-/**
- * Codes that mean the caller sent something wrong: retrying or moving agents cannot help. The two
- * *_NOT_FOUND codes are a tool's answer to an input naming a task or workflow that does not exist.
- */
-export const BAD_INPUT_ERROR_CODES: ReadonlySet<string> = new Set(['INVALID_INPUT', 'INVALID_REQUEST', 'TASK_NOT_FOUND', 'WORKFLOW_NOT_FOUND']);
 
 /** Codes that mean the run itself is over (cancelled): nothing should be retried or moved. */
 export const FATAL_ERROR_CODES: ReadonlySet<string> = new Set(['ABORTED']);
@@ -57,7 +52,7 @@ function classifyOwn(fields: Fields): FailureClass | undefined {
   const code = typeof fields['code'] === 'string' ? fields['code'] : undefined;
   const name = typeof fields['name'] === 'string' ? fields['name'] : undefined;
 
-  if (name === 'ZodError' || (code !== undefined && BAD_INPUT_ERROR_CODES.has(code))) return 'bad-input';
+  if (name === 'ZodError' || (code !== undefined && (BAD_INPUT_ERROR_CODES as ReadonlySet<string>).has(code))) return 'bad-input';
   // A DOM-style AbortError (fetch, AbortSignal) means someone cancelled, like our ABORTED.
   if (name === 'AbortError' || (code !== undefined && FATAL_ERROR_CODES.has(code))) return 'fatal';
   if (

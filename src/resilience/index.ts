@@ -23,7 +23,8 @@ export {
   type CircuitStateChange,
   type CircuitStateChangeReason,
 } from './circuit-types.js';
-export { BAD_INPUT_ERROR_CODES, FATAL_ERROR_CODES, MAX_CAUSE_DEPTH, TRANSIENT_ERROR_CODES, classifyFailure } from './classify.js';
+export { BAD_INPUT_ERROR_CODES } from '../contracts/errors.js';
+export { FATAL_ERROR_CODES, MAX_CAUSE_DEPTH, TRANSIENT_ERROR_CODES, classifyFailure } from './classify.js';
 export { requireNumber, type NumberRule, type Policy, type PolicyContext } from './policy.js';
 export { DEFAULT_MAX_ATTEMPTS, retry, type RetryInfo, type RetryOptions } from './retry.js';
 export {

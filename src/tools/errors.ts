@@ -1,4 +1,4 @@
-import { NoError, isNoError, toError, type NoErrorCode } from '../contracts/errors.js';
+import { BAD_INPUT_ERROR_CODES, NoError, isNoError, toError, type NoErrorCode } from '../contracts/errors.js';
 import {
   ToolErrorCodeSchema,
   type ToolError,
@@ -6,20 +6,6 @@ import {
   type ToolLayerLevel,
   type ToolResult,
 } from '../contracts/tools.js';
-
-/**
- * NoError codes a tool may throw that mean "the input was wrong" but have no place in a tool result's
- * smaller code set: the result says INVALID_INPUT and keeps the precise code as `details.cause`.
- */
-const BAD_INPUT_CODES: ReadonlySet<NoErrorCode> = new Set<NoErrorCode>([
-  'INVALID_REQUEST',
-  'DUPLICATE_TASK',
-  'UNKNOWN_DEPENDENCY',
-  'CYCLE_DETECTED',
-  'RESOURCE_EXCEEDED',
-  'REQUEST_TOO_LARGE',
-  'INVALID_NUMBER',
-]);
 
 export interface ToolCallErrorOptions {
   details?: Record<string, unknown>;
@@ -85,7 +71,7 @@ export function toToolError(thrown: unknown, now?: () => Date): ToolError {
     if (thrown.code === 'ABORTED') return opts('INTERNAL_ERROR', { ...details, reason: 'aborted' }, false);
     const direct = asToolCode(thrown.code);
     if (direct !== undefined) return opts(direct, details, direct === 'RATE_LIMITED' ? true : undefined);
-    if (BAD_INPUT_CODES.has(thrown.code)) return opts('INVALID_INPUT', { ...details, cause: thrown.code });
+    if (BAD_INPUT_ERROR_CODES.has(thrown.code)) return opts('INVALID_INPUT', { ...details, cause: thrown.code });
     return opts('INTERNAL_ERROR', { ...details, cause: thrown.code });
   }
   const code = typeof thrown === 'object' && thrown !== null ? asToolCode((thrown as { code?: unknown }).code) : undefined;
