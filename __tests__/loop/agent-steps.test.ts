@@ -51,7 +51,7 @@ describe("a compiled graph agent's inner steps", () => {
     const { loop } = loopWith([writer(twoNodes().compile())]);
     const updates = await agentUpdates(loop, request([task('a', 'hi')]), thread());
     expect(updates.map((u) => [u.node, u.update])).toEqual([['draft', { log: ['draft:hi'] }], ['review', { log: ['review:hi'] }]]);
-    expect(updates[0]!.namespace.map((part) => part.split(':')[0])).toEqual(['coordinator', 'no.task', AGENT_NAMESPACE]);
+    expect(updates[0]!.namespace.map((part) => part.split(':')[0])).toEqual(['coordinator', AGENT_NAMESPACE]);
   });
 
   it('stream under the loop node of a user graph that added the loop with addMasterLoop', async () => {
@@ -63,7 +63,7 @@ describe("a compiled graph agent's inner steps", () => {
     }).compile({ checkpointer: new MemorySaver() });
     const updates = await agentUpdates(graph, { text: 'hi' }, thread());
     expect(updates.map((u) => u.node)).toEqual(['draft', 'review']);
-    expect(updates[0]!.namespace.map((part) => part.split(':')[0])).toEqual(['masterLoop', 'coordinator', 'no.task', AGENT_NAMESPACE]);
+    expect(updates[0]!.namespace.map((part) => part.split(':')[0])).toEqual(['masterLoop', 'coordinator', AGENT_NAMESPACE]);
   });
 
   it('are announced as no.agent.step events naming the task, agent and attempt, on the custom stream too', async () => {

@@ -1,94 +1,86 @@
 import fc from 'fast-check';
-import { TaskSchema, type Task } from '../../src/contracts/index';
-import type { TaskOutcome } from '../../src/loop/index';
 import type { ExecutionPlan } from '../../src/contracts/index';
 import { createAgentPool } from '../../src/loop/index';
-import { concurrencyLimit, issueAll as issueWithReady, issueWindow } from '../../src/loop/issue-window';
+import { concurrencyLimit, issueReady, issueWindow } from '../../src/loop/issue-window';
 
-/**
- * issueAll with the record of finished tasks the coordinator keeps in its Dispatcher: `done` holds
- * tasks finished before the round, and each completed outcome is recorded before the next issue.
- */
-function issueAll(
-  order: readonly string[],
-  byId: ReadonlyMap<string, Task>,
-  done: ReadonlyMap<string, unknown>,
-  window: number,
-  call: (taskId: string) => Promise<TaskOutcome>,
-  after: (taskId: string, outcome: TaskOutcome) => Promise<void>,
-): Promise<void> {
-  const finished = new Set(done.keys());
-  const ready = (id: string): boolean => byId.get(id)!.dependsOn.every((d) => finished.has(d));
-  return issueWithReady(order, ready, window, call, async (id, outcome) => {
-    await after(id, outcome);
-    if (outcome.status === 'completed') finished.add(id);
-  });
-}
+const deps = (spec: Record<string, string[]>) => (id: string): readonly string[] => spec[id] ?? [];
+const tick = () => new Promise((r) => setImmediate(r));
 
-const outcome = (taskId: string, status: TaskOutcome['status'] = 'completed'): TaskOutcome => ({
-  taskId, status, attempts: 1, durationMs: 0, usedFallback: false, idempotencyKey: 'k', errors: [], recoveries: [],
-});
-
-function tasks(spec: Record<string, string[]>): Map<string, Task> {
-  return new Map(Object.entries(spec).map(([id, dependsOn]) => [id, TaskSchema.parse({ id, dependsOn })]));
-}
-
-describe('issueAll: lazy task() calls in a fixed order', () => {
-  it('keeps at most `window` ready tasks outstanding, in the given order', async () => {
+describe('issueReady: a task starts once its dependencies have settled', () => {
+  it('keeps at most `window` tasks in flight, the first in the order first', async () => {
     const order = Array.from({ length: 50 }, (_, i) => `t${i}`);
-    const byId = tasks(Object.fromEntries(order.map((id) => [id, []])));
     let open = 0;
     let peak = 0;
-    const called: string[] = [];
-    await issueAll(order, byId, new Map(), 3, async (id) => {
-      called.push(id);
+    const started: string[] = [];
+    await issueReady(order, () => [], 3, async (id) => {
+      started.push(id);
       peak = Math.max(peak, ++open);
       await new Promise((r) => setTimeout(r, 1));
       open--;
-      return outcome(id);
-    }, async () => {});
-    expect(called).toEqual(order);
-    expect(peak).toBeLessThanOrEqual(3);
+    });
+    expect(started).toEqual(order);
+    expect(peak).toBe(3);
   });
 
-  it('issues past tasks still waiting for dependencies, so a slow task never holds back a ready one', async () => {
-    const byId = tasks({ slow: [], s1: ['slow'], s2: ['slow'], free: [] });
-    const called: string[] = [];
+  it('starts a dependent only after its dependencies settle, and never holds a ready task behind a waiting one', async () => {
+    const spec = { slow: [], s1: ['slow'], s2: ['slow'], free: [] };
+    const started: string[] = [];
     let releaseSlow!: () => void;
-    const done = issueAll(['slow', 's1', 's2', 'free'], byId, new Map(), 2, (id) => {
-      called.push(id);
-      if (id === 'slow') return new Promise<TaskOutcome>((r) => { releaseSlow = () => r(outcome(id)); });
-      return Promise.resolve(outcome(id));
-    }, async () => {});
-    await new Promise((r) => setImmediate(r));
-    expect(called).toEqual(['slow', 's1', 's2', 'free']);
+    const done = issueReady(['slow', 's1', 's2', 'free'], deps(spec), 2, (id) => {
+      started.push(id);
+      if (id === 'slow') return new Promise<void>((r) => { releaseSlow = r; });
+      return Promise.resolve();
+    });
+    await tick();
+    expect(started).toEqual(['slow', 'free']);
     releaseSlow();
     await done;
+    expect(started).toEqual(['slow', 'free', 's1', 's2']);
   });
 
-  it('counts tasks finished before the round as done, resolves at once with nothing to do, and reports a failing hook', async () => {
-    const byId = tasks({ a: [], b: ['a'] });
-    const seen: string[] = [];
-    await issueAll(['b'], byId, new Map([['a', 1]]), 1, async (id) => outcome(id), async (id) => { seen.push(id); });
-    expect(seen).toEqual(['b']);
-    await expect(issueAll([], byId, new Map(), 1, async (id) => outcome(id), async () => {})).resolves.toBeUndefined();
-    await expect(issueAll(['a'], byId, new Map(), 1, async (id) => outcome(id), async () => { throw new Error('hook'); })).rejects.toThrow('hook');
+  it('takes the ready task that comes first in the order, not the one that became ready first', async () => {
+    // 'late' becomes ready after 'gate' settles, but comes before 'b' and 'c' in the order.
+    const spec = { gate: [], late: ['gate'], b: [], c: [] };
+    const started: string[] = [];
+    await issueReady(['gate', 'late', 'b', 'c'], deps(spec), 1, async (id) => { started.push(id); });
+    expect(started).toEqual(['gate', 'late', 'b', 'c']);
   });
 
-  it('calls every task exactly once, in order, for any DAG and window (property)', async () => {
+  it('counts dependencies outside the order as settled, resolves at once with nothing to do, and stops on a rejection', async () => {
+    const started: string[] = [];
+    await issueReady(['b'], deps({ b: ['a'] }), 1, async (id) => { started.push(id); });
+    expect(started).toEqual(['b']);
+    await expect(issueReady([], () => [], 1, async () => {})).resolves.toBeUndefined();
+    const after: string[] = [];
+    await expect(issueReady(['a', 'b'], deps({ b: ['a'] }), 1, async (id) => {
+      after.push(id);
+      if (id === 'a') throw new Error('store failed');
+    })).rejects.toThrow('store failed');
+    await tick();
+    expect(after).toEqual(['a']);
+  });
+
+  it('starts every task exactly once, after all its dependencies, within the window, for any DAG (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 20 }), fc.array(fc.tuple(fc.nat(19), fc.nat(19)), { maxLength: 30 }), fc.integer({ min: 1, max: 5 }), async (n, edges, window) => {
+      fc.asyncProperty(fc.integer({ min: 1, max: 30 }), fc.array(fc.tuple(fc.nat(29), fc.nat(29)), { maxLength: 60 }), fc.integer({ min: 1, max: 5 }), fc.array(fc.nat(3), { minLength: 30, maxLength: 30 }), async (n, edges, window, delays) => {
         const ids = Array.from({ length: n }, (_, i) => `t${i}`);
-        const byId = tasks(Object.fromEntries(ids.map((id, i) => [id, [...new Set(edges.filter(([a, b]) => a % n < b % n && b % n === i).map(([a]) => `t${a % n}`))]])));
-        const called: string[] = [];
-        await issueAll(ids, byId, new Map(), window, async (id) => {
-          called.push(id);
-          await new Promise((r) => setImmediate(r));
-          return outcome(id, id === 't0' ? 'failed' : 'completed');
-        }, async () => {});
-        expect(called).toEqual(ids);
+        const spec = Object.fromEntries(ids.map((id, i) => [id, [...new Set(edges.filter(([a, b]) => a % n < b % n && b % n === i).map(([a]) => `t${a % n}`))]]));
+        const settled = new Set<string>();
+        const started: string[] = [];
+        let open = 0;
+        let peak = 0;
+        await issueReady(ids, deps(spec), window, async (id) => {
+          for (const d of spec[id]!) expect(settled.has(d)).toBe(true);
+          started.push(id);
+          peak = Math.max(peak, ++open);
+          for (let i = 0; i < delays[Number(id.slice(1))]!; i++) await tick();
+          open--;
+          settled.add(id);
+        });
+        expect([...started].sort()).toEqual([...ids].sort());
+        expect(peak).toBeLessThanOrEqual(window);
       }),
-      { numRuns: 60 },
+      { numRuns: 80 },
     );
   });
 });

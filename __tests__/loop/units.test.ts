@@ -1,8 +1,6 @@
 import { createRunEmitter } from '../../src/loop/emitter';
-import { trackWrites } from '../../src/loop/durable-writes';
 import { threadIdOf } from '../../src/loop/runtime';
 import { stopError } from '../../src/loop/run-task';
-import { withTaskSignal } from '../../src/loop/task-signal';
 import {
   applyLimits,
   createAgentPool,
@@ -152,8 +150,7 @@ describe('small pieces', () => {
     expect(await errors.settled()).toEqual([bug]);
   });
 
-  it('flushes at once without a checkpointer; reads thread ids of any form', async () => {
-    await expect(trackWrites(undefined).flush()).resolves.toBeUndefined();
+  it('reads thread ids of any form', () => {
     expect([threadIdOf({ configurable: { thread_id: 7 } }), threadIdOf({})]).toEqual(['7', 'default']);
   });
 
@@ -182,9 +179,5 @@ describe('small pieces', () => {
     expect(stopError(new Error('user stop'))).toEqual({ message: 'run cancelled: user stop', code: 'ABORTED' });
     expect(stopError('shutting down')).toEqual({ message: 'run cancelled: shutting down', code: 'ABORTED' });
     expect(stopError(undefined)).toEqual({ message: 'run cancelled', code: 'ABORTED' });
-  });
-
-  it('makes a call outside a running graph as it is, with no config to carry a signal', () => {
-    expect(withTaskSignal(new AbortController().signal, () => 'called')).toBe('called');
   });
 });

@@ -4,7 +4,7 @@ import { detachParentAbortSignals, nestedStreamOf, setNestedStream, type NestedS
 
 /**
  * The name of one attempt of a graph agent in LangGraph's checkpoint namespace: its steps stream
- * under `[..., 'coordinator:<id>', 'no.task:<id>', 'no.agent:<attempt id>']`, and its checkpoints are
+ * under `[..., 'coordinator:<id>', 'no.agent:<attempt id>']`, and its checkpoints are
  * stored there, in the loop's thread.
  */
 export const AGENT_NAMESPACE = 'no.agent';

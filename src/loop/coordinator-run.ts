@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { task as durableTask, type LangGraphRunnableConfig } from '@langchain/langgraph';
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { isNoError, NoError } from '../contracts/errors.js';
 import type { RecoveryAction } from '../contracts/loop.js';
 import type { ExecutionPlan, Task } from '../contracts/scheduler.js';
@@ -7,13 +7,11 @@ import { abortScope, exponentialBackoff, type AbortScope } from '../resilience/i
 import type { MessageOp } from './message-channels.js';
 import { createMessenger, openNetworkSession, type NetworkSession } from './messaging.js';
 import { Dispatcher } from './dispatcher.js';
-import { trackWrites, type WriteTracker } from './durable-writes.js';
 import { createRunEmitter, type RunEmitter } from './emitter.js';
-import { concurrencyLimit, dispatchTasks, issueAll, issueOrder, issueWindow } from './issue-window.js';
-import { checkpointerOf } from './langgraph-seam.js';
+import { concurrencyLimit, dispatchTasks, issueOrder, issueReady, issueWindow } from './issue-window.js';
+import { openOutcomeLog, type OutcomeLog } from './outcome-log.js';
 import { deadlineError } from './run-deadline.js';
 import { runTask, stopError, type TaskOutcome, type TaskRunEnv } from './run-task.js';
-import { withTaskSignal } from './task-signal.js';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_TASK_RETRIES, threadIdOf, type LoopRuntime } from './runtime.js';
 import type { MasterLoopState } from './state.js';
 
@@ -25,10 +23,10 @@ export function idempotencyKeyOf(threadId: string, runId: string, taskId: string
 /**
  * One coordinator pass over a plan: it owns everything that lives only while the pass runs (the
  * Dispatcher, the one record of what is done; the run's abort scope; the deadline; the network
- * session; the write tracker; the outcomes) and `close()` ends all of it. Every task not finished yet
- * gets one LangGraph `task()` call, issued in the plan's fixed order: the order of calls is what
- * identifies them, so a resumed run lines each stored result up with the same task. Each call's body
- * waits in memory for its dependencies, an agent and resources, so a task starts the moment it can.
+ * session; the outcome log; the outcomes) and `close()` ends all of it. A task starts once its
+ * dependencies have settled, waits in the Dispatcher for an agent and resources, and its outcome is
+ * stored in the outcome log before its dependents start or its completion is announced. A pass
+ * resumed after a crash reads the stored outcomes back and runs only the tasks that have none.
  */
 export class CoordinatorRun {
   readonly plan: ExecutionPlan;
@@ -44,16 +42,12 @@ export class CoordinatorRun {
   private readonly byId: Map<string, Task>;
   private readonly todo: string[];
   private readonly threadId: string;
-  private readonly tracker: WriteTracker;
-  // Each task gets child signals of its own, so the listeners of attempts, backoff waits and task()
-  // calls never pile up on one signal. `scope` also aborts when the run stops itself (a fatal
-  // failure); `graphScope` only with LangGraph's signal, so a run that stops itself still gets
-  // every task's outcome back from its task() call and stored.
+  // Each task gets a child signal of its own, so the listeners of attempts and backoff waits never
+  // pile up on one signal. It aborts with LangGraph's signal and when the run stops itself.
   private readonly scope: AbortScope;
-  private readonly graphScope: AbortScope;
   private readonly taskSignals = new Map<string, AbortSignal>();
   private readonly settled = new Set<string>();
-  private readonly ranHere = new Set<string>();
+  private log: OutcomeLog | undefined;
   private readonly deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onScopeAbort = (): void => this.dispatcher.cancel(stopError(this.scope.signal.reason).message);
   private closed = false;
@@ -86,10 +80,8 @@ export class CoordinatorRun {
     this.session = network ? openNetworkSession(network, runtime.pool, state.mailboxes) : undefined;
     // Nothing below throws: from here on, close() releases what was opened.
     this.scope = abortScope([config.signal]);
-    this.graphScope = abortScope([config.signal]);
     this.scope.signal.addEventListener('abort', this.onScopeAbort, { once: true });
     if (this.scope.signal.aborted) this.onScopeAbort();
-    this.tracker = trackWrites(checkpointerOf(config), this.threadId);
     const deadline = state.runDeadline ?? null;
     this.deadlineTimer = deadline === null ? undefined : setTimeout(() => this.stop(deadlineError(deadline)), Math.max(0, deadline.at - Date.now()));
   }
@@ -113,29 +105,29 @@ export class CoordinatorRun {
     this.scope.abort(reason);
   }
 
-  /** Issues every task and resolves once each outcome is stored and recorded. */
+  /** Runs every task without an outcome yet; resolves once each outcome is stored and recorded. */
   async execute(): Promise<void> {
-    const runOne = durableTask('no.task', async (input: { taskId: string }): Promise<TaskOutcome> => {
-      this.ranHere.add(input.taskId);
-      // One backoff per task, as retry() has one per retry sequence: a decorrelated backoff remembers
-      // the last delay, and one shared by concurrent tasks would mix their sequences.
-      return runTask(this.byId.get(input.taskId)!, this.envFor(input.taskId));
-    });
-    // task() is typed as returning a promise of the body's return type (itself a promise); it resolves once.
-    const call = async (taskId: string): Promise<TaskOutcome> => {
+    const log = await openOutcomeLog(this.config);
+    this.log = log;
+    for (const outcome of log.stored) {
+      if (this.byId.has(outcome.taskId) && !this.done.has(outcome.taskId)) await this.record(outcome, true);
+    }
+    const order = this.todo.filter((id) => !this.settled.has(id));
+    const window = issueWindow(concurrencyLimit(this.plan, this.runtime.pool));
+    await issueReady(order, (id) => this.byId.get(id)!.dependsOn, window, async (taskId) => {
       const part = this.scope.child();
-      const graphPart = this.graphScope.child();
       this.taskSignals.set(taskId, part.signal);
+      let outcome: TaskOutcome;
       try {
-        return await withTaskSignal(graphPart.signal, () => runOne({ taskId }) as unknown as Promise<TaskOutcome>);
+        // One backoff per task, as retry() has one per retry sequence: a decorrelated backoff
+        // remembers the last delay, and one shared by concurrent tasks would mix their sequences.
+        outcome = await runTask(this.byId.get(taskId)!, this.envFor(taskId));
       } finally {
         this.taskSignals.delete(taskId);
         part.dispose();
-        graphPart.dispose();
       }
-    };
-    const window = issueWindow(concurrencyLimit(this.plan, this.runtime.pool));
-    await issueAll(this.todo, (id) => this.dispatcher.dependenciesMet(id), window, call, (id, outcome) => this.afterTask(id, outcome));
+      await this.record(outcome, false);
+    });
   }
 
   /**
@@ -166,9 +158,7 @@ export class CoordinatorRun {
     clearTimeout(this.deadlineTimer);
     this.scope.signal.removeEventListener('abort', this.onScopeAbort);
     this.scope.dispose();
-    this.graphScope.dispose();
     this.session?.close();
-    this.tracker.close();
   }
 
   /** Tasks completed, before this pass and in it. */
@@ -206,24 +196,30 @@ export class CoordinatorRun {
 
   /** A task settles once its outcome is in the checkpointer: only then may the run move on. */
   private settle(outcome: TaskOutcome): void {
-    if (this.settled.has(outcome.taskId)) return;
     this.settled.add(outcome.taskId);
     if (outcome.status === 'completed') return this.dispatcher.complete(outcome.taskId, outcome.output);
     this.dispatcher.fail(outcome.taskId, outcome.error?.message ?? outcome.status);
     if (outcome.status === 'failed') this.dispatcher.cancel(`run failing: task '${outcome.taskId}' failed`);
   }
 
-  /** Runs after a task's outcome is known (fresh or replayed from the checkpointer). */
-  private async afterTask(taskId: string, outcome: TaskOutcome): Promise<void> {
-    if (outcome.taskId !== taskId) {
-      throw new NoError('INTERNAL_ERROR', `stored result of '${outcome.taskId}' came back for '${taskId}'`, { details: { taskId } });
+  /**
+   * Stores a fresh outcome, then records it: dependents may start and the completion is announced
+   * only once it is stored. A replayed one (stored by an interrupted try of this superstep) puts its
+   * messages back instead. An outcome that only says LangGraph's signal stopped the task is not
+   * stored: the run did not end it, and a later invoke runs the task again.
+   */
+  private async record(outcome: TaskOutcome, replayed: boolean): Promise<void> {
+    if (this.settled.has(outcome.taskId)) return;
+    const graphSignal = this.config.signal;
+    if (graphSignal?.aborted) throw graphSignal.reason ?? new NoError('ABORTED', 'run cancelled');
+    if (replayed) {
+      if (outcome.messages) this.session?.replay(outcome.messages);
+    } else {
+      await this.log!.append(outcome);
     }
     this.outcomes.push(outcome);
-    const replayed = !this.ranHere.has(taskId);
-    if (replayed && outcome.messages) this.session?.replay(outcome.messages);
-    // Dependents start, and the completion is announced, only once the result is stored.
-    await this.tracker.flush();
     this.settle(outcome);
+    const taskId = outcome.taskId;
     if (outcome.status === 'completed') {
       this.emitter.emit('orchestration.task.completed', {
         taskId,

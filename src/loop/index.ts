@@ -30,8 +30,6 @@ export { runTask } from './run-task.js';
 export type { TaskOutcome, TaskRunEnv } from './run-task.js';
 export { idempotencyKeyOf } from './coordinator-run.js';
 export { applyLimits } from './nodes/scheduler-node.js';
-export { trackWrites } from './durable-writes.js';
-export type { WriteTracker } from './durable-writes.js';
 export type { EventListener } from './emitter.js';
 export { MailboxChannel, TopicLogChannel, DEFAULT_SETTLED_MEMORY, DEFAULT_TOPIC_HISTORY } from './message-channels.js';
 export type { MessageOp, MessageChannelUpdate } from './message-channels.js';

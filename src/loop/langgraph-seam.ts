@@ -1,20 +1,22 @@
 import type { BaseCheckpointSaver, LangGraphRunnableConfig } from '@langchain/langgraph';
+import { NoError } from '../contracts/errors.js';
 
 /**
- * The one place that touches LangGraph beyond its public API: the private `__pregel_*` keys of a
- * running node's config, and the wrapping of a checkpointer's `putWrites`. A LangGraph release that
- * renames a key or changes how task results are stored breaks this file and nothing else.
+ * The one place that touches LangGraph beyond its public API: the private `__pregel_*` keys and the
+ * checkpoint map of a running node's config. A LangGraph release that renames a key or changes where
+ * a superstep's writes are stored breaks this file and nothing else.
  */
 
 const CHECKPOINTER_KEY = '__pregel_checkpointer';
 const STREAM_KEY = '__pregel_stream';
 const ABORT_SIGNALS_KEY = '__pregel_abort_signals';
+const CHECKPOINT_MAP_KEY = 'checkpoint_map';
+const NS_SEPARATOR = '|';
 
 type Configurable = Record<string, unknown>;
 
 /**
- * The checkpointer LangGraph lends a running node (absent when compiled without one): the loop must
- * know it to wait for a task's write to land.
+ * The checkpointer LangGraph lends a running node (absent when compiled without one).
  */
 export function checkpointerOf(config: LangGraphRunnableConfig): BaseCheckpointSaver | undefined {
   return config.configurable?.[CHECKPOINTER_KEY] as BaseCheckpointSaver | undefined;
@@ -51,16 +53,33 @@ export function detachParentAbortSignals(ambient: Configurable | undefined, conf
   if (ambient?.[ABORT_SIGNALS_KEY] !== undefined) configurable[ABORT_SIGNALS_KEY] = undefined;
 }
 
+/** The config of a stored checkpoint: the address `putWrites` and `getTuple` take. */
+export interface CheckpointAddress {
+  configurable: { thread_id: string; checkpoint_ns: string; checkpoint_id: string };
+}
+
 /**
- * Calls `observe` with every `putWrites` the saver is asked for, once per saver instance however
- * often it is called: LangGraph offers no hook for "this task's result is stored", and does not wait
- * for that write before the task's caller sees the result. `observe` must not throw.
+ * The checkpoint the running node's superstep started from, and the saver that holds it (absent
+ * when the graph has no checkpointer). LangGraph stores the superstep's task results as pending
+ * writes on this checkpoint and hands them back when the superstep is resumed after a crash; a node
+ * may add writes of its own there, under task ids no graph task has, which LangGraph keeps and
+ * returns but never applies.
+ *
+ * The id comes from the running task's checkpoint map, keyed by the namespace of the node's graph
+ * (the node's own namespace without its last part).
  */
-export function observePutWrites(saver: BaseCheckpointSaver, observe: (write: Promise<void>, config: LangGraphRunnableConfig) => void): void {
-  const original = saver.putWrites.bind(saver);
-  saver.putWrites = (...args: Parameters<BaseCheckpointSaver['putWrites']>) => {
-    const write = original(...args);
-    observe(write, args[0]);
-    return write;
-  };
+export function superstepCheckpointOf(config: LangGraphRunnableConfig): { saver: BaseCheckpointSaver; address: CheckpointAddress } | undefined {
+  const saver = checkpointerOf(config);
+  if (saver === undefined) return undefined;
+  const configurable: Configurable = config.configurable ?? {};
+  const ns = typeof configurable['checkpoint_ns'] === 'string' ? configurable['checkpoint_ns'] : '';
+  const graphNs = ns.includes(NS_SEPARATOR) ? ns.slice(0, ns.lastIndexOf(NS_SEPARATOR)) : '';
+  const id = (configurable[CHECKPOINT_MAP_KEY] as Record<string, unknown> | undefined)?.[graphNs];
+  const threadId = configurable['thread_id'];
+  if (typeof id !== 'string' || (typeof threadId !== 'string' && typeof threadId !== 'number')) {
+    throw new NoError('INTERNAL_ERROR', `no checkpoint id for namespace '${graphNs}' in the running node's config: this LangGraph version is not supported`, {
+      details: { namespace: graphNs },
+    });
+  }
+  return { saver, address: { configurable: { thread_id: String(threadId), checkpoint_ns: graphNs, checkpoint_id: id } } };
 }
