@@ -17,6 +17,7 @@
  */
 import { Annotation, END, Send, StateGraph, type BaseCheckpointSaver } from '@langchain/langgraph';
 import { createMasterAgentLoop } from '../src/loop/builder.js';
+import { OUTCOME_CHANNEL } from '../src/loop/outcome-log.js';
 import {
   collect, countMaxListenerWarnings, createSaver, hasGc, MB, median, memoryNow, printTable, round, sleep,
 } from './lib/loop-bench.js';
@@ -24,10 +25,10 @@ import {
 const warnings = countMaxListenerWarnings();
 let threads = 0;
 
-/** Rows the saver holds for a thread's `task()` results (LangGraph stores each call's return value as a write). */
+/** Rows the saver holds for a thread's task outcomes (the loop stores each as a write on the coordinator's checkpoint). */
 function storedResults(saver: BaseCheckpointSaver, threadId: string): number {
   const db = (saver as unknown as { db: { prepare(sql: string): { get(...args: unknown[]): { n: number } } } }).db;
-  return db.prepare(`SELECT count(*) AS n FROM writes WHERE thread_id = ? AND channel = '__return__'`).get(threadId).n;
+  return db.prepare(`SELECT count(*) AS n FROM writes WHERE thread_id = ? AND channel = ?`).get(threadId, OUTCOME_CHANNEL).n;
 }
 
 const PlainState = Annotation.Root({

@@ -1,4 +1,4 @@
-import { EventEnvelopeSchema, type EventEnvelope } from '../../src/contracts/index';
+import { ALL_EVENT_SCHEMAS, EventEnvelopeSchema, type EventEnvelope } from '../../src/contracts/index';
 import { createMasterAgentLoop, MasterLoopAnnotation } from '../../src/loop/index';
 import { loopWith, rejectionCode, request, sleeper, thread, typesOf } from './helpers';
 
@@ -49,6 +49,24 @@ describe('createMasterAgentLoop', () => {
       thread(),
     );
     expect(log.filter((l) => l.startsWith('start'))).toEqual(['start high', 'start mid', 'start low']);
+  });
+
+  it('emits payloads that match their type’s schema, though the loop skips that check for speed', async () => {
+    let calls = 0;
+    const flaky = { id: 'flaky', capabilities: ['work'], run: async () => { if (++calls === 1) throw new Error('ECONNRESET: blip'); return 'ok'; } };
+    const broken = { id: 'broken', capabilities: ['fragile'], run: async () => { throw new Error('always broken'); } };
+    const { loop, events } = loopWith([flaky, broken], { retries: 1 });
+    await loop.invoke(request([
+      { id: 'a', capability: 'work' },
+      { id: 'b', capability: 'fragile', fallback: { value: 'fallback' } },
+      { id: 'c', capability: 'fragile', dependsOn: ['a'] },
+      { id: 'd', capability: 'work', dependsOn: ['c'] },
+    ]), thread());
+    expect(typesOf(events)).toEqual(expect.arrayContaining(['orchestration.task.failed', 'no.recovery.action.taken', 'orchestration.task.completed', 'no.run.completed']));
+    for (const e of events) {
+      const schema = ALL_EVENT_SCHEMAS[e.type as keyof typeof ALL_EVENT_SCHEMAS];
+      expect([e.type, schema.safeParse(e.data).success]).toEqual([e.type, true]);
+    }
   });
 
   it('streams every state change live as CloudEvents through the custom stream mode', async () => {

@@ -31,9 +31,8 @@ export function printTable(title: string, header: readonly string[], rows: Reado
 export type SaverKind = 'memory' | 'sqlite';
 
 /**
- * A fresh checkpointer. Each side of a comparison gets its own instance of the same kind: the loop
- * wraps its saver's `putWrites` once per instance (to know when a result is stored), and sharing one
- * instance would make the plain graph pay for that wrapper too.
+ * A fresh checkpointer. Each side of a comparison gets its own instance of the same kind, so neither
+ * side's stored writes weigh on the other's lookups.
  * `sqlite` uses a file in a temp dir (WAL, the library's defaults); call `dispose` when done.
  */
 export function createSaver(kind: SaverKind): { saver: BaseCheckpointSaver; dispose: () => void } {

@@ -24,6 +24,8 @@ export function createRunEmitter(options: RunEmitterOptions): RunEmitter {
     emit(type, data, extra = {}) {
       const envelope = createEventEnvelope(type, data, {
         correlationId: options.correlationId,
+        // The loop's payloads are typed by EventPayload<T>; the schema check is for events built elsewhere.
+        validate: false,
         ...(options.source === undefined ? {} : { source: options.source }),
         ...(extra.causationId === undefined ? {} : { causationId: extra.causationId }),
         ...(extra.subject === undefined ? {} : { subject: extra.subject }),
