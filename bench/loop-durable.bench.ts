@@ -19,7 +19,7 @@ import { Annotation, END, Send, StateGraph, type BaseCheckpointSaver } from '@la
 import { createMasterAgentLoop } from '../src/loop/builder.js';
 import { OUTCOME_CHANNEL } from '../src/loop/outcome-log.js';
 import {
-  collect, countMaxListenerWarnings, createSaver, hasGc, MB, median, memoryNow, printTable, round, sleep,
+  chargedTo, collect, countMaxListenerWarnings, createSaver, hasGc, MB, median, memoryNow, printTable, round, sleep,
 } from './lib/loop-bench.js';
 
 const warnings = countMaxListenerWarnings();
@@ -59,7 +59,7 @@ async function throughput(n: number, runs: number): Promise<ThroughputRow> {
     const runLoop = async (): Promise<number> => {
       const threadId = `loop-${threads++}`;
       const at = performance.now();
-      const out = await loop.invoke({ request: { tasks, strategy: 'parallel' } }, { configurable: { thread_id: threadId } });
+      const out = await chargedTo('loop', () => loop.invoke({ request: { tasks, strategy: 'parallel' } }, { configurable: { thread_id: threadId } }));
       const ms = performance.now() - at;
       stored = storedResults(a.saver, threadId);
       if (out.status !== 'completed' || stored < n) throw new Error(`loop run: ${out.status}, ${stored} of ${n} results stored`);
@@ -67,7 +67,7 @@ async function throughput(n: number, runs: number): Promise<ThroughputRow> {
     };
     const runPlain = async (): Promise<number> => {
       const at = performance.now();
-      const out = await plain.invoke({ n }, { configurable: { thread_id: `plain-${threads++}` } });
+      const out = await chargedTo('plain', () => plain.invoke({ n }, { configurable: { thread_id: `plain-${threads++}` } }));
       if (out.results.length !== n) throw new Error('plain run incomplete');
       return performance.now() - at;
     };
@@ -127,7 +127,7 @@ async function memory(agents: number, tasks: number, taskMs: number): Promise<Me
     });
     const request = { tasks: Array.from({ length: tasks }, (_, i) => ({ id: `t${i}`, estimatedDurationMs: taskMs, input: i })), strategy: 'parallel' as const };
     const at = performance.now();
-    const out = await loop.invoke({ request }, { configurable: { thread_id: `mem-${threads++}` } });
+    const out = await chargedTo('loop', () => loop.invoke({ request }, { configurable: { thread_id: `mem-${threads++}` } }));
     const wallMs = performance.now() - at;
     sample();
     if (out.status !== 'completed') throw new Error(`memory run ended ${out.status}`);

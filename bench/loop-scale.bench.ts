@@ -9,7 +9,7 @@
  * (the results still held, as a user holds them).
  * Targets: per-task cost at 10,000 tasks <= 1.3x that at 1,000, and < 100 MB heap growth at 10,000.
  *
- * Run with `node --expose-gc --import tsx bench/loop-scale.bench.ts [N ...]` (default 1000 4000 10000).
+ * Run with `node --expose-gc --import tsx bench/loop-scale.bench.ts [N ...]` (default 1000 4000 10000; 100000 takes about a minute).
  * Prints a table, then one JSON line.
  */
 import { execFileSync } from 'node:child_process';
@@ -40,6 +40,8 @@ async function measure(n: number): Promise<Sample> {
     agents: [{ id: 'worker', capabilities: ['noop'], maxConcurrency: 16, run: async () => 1 }],
     checkpointer: new MemorySaver(),
     learning: false,
+    // The scheduler refuses requests over 50,000 tasks by default.
+    scheduler: { limits: { maxTasks: Math.max(n, 50_000) } },
   });
   let peak = heapBefore;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 20);

@@ -87,6 +87,18 @@ export function memoryNow(): { rss: number; heapUsed: number } {
   return { rss: m.rss, heapUsed: m.heapUsed };
 }
 
+/** Runs `work` with every MaxListenersExceededWarning it causes charged to `side`. */
+export async function chargedTo<T>(side: string, work: () => Promise<T>): Promise<T> {
+  warningSide = side;
+  try {
+    const out = await work();
+    await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
+    return out;
+  } finally {
+    warningSide = 'outside a timed invoke';
+  }
+}
+
 let benchThreads = 0;
 /** Wall ms of one `invoke` on a fresh thread; `check` throws when the run did not do the work. */
 export async function timeInvoke<T>(
