@@ -45,7 +45,6 @@ export class CoordinatorRun {
   // Each task gets a child signal of its own, so the listeners of attempts and backoff waits never
   // pile up on one signal. It aborts with LangGraph's signal and when the run stops itself.
   private readonly scope: AbortScope;
-  private readonly taskSignals = new Map<string, AbortSignal>();
   private readonly settled = new Set<string>();
   private log: OutcomeLog | undefined;
   private readonly deadlineTimer: ReturnType<typeof setTimeout> | undefined;
@@ -116,14 +115,10 @@ export class CoordinatorRun {
     const window = issueWindow(concurrencyLimit(this.plan, this.runtime.pool));
     await issueReady(order, (id) => this.byId.get(id)!.dependsOn, window, async (taskId) => {
       const part = this.scope.child();
-      this.taskSignals.set(taskId, part.signal);
       let outcome: TaskOutcome;
       try {
-        // One backoff per task, as retry() has one per retry sequence: a decorrelated backoff
-        // remembers the last delay, and one shared by concurrent tasks would mix their sequences.
-        outcome = await runTask(this.byId.get(taskId)!, this.envFor(taskId));
+        outcome = await runTask(this.byId.get(taskId)!, this.envFor(part.signal));
       } finally {
-        this.taskSignals.delete(taskId);
         part.dispose();
       }
       await this.record(outcome, false);
@@ -132,7 +127,7 @@ export class CoordinatorRun {
 
   /**
    * Ends the pass: stops every agent still running (with `error` as the reason when there is one),
-   * refuses anything new, and releases timers, listeners, the session and the write tracker. Safe to
+   * refuses anything new, and releases timers, listeners and the network session. Safe to
    * call more than once; after a pass that finished, there is nothing left to abort.
    */
   close(error?: unknown): void {
@@ -166,7 +161,8 @@ export class CoordinatorRun {
     return this.done.size + this.outcomes.filter((o) => o.status === 'completed').length;
   }
 
-  private envFor(taskId: string): TaskRunEnv {
+  /** What one task's run needs; `signal` is the task's own (a child of the run's scope). */
+  private envFor(signal: AbortSignal): TaskRunEnv {
     const { runtime, session } = this;
     const network = runtime.options.network;
     return {
@@ -175,9 +171,11 @@ export class CoordinatorRun {
       emitter: this.emitter,
       threadId: this.threadId,
       idempotencyKey: (id: string) => idempotencyKeyOf(this.threadId, this.runId, id),
-      signal: this.taskSignals.get(taskId) ?? this.scope.signal,
+      signal,
       defaultTimeoutMs: runtime.options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
       defaultRetries: runtime.options.retries ?? DEFAULT_TASK_RETRIES,
+      // One backoff per task, as retry() has one per retry sequence: a decorrelated backoff
+      // remembers the last delay, and one shared by concurrent tasks would mix their sequences.
       backoff: exponentialBackoff(runtime.options.backoff),
       ...(runtime.options.recoveryStrategies ? { strategies: runtime.options.recoveryStrategies } : {}),
       onError: () => {},
