@@ -1,5 +1,7 @@
 export { jobQueue } from './job-queue.js';
 export type { JobQueue, JobQueueOptions } from './job-queue.js';
+export { postgresLeadership } from './leadership.js';
+export type { PostgresLeadership, PostgresLeadershipOptions, PgPoolLike, PgClientLike } from './leadership.js';
 export { createWorker } from './worker.js';
 export type { AgentWorker, CreateWorkerOptions } from './worker.js';
 export {

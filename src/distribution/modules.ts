@@ -20,13 +20,13 @@ function load<T>(specifier: string): Promise<T> {
   return typeof require === 'function' ? Promise.resolve().then(() => require(specifier) as T) : (import(specifier) as Promise<T>);
 }
 
-async function optional<T>(specifier: string): Promise<T> {
+async function optional<T>(specifier: string, install = 'npm install bullmq ioredis'): Promise<T> {
   try {
     return await load<T>(specifier);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    throw new NoError('DEPENDENCY_MISSING', `langgraph-no/workers needs '${specifier}': run npm install bullmq ioredis`, {
+    throw new NoError('DEPENDENCY_MISSING', `langgraph-no/workers needs '${specifier}': run ${install}`, {
       details: { module: specifier },
       cause: error,
     });
@@ -35,6 +35,11 @@ async function optional<T>(specifier: string): Promise<T> {
 
 let bullmq: Promise<BullMQ> | undefined;
 let ioredis: Promise<RedisConstructor> | undefined;
+
+/** The `pg` module (for a leadership given a connection string rather than a pool). */
+export function loadPg<T>(): Promise<T> {
+  return optional<T>('pg', 'npm install pg, or pass your own pool');
+}
 
 export function loadBullMQ(): Promise<BullMQ> {
   return (bullmq ??= optional<BullMQ>('bullmq'));
