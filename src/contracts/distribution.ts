@@ -12,7 +12,7 @@ export const AgentJobSchema = z.object({
   agentId: IdSchema,
   task: TaskSchema,
   /** The attempt's input: the task's own, or its fallback's. */
-  input: z.unknown(),
+  input: z.unknown().optional(),
   /** Outputs of the task's dependencies, by task id. */
   dependencies: z.record(z.string(), z.unknown()),
   /** 1-based attempt number; together with the idempotency key it names the attempt. */
