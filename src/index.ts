@@ -70,6 +70,13 @@ export type {
   EventType,
   EventPayload,
   EventEnvelope,
+  AgentJob,
+  AgentFailure,
+  DistributedStep,
+  DistributionCallOptions,
+  TaskDistribution,
+  RunLease,
+  RunLeadership,
 } from './contracts/index.js';
 
 // The intelligence scheduler (pure, no LangGraph).

@@ -18,6 +18,7 @@ function loadedPackages(specifier: string): string[] {
 }
 
 const SERVER_STACK = ['@modelcontextprotocol/sdk', '@a2a-js/sdk', 'express', 'ajv', 'hono', '@hono/node-server', 'jose'];
+const QUEUE_STACK = ['bullmq', 'ioredis', 'pg'];
 
 describe('the built package', () => {
   beforeAll(() => {
@@ -39,9 +40,9 @@ describe('the built package', () => {
     expect(JSON.parse(out)).toEqual({ order: ['a', 'b'], loop: 'function', err: 'function' });
   });
 
-  it('loads no MCP, A2A or HTTP server code from the root entry', () => {
+  it('loads no MCP, A2A, HTTP server or job queue code from the root entry', () => {
     const loaded = loadedPackages('langgraph-no');
-    expect(loaded.filter((name) => SERVER_STACK.includes(name))).toEqual([]);
+    expect(loaded.filter((name) => SERVER_STACK.includes(name) || QUEUE_STACK.includes(name))).toEqual([]);
     // What it does load: LangGraph (the user's copy), zod and the OpenTelemetry API.
     expect(loaded).toEqual(expect.arrayContaining(['@langchain/langgraph', '@langchain/core', 'zod', '@opentelemetry/api']));
   });
@@ -52,6 +53,24 @@ describe('the built package', () => {
     expect(loadedPackages('langgraph-no/mcp')).toContain('@modelcontextprotocol/sdk');
     const a2a = node(['--input-type=module', '-e', `import { serveAgentOverA2A, createA2AAgent } from 'langgraph-no/a2a'; console.log(typeof serveAgentOverA2A, typeof createA2AAgent)`]);
     expect(a2a.trim()).toBe('function function');
+  });
+
+  it('serves the workers from langgraph-no/workers, which loads BullMQ and ioredis only once a queue or worker starts', () => {
+    const cjs = node(['-e', `const m = require('langgraph-no/workers'); console.log(typeof m.jobQueue, typeof m.createWorker, typeof m.postgresLeadership)`]);
+    expect(cjs.trim()).toBe('function function function');
+    const esm = node(['--input-type=module', '-e', `import { jobQueue, createWorker } from 'langgraph-no/workers'; console.log(typeof jobQueue, typeof createWorker)`]);
+    expect(esm.trim()).toBe('function function');
+    expect(loadedPackages('langgraph-no/workers').filter((name) => QUEUE_STACK.includes(name))).toEqual([]);
+  });
+
+  it('starts a BullMQ queue from the ES module build, which has no require', () => {
+    const out = node(['--input-type=module', '-e', `
+      import { jobQueue } from 'langgraph-no/workers';
+      const queue = jobQueue({ prefix: 'no-esm-probe-' + process.pid });
+      await queue.ready();
+      await queue.close();
+      console.log('ok');`]);
+    expect(out.trim()).toBe('ok');
   });
 
   it('ships type declarations for every entry and condition', () => {
