@@ -152,6 +152,57 @@ describe('a worker', () => {
   });
 });
 
+describe('a job queue', () => {
+  const job = (over: Record<string, unknown> = {}) => ({
+    agentId: 'once', task: { id: 'a', dependsOn: [], estimatedDurationMs: 0, resources: {}, priority: 5, risk: 'low', sideEffects: 'none' },
+    input: { ms: 5 }, dependencies: {}, attempt: 1, idempotencyKey: `key-${Date.now()}`, threadId: 't', timeoutMs: 5_000, maxConcurrency: 1, ...over,
+  }) as never;
+
+  it('hands a stored result to a later coordinator adding the same attempt, without running it again', async () => {
+    const prefix = prefixFor('stored');
+    const t = trace();
+    const worker = await createWorker({ agents: [agent('once', t)], connection: REDIS_URL, prefix });
+    const attempt = job();
+    const first = open(jobQueue({ connection: REDIS_URL, prefix }));
+    expect(await first.invoke(attempt, { signal: new AbortController().signal })).toBe('a@1');
+    await first.close();
+    // The worker is gone too: only the result stored in Redis can answer.
+    await worker.close();
+    const second = open(jobQueue({ connection: REDIS_URL, prefix }));
+    expect(await second.invoke(attempt, { signal: new AbortController().signal })).toBe('a@1');
+    expect(t.events).toEqual(['start a#1', 'end a']);
+  });
+
+  it('does not keep a failed attempt: the same attempt added again runs again', async () => {
+    const prefix = prefixFor('not-kept');
+    const t = trace();
+    const failing = agent('once', t, { run: async (_i, ctx) => { t.events.push(`run ${ctx.attempt}`); throw new NoError('INVALID_INPUT', 'no'); } });
+    open(await createWorker({ agents: [failing], connection: REDIS_URL, prefix }));
+    const queue = open(jobQueue({ connection: REDIS_URL, prefix }));
+    const attempt = job();
+    for (let i = 0; i < 2; i++) {
+      await expect(queue.invoke(attempt, { signal: new AbortController().signal })).rejects.toMatchObject({ code: 'INVALID_INPUT', classification: 'bad-input' });
+    }
+    expect(t.events).toEqual(['run 1', 'run 1']);
+  });
+
+  it('rejects the attempts still waiting when it is closed, with ABORTED', async () => {
+    const queue = jobQueue({ connection: REDIS_URL, prefix: prefixFor('close') });
+    const waiting = queue.invoke(job({ agentId: 'nobody' }), { signal: new AbortController().signal }).catch((e: unknown) => Promise.reject(e));
+    const outcome = waiting.then(() => 'resolved', (e: unknown) => e);
+    await sleep(100);
+    await queue.close();
+    await expect(outcome).resolves.toMatchObject({ code: 'ABORTED', message: 'the job queue was closed' });
+  });
+
+  it('rejects at once, without publishing, when the signal has already aborted', async () => {
+    const queue = open(jobQueue({ connection: REDIS_URL, prefix: prefixFor('pre-aborted') }));
+    const controller = new AbortController();
+    controller.abort(new Error('gone'));
+    await expect(queue.invoke(job(), { signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+});
+
 describe('misuse', () => {
   it('refuses a worker without agents, with duplicate ids, or with a bad concurrency or crash bound, before connecting', async () => {
     const t = trace();

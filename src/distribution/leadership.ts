@@ -6,6 +6,8 @@ import { loadPg } from './modules.js';
 export interface PgClientLike {
   query(text: string, values?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
   release(error?: Error | boolean): void;
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+  off?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** The little of a `pg` Pool the lease needs (a `pg.Pool`, or anything with its `connect`). */
@@ -19,6 +21,12 @@ export interface PostgresLeadershipOptions {
   pool?: PgPoolLike;
   /** Or a connection string: the leadership opens a pool of its own (needs `pg` installed); `close()` ends it. */
   connectionString?: string;
+  /**
+   * Receives the error when a held lease's connection is lost (Postgres restarted, the session was
+   * ended): the lock went with it, so another process may now coordinate the thread.
+   * @default process.emitWarning
+   */
+  onError?: (error: Error) => void;
 }
 
 export interface PostgresLeadership extends RunLeadership {
@@ -46,6 +54,7 @@ export function postgresLeadership(options: PostgresLeadershipOptions): Postgres
       details: { pool: options.pool !== undefined, connectionString: options.connectionString !== undefined },
     });
   }
+  const onError = options.onError ?? ((error: Error) => process.emitWarning(error));
   let own: Promise<PgPoolLike> | undefined;
   const poolOf = (): Promise<PgPoolLike> => {
     if (options.pool) return Promise.resolve(options.pool);
@@ -69,10 +78,20 @@ export function postgresLeadership(options: PostgresLeadershipOptions): Postgres
         });
       }
       let released = false;
+      // A held client is outside the pool's care: without a listener, losing its connection would
+      // crash the process with an unhandled 'error'.
+      let lost = false;
+      const onLost = (error: Error): void => {
+        if (released || lost) return;
+        lost = true;
+        onError(new NoError('RUN_LOCKED', `the lease on thread '${threadId}' was lost with its connection: ${error.message}`, { details: { threadId }, cause: error }));
+      };
+      client.on?.('error', onLost);
       return {
         async release(): Promise<void> {
           if (released) return;
           released = true;
+          client.off?.('error', onLost);
           try {
             await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`, [threadId]);
             client.release();
