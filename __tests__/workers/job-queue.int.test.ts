@@ -2,7 +2,7 @@
  * jobQueue and createWorker on the machine's Redis, workers in this process: which worker takes a
  * job, cancellation, limits across workers, and failures carried back whole.
  */
-import { MemorySaver } from '@langchain/langgraph';
+import { Annotation, END, MemorySaver, START, StateGraph } from '@langchain/langgraph';
 import { NoError } from '../../src/contracts/errors';
 import { createWorker, jobQueue, queueNameOf, type AgentWorker, type JobQueue } from '../../src/distribution/index';
 import { createMasterAgentLoop, type AgentDefinition } from '../../src/loop/index';
@@ -149,6 +149,28 @@ describe('a worker', () => {
     expect(out.results['a']).toBe('a@2');
     expect(out.errors).toEqual([expect.objectContaining({ classification: 'transient', message: 'ECONNRESET', attempt: 1 })]);
     expect(t.events).toEqual(['start a#1', 'start a#2', 'end a']);
+  });
+});
+
+describe('a graph agent on a worker', () => {
+  it('reports its steps to the coordinator as no.agent.step events, and returns its final state', async () => {
+    const prefix = prefixFor('steps');
+    const Doc = Annotation.Root({ text: Annotation<string>() });
+    const graph = new StateGraph(Doc)
+      .addNode('upper', (s: { text: string }) => ({ text: s.text.toUpperCase() }))
+      .addNode('exclaim', (s: { text: string }) => ({ text: `${s.text}!` }))
+      .addEdge(START, 'upper').addEdge('upper', 'exclaim').addEdge('exclaim', END)
+      .compile();
+    const writer: AgentDefinition = { id: 'writer', capabilities: ['write'], run: graph };
+    open(await createWorker({ agents: [writer], connection: REDIS_URL, prefix }));
+    const { loop } = await queueAndLoop(prefix, [{ ...writer, run: () => { throw new Error('ran in the coordinator'); } }]);
+    const steps: Array<{ node: string; update: unknown }> = [];
+    loop.onEvent((e) => {
+      if (e.type === 'no.agent.step') steps.push({ node: (e.data as { node: string }).node, update: (e.data as { update: unknown }).update });
+    });
+    const out = await loop.invoke({ request: { tasks: [{ id: 'w', capability: 'write', input: { text: 'hi' } }] } }, { configurable: { thread_id: 'steps' } });
+    expect(out.results['w']).toEqual({ text: 'HI!' });
+    expect(steps).toEqual([{ node: 'upper', update: { text: 'HI' } }, { node: 'exclaim', update: { text: 'HI!' } }]);
   });
 });
 
