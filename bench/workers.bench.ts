@@ -10,7 +10,8 @@
  * Reported per run: wall time, tasks/s, the ratio to in process, enqueue-to-start latency (BullMQ's
  * job timestamp to processedOn, p50/p95, same machine clock) and Redis commands per task (INFO
  * commandstats before and after; includes the workers' idle polling, lock renewals and stall checks
- * during the run). On this machine the CPU is 2 cores, shared: more than 2 CPU-bound workers cannot
+ * during the run) and Redis's main-thread CPU per task (INFO cpu), the figure that says how many
+ * tasks per second one Redis can carry. On this machine the CPU is 2 cores, shared: more than 2 CPU-bound workers cannot
  * go faster here. Run with `node --import tsx bench/workers.bench.ts` (Redis at NO_REDIS_URL or
  * redis://127.0.0.1:6379). Prints tables, then one JSON line.
  */
@@ -68,8 +69,11 @@ async function startWorker(kind: Kind, prefix: string): Promise<ChildProcess> {
   return child;
 }
 
-/** Commands Redis ran (those inside BullMQ's Lua scripts included), and script calls (EVALSHA/EVAL) among them. */
-async function commandCalls(redis: Redis): Promise<{ all: number; scripts: number }> {
+/**
+ * Commands Redis ran (those inside BullMQ's Lua scripts included), script calls (EVALSHA/EVAL) among
+ * them, and Redis's own CPU time (main thread, user + system, ms).
+ */
+async function commandCalls(redis: Redis): Promise<{ all: number; scripts: number; cpuMs: number }> {
   const info = await redis.info('commandstats');
   let all = 0;
   let scripts = 0;
@@ -77,7 +81,9 @@ async function commandCalls(redis: Redis): Promise<{ all: number; scripts: numbe
     all += Number(m[2]);
     if (m[1] === 'evalsha' || m[1] === 'eval') scripts += Number(m[2]);
   }
-  return { all, scripts };
+  const cpu = await redis.info('cpu');
+  const seconds = (name: string): number => Number(cpu.match(new RegExp(`${name}:([\\d.]+)`))?.[1] ?? 0);
+  return { all, scripts, cpuMs: 1000 * (seconds('used_cpu_user_main_thread') + seconds('used_cpu_sys_main_thread')) };
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -96,6 +102,7 @@ interface Row {
   startP95Ms?: number;
   redisCommandsPerTask?: number;
   redisScriptsPerTask?: number;
+  redisCpuUsPerTask?: number;
 }
 
 async function runOnce(kind: Kind, distribution: ReturnType<typeof jobQueue> | undefined, thread: string): Promise<number> {
@@ -132,6 +139,7 @@ async function main(): Promise<void> {
         const walls: number[] = [];
         let calls = 0;
         let scripts = 0;
+        let cpuMs = 0;
         for (let r = 0; r < REPEATS; r++) {
           const before = await commandCalls(redis);
           walls.push(await runOnce(kind, distribution, `${prefix}-${r}-${runs++}`));
@@ -139,6 +147,7 @@ async function main(): Promise<void> {
           // The INFO call itself counts once.
           calls += after.all - before.all - 1;
           scripts += after.scripts - before.scripts;
+          cpuMs += after.cpuMs - before.cpuMs;
         }
         const queue = new Queue(queueNameOf(kind.name), { connection: redis, prefix });
         const jobs = await queue.getJobs(['completed'], 0, -1);
@@ -148,6 +157,7 @@ async function main(): Promise<void> {
         rows.push({
           kind: kind.name, workers: count, tasks: n, wallMs: round(wall, 0), tasksPerSec: round(n / (wall / 1000), 0), ratio: round(inProcess / wall, 2),
           startP50Ms: pct(latencies, 50), startP95Ms: pct(latencies, 95), redisCommandsPerTask: round(calls / (REPEATS * n), 1), redisScriptsPerTask: round(scripts / (REPEATS * n), 1),
+          redisCpuUsPerTask: round((1000 * cpuMs) / (REPEATS * n), 0),
         });
       } finally {
         await distribution.close();
@@ -160,8 +170,8 @@ async function main(): Promise<void> {
   }
   await redis.quit();
   printTable('Worker processes vs in process (same DAG; ratio = in-process wall / this wall, > 1 is faster)',
-    ['kind', 'workers', 'tasks', 'wall ms', 'tasks/s', 'ratio', 'start p50 ms', 'start p95 ms', 'redis cmds/task', 'scripts/task'],
-    rows.map((r) => [r.kind, String(r.workers), r.tasks, r.wallMs, r.tasksPerSec, r.ratio, r.startP50Ms ?? '-', r.startP95Ms ?? '-', r.redisCommandsPerTask ?? '-', r.redisScriptsPerTask ?? '-']));
+    ['kind', 'workers', 'tasks', 'wall ms', 'tasks/s', 'ratio', 'start p50 ms', 'start p95 ms', 'redis cmds/task', 'scripts/task', 'redis cpu µs/task'],
+    rows.map((r) => [r.kind, String(r.workers), r.tasks, r.wallMs, r.tasksPerSec, r.ratio, r.startP50Ms ?? '-', r.startP95Ms ?? '-', r.redisCommandsPerTask ?? '-', r.redisScriptsPerTask ?? '-', r.redisCpuUsPerTask ?? '-']));
   console.log(JSON.stringify({ bench: 'workers', rows }));
 }
 
