@@ -8,7 +8,6 @@ import {
   AGENT_JOB_NAME,
   cancelChannelOf,
   cancelKeyOf,
-  DEFAULT_CRASH_BOUND_MS,
   DEFAULT_KEEP_RESULTS_MS,
   DEFAULT_QUEUE_PREFIX,
   DEFAULT_REDIS_URL,
@@ -80,9 +79,9 @@ export function jobQueue(options: JobQueueOptions = {}): JobQueue {
     throw new NoError('INVALID_NUMBER', `keepResultsMs must be an integer of at least 1000, got ${String(keepResultsMs)}`, { details: { keepResultsMs } });
   }
   const onError = options.onError ?? warn;
-  // A cancel mark outlives every stall recovery of the job it marks, so a worker that gets the job back
-  // after a crash still sees it.
-  const cancelTtlMs = Math.max(4 * DEFAULT_CRASH_BOUND_MS, 60_000);
+  // A cancel mark lives as long as a result would: longer than any stall recovery of the job it marks
+  // (whatever crash bound the workers use), so a worker that gets the job back after a crash sees it.
+  const cancelTtlMs = keepResultsMs;
   const lanes = new Map<string, Promise<Lane>>();
   let connected: Promise<Connected> | undefined;
   let closed = false;
@@ -111,7 +110,9 @@ export function jobQueue(options: JobQueueOptions = {}): JobQueue {
       if (!waiter) return;
       queue.getJob(jobId).then(
         (job: Job | undefined) => {
-          if (job?.finishedOn !== undefined && job.failedReason === undefined) waiter.completed(job.returnvalue);
+          if (job?.finishedOn === undefined) return; // still waiting or running: its events will come
+          if (job.failedReason) waiter.failed(job.failedReason);
+          else waiter.completed(job.returnvalue);
         },
         onError,
       );
