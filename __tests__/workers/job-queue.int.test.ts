@@ -103,7 +103,7 @@ describe('a worker', () => {
     expect(t.events).toEqual(['start p#1', 'end p']);
   });
 
-  it('stops a running attempt when the coordinator gives up on it, and takes the next job at once', async () => {
+  it('stops a running attempt on its worker when the coordinator gives up on it, and leaves no job behind', async () => {
     const prefix = prefixFor('cancel');
     const t = trace();
     const slow = agent('slow', t, { maxConcurrency: 1 });
@@ -215,6 +215,39 @@ describe('a job queue', () => {
     await sleep(100);
     await queue.close();
     await expect(outcome).resolves.toMatchObject({ code: 'ABORTED', message: 'the job queue was closed' });
+  });
+
+  it('marks an attempt it gave up on, so a worker that gets the job back later (after a crash) skips it', async () => {
+    const prefix = prefixFor('marked');
+    const t = trace();
+    const queue = open(jobQueue({ connection: REDIS_URL, prefix }));
+    const attempt = job({ agentId: 'once' });
+    const controller = new AbortController();
+    const given = queue.invoke(attempt, { signal: controller.signal }).catch((e: unknown) => e);
+    await sleep(100);
+    controller.abort(new Error('timed out'));
+    expect(await given).toMatchObject({ code: 'ABORTED' });
+    // The job as a stall recovery would put it back: the same id, in the queue again.
+    const { Queue } = require('bullmq') as typeof import('bullmq');
+    const IORedis = require('ioredis') as typeof import('ioredis').default;
+    const connection = new IORedis(REDIS_URL, { maxRetriesPerRequest: null });
+    const raw = new Queue(queueNameOf('once'), { connection, prefix });
+    try {
+      await raw.add('agent', attempt, { jobId: `${(attempt as { idempotencyKey: string }).idempotencyKey}.1`, removeOnFail: false });
+      open(await createWorker({ agents: [agent('once', t)], connection: REDIS_URL, prefix }));
+      let failed = 0;
+      for (let i = 0; i < 60 && failed === 0; i++) {
+        failed = (await raw.getJobCounts('failed'))['failed'] ?? 0;
+        if (failed === 0) await sleep(50);
+      }
+      expect(failed).toBe(1);
+      const [job0] = await raw.getJobs(['failed']);
+      expect(job0?.failedReason).toContain('was cancelled by its coordinator');
+      expect(t.events).toEqual([]);
+    } finally {
+      await raw.close();
+      connection.disconnect();
+    }
   });
 
   it('rejects at once, without publishing, when the signal has already aborted', async () => {
