@@ -72,7 +72,6 @@ export type {
   EventEnvelope,
   AgentJob,
   AgentFailure,
-  DistributedStep,
   DistributionCallOptions,
   TaskDistribution,
   RunLease,

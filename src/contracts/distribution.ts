@@ -40,10 +40,12 @@ export const AgentFailureSchema = z.object({
 });
 export type AgentFailure = z.infer<typeof AgentFailureSchema>;
 
-/** One finished node of a graph agent (the loop's `AgentStep`), as it crosses a process. */
-export interface DistributedStep {
+/** One finished node of a graph agent, or of a graph nested in it; the same in process and across processes. */
+export interface AgentStep {
   node: string;
+  /** What the node returned: its update to its graph's state. */
   update: unknown;
+  /** The namespace of the node's graph, as `stream(..., { subgraphs: true })` shows it. */
   namespace: string[];
 }
 
@@ -51,7 +53,7 @@ export interface DistributionCallOptions {
   /** Aborts on the attempt's timeout or when the run stops: the distribution must stop the attempt. */
   signal: AbortSignal;
   /** Receives each step of a graph agent, when the distribution can carry them. */
-  onStep?: ((step: DistributedStep) => void) | undefined;
+  onStep?: ((step: AgentStep) => void) | undefined;
 }
 
 /**

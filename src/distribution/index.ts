@@ -16,4 +16,4 @@ export {
 export type { StallSettings } from './names.js';
 export type { RedisConnection } from './modules.js';
 export { AgentJobSchema, AgentFailureSchema } from '../contracts/distribution.js';
-export type { AgentJob, AgentFailure, TaskDistribution, DistributionCallOptions, DistributedStep, RunLeadership, RunLease } from '../contracts/distribution.js';
+export type { AgentJob, AgentFailure, AgentStep, TaskDistribution, DistributionCallOptions, RunLeadership, RunLease } from '../contracts/distribution.js';

@@ -1,5 +1,5 @@
 import type { Job, Queue, QueueEvents } from 'bullmq';
-import type { AgentJob, DistributedStep, DistributionCallOptions, TaskDistribution } from '../contracts/distribution.js';
+import type { AgentJob, AgentStep, DistributionCallOptions, TaskDistribution } from '../contracts/distribution.js';
 import { NoError } from '../contracts/errors.js';
 import { abortError } from '../resilience/abort.js';
 import { fromAgentFailure } from './failure.js';
@@ -39,7 +39,7 @@ interface Waiter {
   completed(value: unknown): void;
   failed(reason: string): void;
   stop(error: Error): void;
-  step?: ((step: DistributedStep) => void) | undefined;
+  step?: ((step: AgentStep) => void) | undefined;
 }
 
 /** One agent's queue and its event stream, with the attempts that wait on it. */
@@ -103,7 +103,7 @@ export function jobQueue(options: JobQueueOptions = {}): JobQueue {
     const lane: Lane = { name, queue, events, waiters: new Map() };
     events.on('completed', ({ jobId, returnvalue }) => lane.waiters.get(jobId)?.completed(returnvalue));
     events.on('failed', ({ jobId, failedReason }) => lane.waiters.get(jobId)?.failed(failedReason));
-    events.on('progress', ({ jobId, data }) => lane.waiters.get(jobId)?.step?.(data as unknown as DistributedStep));
+    events.on('progress', ({ jobId, data }) => lane.waiters.get(jobId)?.step?.(data as unknown as AgentStep));
     // A job of this id was already there (a coordinator before this one added it): it may have finished.
     events.on('duplicated', ({ jobId }) => {
       const waiter = lane.waiters.get(jobId);

@@ -1,5 +1,5 @@
 import type { Job, Worker } from 'bullmq';
-import { AgentJobSchema, type DistributedStep } from '../contracts/distribution.js';
+import { AgentJobSchema, type AgentStep } from '../contracts/distribution.js';
 import { NoError } from '../contracts/errors.js';
 import { timeout } from '../resilience/timeout.js';
 import { createAgentPool } from '../loop/agent-pool.js';
@@ -90,7 +90,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<AgentW
       if ((await client.exists(cancelKeyOf(prefix, queueNameOf(agentId), String(job.id)))) === 1) {
         throw new NoError('ABORTED', `attempt ${String(job.id)} was cancelled by its coordinator`, { details: { jobId: job.id } });
       }
-      const onStep = (step: DistributedStep): void => {
+      const onStep = (step: AgentStep): void => {
         job.updateProgress(step as unknown as object).catch(onError);
       };
       try {
