@@ -275,6 +275,25 @@ describe('misuse', () => {
     await expect(queue.invoke(job as never, { signal: new AbortController().signal })).rejects.toMatchObject({ code: 'ABORTED' });
   });
 
+  it('gives up on a Redis it cannot reach, saying where it looked and never the password, instead of retrying forever', async () => {
+    const errors: Error[] = [];
+    const unreachable = 'redis://:s3cret@127.0.0.1:1';
+    const started = Date.now();
+    const failure = await createWorker({ agents: [agent('a', trace())], connection: unreachable, connectTimeoutMs: 300, onError: (e) => errors.push(e) }).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('could not reach Redis at redis://127.0.0.1:1 within 300 ms') });
+    expect((failure as Error).message).toContain('ECONNREFUSED');
+    expect((failure as Error).message).not.toContain('s3cret');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // The retries before giving up are in the message, not a flood of warnings.
+    expect(errors).toEqual([]);
+    const queue = jobQueue({ connection: unreachable, connectTimeoutMs: 200 });
+    await expect(queue.ready()).rejects.toMatchObject({ code: 'TIMEOUT' });
+    // A failed connection is not remembered: the next try connects again (and fails again here).
+    await expect(queue.ready()).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await queue.close();
+    await expect(createWorker({ agents: [agent('a', trace())], connectTimeoutMs: 0 })).rejects.toMatchObject({ code: 'INVALID_NUMBER' });
+  });
+
   it('says which package to install when bullmq is missing', async () => {
     await jest.isolateModulesAsync(async () => {
       jest.doMock('bullmq', () => {

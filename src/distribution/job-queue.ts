@@ -21,6 +21,8 @@ export interface JobQueueOptions {
   connection?: RedisConnection;
   /** Key prefix of every queue; workers must use the same. @default DEFAULT_QUEUE_PREFIX ('langgraph-no') */
   prefix?: string;
+  /** How long to wait for the first Redis connection. @default DEFAULT_CONNECT_TIMEOUT_MS (10 s) */
+  connectTimeoutMs?: number;
   /** How long a finished job's result stays in Redis. @default DEFAULT_KEEP_RESULTS_MS (24 h) */
   keepResultsMs?: number;
   /**
@@ -86,12 +88,18 @@ export function jobQueue(options: JobQueueOptions = {}): JobQueue {
   let connected: Promise<Connected> | undefined;
   let closed = false;
 
-  const connect = (): Promise<Connected> =>
-    (connected ??= (async () => {
-      const bullmq = await loadBullMQ();
-      const client = await redisClient(options.connection ?? DEFAULT_REDIS_URL, onError);
-      return { bullmq, client };
-    })());
+  const connect = (): Promise<Connected> => {
+    if (connected === undefined) {
+      connected = (async () => {
+        const bullmq = await loadBullMQ();
+        const client = await redisClient(options.connection ?? DEFAULT_REDIS_URL, onError, options.connectTimeoutMs);
+        return { bullmq, client };
+      })();
+      // A connection that failed is tried again by the next attempt, not remembered as failed.
+      connected.catch(() => (connected = undefined));
+    }
+    return connected;
+  };
 
   const openLane = async (agentId: string, maxConcurrency: number): Promise<Lane> => {
     const { bullmq, client } = await connect();

@@ -6,6 +6,8 @@
 import type * as BullMQModule from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { NoError } from '../contracts/errors.js';
+import { requireNumber } from '../resilience/policy.js';
+import { MAX_TIMER_MS } from '../resilience/timeout.js';
 
 export type BullMQ = typeof BullMQModule;
 export type { Redis, RedisOptions };
@@ -49,17 +51,59 @@ function loadIORedis(): Promise<RedisConstructor> {
   return (ioredis ??= optional<{ default?: RedisConstructor } & RedisConstructor>('ioredis').then((m) => m.default ?? m));
 }
 
+/** How long a queue or worker waits for its first Redis connection before it gives up. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Where a connection points, for messages: host and port, never a password. */
+export function describeConnection(connection: RedisConnection): string {
+  if (typeof connection !== 'string') return `${connection.host ?? '127.0.0.1'}:${connection.port ?? 6379}`;
+  try {
+    const url = new URL(connection);
+    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+  } catch {
+    return 'the given Redis URL';
+  }
+}
+
 /**
- * A Redis client for BullMQ. BullMQ needs `maxRetriesPerRequest: null` (its blocking reads must wait
- * out a reconnect instead of failing); it duplicates this client for each blocking connection.
+ * A Redis client for BullMQ, once it is connected. BullMQ needs `maxRetriesPerRequest: null` (its
+ * blocking reads must wait out a reconnect instead of failing); it duplicates this client for each
+ * blocking connection. A Redis that cannot be reached within `connectTimeoutMs` is a NoError
+ * 'TIMEOUT' naming where it looked (a wrong URL must not hang the caller while ioredis retries).
  */
-export async function redisClient(connection: RedisConnection, onError: (error: Error) => void): Promise<Redis> {
+export async function redisClient(connection: RedisConnection, onError: (error: Error) => void, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<Redis> {
+  requireNumber('connectTimeoutMs', connectTimeoutMs, { min: 1, max: MAX_TIMER_MS, integer: true });
   const IORedis = await loadIORedis();
   const client =
     typeof connection === 'string'
       ? new IORedis(connection, { maxRetriesPerRequest: null })
       : new IORedis({ ...connection, maxRetriesPerRequest: null });
-  // ioredis reconnects on its own and reports each failed try here; without a listener it would crash the process.
-  client.on('error', onError);
+  let lastError: Error | undefined;
+  const beforeReady = (error: Error): void => void (lastError = error);
+  client.on('error', beforeReady);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.off('ready', onReady);
+        const why = lastError === undefined ? '' : ` (last error: ${lastError.message})`;
+        reject(new NoError('TIMEOUT', `could not reach Redis at ${describeConnection(connection)} within ${connectTimeoutMs} ms${why}: start Redis there, or pass the right connection (connection: 'redis://host:port'; --redis for the CLI)`, {
+          details: { connectTimeoutMs },
+        }));
+      }, connectTimeoutMs);
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      client.once('ready', onReady);
+    });
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  } finally {
+    // From here on ioredis reconnects on its own and reports each failed try; without a listener it
+    // would crash the process.
+    client.on('error', onError);
+    client.off('error', beforeReady);
+  }
   return client;
 }

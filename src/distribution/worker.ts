@@ -26,6 +26,8 @@ export interface CreateWorkerOptions {
    * it; sets BullMQ's lock duration and stall check. @default DEFAULT_CRASH_BOUND_MS (30 s)
    */
   crashBoundMs?: number;
+  /** How long to wait for the first Redis connection. @default DEFAULT_CONNECT_TIMEOUT_MS (10 s) */
+  connectTimeoutMs?: number;
   /** Receives Redis and BullMQ errors (ioredis reconnects on its own). @default process.emitWarning */
   onError?: (error: Error) => void;
 }
@@ -72,7 +74,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<AgentW
   const prefix = options.prefix ?? DEFAULT_QUEUE_PREFIX;
   const onError = options.onError ?? warn;
   const bullmq = await loadBullMQ();
-  const client = await redisClient(options.connection ?? DEFAULT_REDIS_URL, onError);
+  const client = await redisClient(options.connection ?? DEFAULT_REDIS_URL, onError, options.connectTimeoutMs);
   let subscriber: Redis | undefined;
   const workers = new Map<string, Worker>();
 
