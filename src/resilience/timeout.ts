@@ -1,5 +1,5 @@
 import { NoError } from '../contracts/errors.js';
-import { abortError, anySignal } from './abort.js';
+import { abortError } from './abort.js';
 import { invoke, requireNumber, type Policy, type PolicyContext } from './policy.js';
 
 /**
@@ -27,8 +27,8 @@ export function timeout(ms: number, _options: TimeoutOptions = {}): Policy {
   return {
     execute<T>(fn: (ctx: PolicyContext) => Promise<T>, signal?: AbortSignal): Promise<T> {
       if (signal?.aborted) return Promise.reject(abortError(signal));
+      // One controller for the call: the outer abort and the timer both abort it, with their reason.
       const own = new AbortController();
-      const linked = anySignal([signal, own.signal]);
 
       return new Promise<T>((resolve, reject) => {
         let settled = false;
@@ -37,7 +37,6 @@ export function timeout(ms: number, _options: TimeoutOptions = {}): Policy {
           settled = true;
           clearTimeout(timer);
           signal?.removeEventListener('abort', onOuterAbort);
-          linked.dispose();
           finish();
         };
         const onOuterAbort = (): void => {
@@ -51,7 +50,7 @@ export function timeout(ms: number, _options: TimeoutOptions = {}): Policy {
         }, timeoutMs);
         signal?.addEventListener('abort', onOuterAbort, { once: true });
 
-        invoke(fn, { signal: linked.signal, attempt: 1 }).then(
+        invoke(fn, { signal: own.signal, attempt: 1 }).then(
           (value) => settle(() => resolve(value)),
           (error: unknown) => settle(() => reject(error)),
         );
