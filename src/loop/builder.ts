@@ -1,5 +1,6 @@
 import { END, MemorySaver, START, StateGraph, type BaseCheckpointSaver, type BaseStore, type CompiledStateGraph } from '@langchain/langgraph';
 import type { AuditTrail } from '../telemetry/audit.js';
+import { trackCircuits } from '../telemetry/metrics.js';
 import type { AgentPool } from './agent-pool.js';
 import type { EventListener } from './emitter.js';
 import { createCoordinatorNode } from './nodes/coordinator-node.js';
@@ -29,6 +30,7 @@ function routeAfterRecovery(state: MasterLoopState): string {
 }
 
 export function handle(runtime: LoopRuntime): MasterLoopHandle {
+  trackCircuits(runtime.pool);
   return {
     pool: runtime.pool,
     audit: runtime.audit,

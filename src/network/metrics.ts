@@ -1,6 +1,7 @@
-import { metrics, type Counter, type Histogram, type MeterProvider, type ObservableGauge } from '@opentelemetry/api';
+import type { Counter, Histogram, MeterProvider, ObservableGauge } from '@opentelemetry/api';
 import { PACKAGE_VERSION } from '../version.js';
 import { TELEMETRY_SCOPE } from '../telemetry/names.js';
+import { noMeterProvider } from '../telemetry/provider.js';
 
 /** Metric names for messages (to move into telemetry's METRICS with the contract change). */
 export const MESSAGE_METRICS = {
@@ -31,7 +32,7 @@ const queuedSources = new Set<() => number>();
 
 /** Same lazy pattern as telemetry/metrics.ts: re-created when the global provider changes. */
 function instruments(): Instruments {
-  const provider = metrics.getMeterProvider();
+  const provider = noMeterProvider();
   if (cache?.provider === provider) return cache.instruments;
   const meter = provider.getMeter(TELEMETRY_SCOPE, PACKAGE_VERSION);
   const m = MESSAGE_METRICS;

@@ -4,6 +4,7 @@ export {
   SCHEDULER_ATTRIBUTES,
   COORDINATION_ATTRIBUTES,
   METRICS,
+  OPERATOR_METRICS,
   SIMPLE_PLAN_MAX_TASKS,
   MODERATE_PLAN_MAX_TASKS,
   complexityOf,
@@ -14,8 +15,19 @@ export {
   recordSchedulingLatency,
   recordAgentUtilization,
   recordToolInvocation,
+  recordToolDuration,
   recordCoordinationEfficiency,
+  recordRunEnded,
+  recordTaskEnded,
+  recordAttemptStarted,
+  recordAttemptFailed,
+  recordRecovery,
+  trackRun,
+  trackCircuits,
+  CIRCUIT_STATES,
 } from './metrics.js';
+export type { RunGaugeSource, CircuitSource } from './metrics.js';
+export { useMeterProvider, noMeterProvider } from './provider.js';
 export { redact, REDACTED, DEFAULT_SECRET_KEY_PATTERN } from './redact.js';
 export { createAuditTrail, verifyAuditEntries, DEFAULT_AUDIT_MAX_ENTRIES, AUDIT_GENESIS_HASH } from './audit.js';
 export type { AuditInput, AuditEntry, AuditVerification, AuditTrailOptions, AuditTrail } from './audit.js';
