@@ -109,6 +109,11 @@ describe('Prometheus metrics over HTTP', () => {
     expect(net.get(MESSAGE_METRICS.total.name, { kind: 'direct' }).length).toBeGreaterThan(0);
     expect(net.value(`${MESSAGE_METRICS.latency.name}_count`, { kind: 'direct' })).toBe(1);
     expect(net.types.get(MESSAGE_METRICS.queued.name)).toBe('gauge');
+    expect(net.value(MESSAGE_METRICS.partitions.name)).toBe(0);
+    network.simulatePartition(['a'], ['b']);
+    expect((await scrape(server.url)).value(MESSAGE_METRICS.partitions.name)).toBe(1);
+    network.close();
+    expect((await scrape(server.url)).value(MESSAGE_METRICS.partitions.name)).toBe(0);
   });
 
   it('answers 404 with the way to add metrics when the server has none, and 405 to anything but GET', async () => {

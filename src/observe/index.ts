@@ -8,3 +8,12 @@ export { DEFAULT_OBSERVE_HOST, DEFAULT_OBSERVE_PORT } from './server.js';
 export type { ObservabilityServer, ObservabilityServerOptions, MetricsSource } from './server.js';
 export { METRICS, OPERATOR_METRICS, useMeterProvider } from '../telemetry/index.js';
 export { MESSAGE_METRICS } from '../network/metrics.js';
+export {
+  watchAlerts,
+  ALERT_NAMES,
+  DEFAULT_ALERT_THRESHOLDS,
+  ALERT_RESOLVE_RATIO,
+  DEFAULT_ALERT_INTERVAL_MS,
+  MAX_TRACKED_RUNS,
+} from './alerts.js';
+export type { Alert, AlertName, AlertThresholds, AlertWatcher, WatchAlertsOptions, WatchedLoop } from './alerts.js';

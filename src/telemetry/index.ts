@@ -24,6 +24,7 @@ export {
   recordRecovery,
   trackRun,
   trackCircuits,
+  liveRuns,
   CIRCUIT_STATES,
 } from './metrics.js';
 export type { RunGaugeSource, CircuitSource } from './metrics.js';

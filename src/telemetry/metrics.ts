@@ -153,3 +153,14 @@ export function trackRun(source: RunGaugeSource): () => void {
 export function trackCircuits(pool: CircuitSource): void {
   circuitSources.add(new WeakRef(pool));
 }
+
+/** What the run gauges show now: live passes in this process, their running tasks and their backlog. */
+export function liveRuns(): { runs: number; running: number; backlog: number } {
+  let running = 0;
+  let backlog = 0;
+  for (const source of runSources) {
+    running += source.running();
+    backlog += source.backlog();
+  }
+  return { runs: runSources.size, running, backlog };
+}
