@@ -17,3 +17,5 @@ export {
   MAX_TRACKED_RUNS,
 } from './alerts.js';
 export type { Alert, AlertName, AlertThresholds, AlertWatcher, WatchAlertsOptions, WatchedLoop } from './alerts.js';
+export { jsonLogger, LOG_LEVELS } from '../telemetry/logger.js';
+export type { Logger, LogLevel, LineSink, JsonLoggerOptions } from '../telemetry/logger.js';

@@ -34,3 +34,5 @@ export { createAuditTrail, verifyAuditEntries, DEFAULT_AUDIT_MAX_ENTRIES, AUDIT_
 export type { AuditInput, AuditEntry, AuditVerification, AuditTrailOptions, AuditTrail } from './audit.js';
 export { createEventEnvelope, activeTraceparent } from './events.js';
 export type { EnvelopeOptions } from './events.js';
+export { jsonLogger, LOG_LEVELS } from './logger.js';
+export type { Logger, LogLevel, LineSink, JsonLoggerOptions } from './logger.js';
