@@ -32,6 +32,33 @@ export const COORDINATION_ATTRIBUTES = {
   consensusAchieved: 'no.coordination.consensus_achieved',
 } as const;
 
+/**
+ * OpenTelemetry's GenAI semantic conventions: an agent attempt is an `invoke_agent {agent}` span and
+ * a tool call an `execute_tool {tool}` span, so GenAI-aware backends show them as such; the `no.*`
+ * names stay beside them.
+ */
+export const GENAI_OPERATIONS = { invokeAgent: 'invoke_agent', executeTool: 'execute_tool' } as const;
+
+export const GENAI_ATTRIBUTES = {
+  operationName: 'gen_ai.operation.name',
+  agentName: 'gen_ai.agent.name',
+  agentId: 'gen_ai.agent.id',
+  toolName: 'gen_ai.tool.name',
+  toolType: 'gen_ai.tool.type',
+  inputTokens: 'gen_ai.usage.input_tokens',
+  outputTokens: 'gen_ai.usage.output_tokens',
+  responseModel: 'gen_ai.response.model',
+  errorType: 'error.type',
+} as const;
+
+/** The loop's own attributes on an agent attempt's span. */
+export const AGENT_ATTRIBUTES = {
+  taskId: 'no.task.id',
+  attempt: 'no.task.attempt',
+  threadId: 'no.thread.id',
+  capability: 'no.task.capability',
+} as const;
+
 export interface MetricDefinition {
   readonly name: string;
   readonly description: string;
