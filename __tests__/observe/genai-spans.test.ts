@@ -3,7 +3,9 @@ import { FakeListChatModel } from '@langchain/core/utils/testing';
 import { AIMessage } from '@langchain/core/messages';
 import type { ChatResult } from '@langchain/core/outputs';
 import type { BaseMessage } from '@langchain/core/messages';
-import { GENAI_ATTRIBUTES, SPAN_NAMES } from '../../src/telemetry/index';
+import { GENAI_ATTRIBUTES, SPAN_NAMES, withSpan } from '../../src/telemetry/index';
+import { AlwaysOffSampler, BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { createToolLayer } from '../../src/tools/create-layer';
 import type { AgentDefinition, RunnableLike } from '../../src/loop/index';
 import { installTestTelemetry, type TestTelemetry } from '../helpers/otel';
@@ -103,5 +105,25 @@ describe('without an OpenTelemetry SDK', () => {
     const { loop } = loopWith([{ id: 's', capabilities: ['work'], run: spy }]);
     await loop.invoke(request([{ id: 'a', capability: 'work' }]), thread());
     expect(callbacks).toBeUndefined();
+  });
+
+  it('runs a span\'s function outside any context when no SDK is there, and keeps a sampled-out span active for its children', async () => {
+    trace.disable();
+    context.disable();
+    expect(withSpan('x', {}, () => trace.getActiveSpan())).toBeUndefined();
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    trace.setGlobalTracerProvider(new BasicTracerProvider({ sampler: new AlwaysOffSampler() }));
+    try {
+      const inner = await withSpan('sampled-out', {}, async (span) => {
+        await Promise.resolve();
+        return { active: trace.getActiveSpan(), span };
+      });
+      expect(inner.active).toBe(inner.span);
+      expect(inner.span.isRecording()).toBe(false);
+      expect(trace.isSpanContextValid(inner.span.spanContext())).toBe(true);
+    } finally {
+      trace.disable();
+      context.disable();
+    }
   });
 });

@@ -88,13 +88,14 @@ export function invokeAgent(runner: AgentRunner, input: unknown, ctx: AgentRunCo
     [AGENT_ATTRIBUTES.threadId]: ctx.threadId,
     ...(ctx.task.capability === undefined ? {} : { [AGENT_ATTRIBUTES.capability]: ctx.task.capability }),
   };
-  return withSpan(`${GENAI_OPERATIONS.invokeAgent} ${ctx.agentId}`, attributes, async (span) => {
-    try {
-      return await run(runner, input, ctx, options, span);
-    } catch (error) {
+  return withSpan(`${GENAI_OPERATIONS.invokeAgent} ${ctx.agentId}`, attributes, (span) => {
+    const result = run(runner, input, ctx, options, span);
+    // Without an SDK the attempt's promise is returned as it is: no extra step per task.
+    if (!span.isRecording()) return result;
+    return result.catch((error: unknown) => {
       span.setAttribute(GENAI_ATTRIBUTES.errorType, errorType(error));
       throw error;
-    }
+    });
   });
 }
 
