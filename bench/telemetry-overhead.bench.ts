@@ -22,7 +22,7 @@ import { useMeterProvider } from '../src/telemetry/provider.js';
 import { collect, createSaver, hasGc, median, printTable, round, timeInvoke } from './lib/loop-bench.js';
 
 const N = 1_000;
-const RUNS = 9;
+const RUNS = 15;
 const WARM = 2;
 
 type Side = 'off' | 'metrics' | 'metrics+spans';
@@ -59,9 +59,13 @@ async function main(): Promise<void> {
   const sides: Side[] = ['off', 'metrics', 'metrics+spans'];
   for (let i = 0; i < WARM; i++) for (const side of sides) await run(side);
   const ms: Record<Side, number[]> = { off: [], metrics: [], 'metrics+spans': [] };
+  // Each side over the off run of the same round: robust to the drift of a shared machine.
+  const paired: Record<Side, number[]> = { off: [], metrics: [], 'metrics+spans': [] };
   for (let i = 0; i < RUNS; i++) {
     const order = [...sides.slice(i % 3), ...sides.slice(0, i % 3)];
-    for (const side of order) ms[side].push(await run(side));
+    const round: Partial<Record<Side, number>> = {};
+    for (const side of order) ms[side].push((round[side] = await run(side)));
+    for (const side of sides) paired[side].push(round[side]! / round.off!);
   }
   const restore = useMeterProvider(prom.meterProvider);
   const scrapeStart = performance.now();
@@ -72,12 +76,12 @@ async function main(): Promise<void> {
   const off = median(ms.off);
   const rows = sides.map((side) => {
     const m = median(ms[side]);
-    return { side, tasks: N, runs: RUNS, ms: round(m), usPerTask: round((m * 1000) / N, 1), overOff: round(m / off, 3) };
+    return { side, tasks: N, runs: RUNS, ms: round(m), usPerTask: round((m * 1000) / N, 1), overOff: round(m / off, 3), pairedOverOff: round(median(paired[side]), 3) };
   });
   printTable(
     `${N} no-op tasks: median wall ms per invoke, with and without telemetry`,
-    ['side', 'tasks', 'runs', 'ms', 'us/task', 'side/off'],
-    rows.map((r) => [r.side, r.tasks, r.runs, r.ms.toFixed(1), r.usPerTask.toFixed(1), r.overOff.toFixed(3)]),
+    ['side', 'tasks', 'runs', 'ms', 'us/task', 'side/off', 'paired side/off'],
+    rows.map((r) => [r.side, r.tasks, r.runs, r.ms.toFixed(1), r.usPerTask.toFixed(1), r.overOff.toFixed(3), r.pairedOverOff.toFixed(3)]),
   );
   console.log(`one scrape: ${scrapeMs.toFixed(1)} ms, ${text.length} bytes, ${text.split('\n').filter((l) => l && !l.startsWith('#')).length} samples`);
   if (!hasGc) console.log('run with --expose-gc: without it, a side pays for the garbage of the side before');
