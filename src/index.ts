@@ -70,6 +70,12 @@ export type {
   EventType,
   EventPayload,
   EventEnvelope,
+  AgentJob,
+  AgentFailure,
+  DistributionCallOptions,
+  TaskDistribution,
+  RunLease,
+  RunLeadership,
 } from './contracts/index.js';
 
 // The intelligence scheduler (pure, no LangGraph).

@@ -20,6 +20,7 @@ function loadedPackages(specifier: string): string[] {
 const SERVER_STACK = ['@modelcontextprotocol/sdk', '@a2a-js/sdk', 'express', 'ajv', 'hono', '@hono/node-server', 'jose'];
 // The package records through @opentelemetry/api only; an SDK is the application's choice.
 const OTEL_SDK = ['@opentelemetry/sdk-metrics', '@opentelemetry/exporter-prometheus', '@opentelemetry/sdk-trace-base', '@opentelemetry/resources', '@opentelemetry/core'];
+const QUEUE_STACK = ['bullmq', 'ioredis', 'pg'];
 
 describe('the built package', () => {
   beforeAll(() => {
@@ -41,9 +42,9 @@ describe('the built package', () => {
     expect(JSON.parse(out)).toEqual({ order: ['a', 'b'], loop: 'function', err: 'function' });
   });
 
-  it('loads no MCP, A2A, HTTP server or OpenTelemetry SDK code from the root entry', () => {
+  it('loads no MCP, A2A, HTTP server, job queue or OpenTelemetry SDK code from the root entry', () => {
     const loaded = loadedPackages('langgraph-no');
-    expect(loaded.filter((name) => SERVER_STACK.includes(name) || OTEL_SDK.includes(name))).toEqual([]);
+    expect(loaded.filter((name) => SERVER_STACK.includes(name) || QUEUE_STACK.includes(name) || OTEL_SDK.includes(name))).toEqual([]);
     // What it does load: LangGraph (the user's copy), zod and the OpenTelemetry API.
     expect(loaded).toEqual(expect.arrayContaining(['@langchain/langgraph', '@langchain/core', 'zod', '@opentelemetry/api']));
   });
@@ -64,6 +65,24 @@ describe('the built package', () => {
     for (const load of [`Promise.resolve(require('langgraph-no/observe'))`, `import('langgraph-no/observe')`]) {
       expect(JSON.parse(node(['-e', `${load}${scrape}`]))).toEqual({ target: true, register: 'function' });
     }
+  });
+
+  it('serves the workers from langgraph-no/workers, which loads BullMQ and ioredis only once a queue or worker starts', () => {
+    const cjs = node(['-e', `const m = require('langgraph-no/workers'); console.log(typeof m.jobQueue, typeof m.createWorker, typeof m.postgresLeadership)`]);
+    expect(cjs.trim()).toBe('function function function');
+    const esm = node(['--input-type=module', '-e', `import { jobQueue, createWorker } from 'langgraph-no/workers'; console.log(typeof jobQueue, typeof createWorker)`]);
+    expect(esm.trim()).toBe('function function');
+    expect(loadedPackages('langgraph-no/workers').filter((name) => QUEUE_STACK.includes(name))).toEqual([]);
+  });
+
+  it('starts a BullMQ queue from the ES module build, which has no require', () => {
+    const out = node(['--input-type=module', '-e', `
+      import { jobQueue } from 'langgraph-no/workers';
+      const queue = jobQueue({ prefix: 'no-esm-probe-' + process.pid });
+      await queue.ready();
+      await queue.close();
+      console.log('ok');`]);
+    expect(out.trim()).toBe('ok');
   });
 
   it('ships type declarations for every entry and condition', () => {

@@ -46,6 +46,7 @@ describe('the README', () => {
         'langgraph-no': ['src/index.ts'],
         'langgraph-no/mcp': ['src/mcp.ts'],
         'langgraph-no/a2a': ['src/a2a/index.ts'],
+        'langgraph-no/workers': ['src/distribution/index.ts'],
       },
     });
     const problems = ts

@@ -23,6 +23,9 @@ export const NO_ERROR_CODES = [
   'RUN_FAILED',
   'AGENT_NOT_FOUND',
   'STATE_MIGRATION_FAILED',
+  // distribution (langgraph-no/workers)
+  'RUN_LOCKED',
+  'DEPENDENCY_MISSING',
   // tools (every code a tool result carries is one of these; see ToolErrorCodeSchema)
   'INVALID_INPUT',
   'PERMISSION_DENIED',

@@ -8,3 +8,4 @@ export * from './tools.js';
 export * from './network.js';
 export * from './events.js';
 export * from './telemetry.js';
+export * from './distribution.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AsyncLocalStorageProviderSingleton } from '@langchain/core/singletons';
+import type { AgentStep } from '../contracts/distribution.js';
 import { detachParentAbortSignals, nestedStreamOf, setNestedStream, type NestedStream } from './langgraph-seam.js';
 
 /**
@@ -9,14 +10,7 @@ import { detachParentAbortSignals, nestedStreamOf, setNestedStream, type NestedS
  */
 export const AGENT_NAMESPACE = 'no.agent';
 
-/** One finished node of a graph agent, or of a graph nested in it. */
-export interface AgentStep {
-  node: string;
-  /** What the node returned: its update to its graph's state. */
-  update: unknown;
-  /** The namespace of the node's graph, as `stream(..., { subgraphs: true })` shows it. */
-  namespace: string[];
-}
+export type { AgentStep } from '../contracts/distribution.js';
 
 export interface NestAgentOptions {
   /** Receives each finished node of the agent's graph and of graphs nested in it. */

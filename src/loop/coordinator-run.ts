@@ -179,6 +179,7 @@ export class CoordinatorRun {
       // remembers the last delay, and one shared by concurrent tasks would mix their sequences.
       backoff: exponentialBackoff(runtime.options.backoff),
       ...(runtime.options.recoveryStrategies ? { strategies: runtime.options.recoveryStrategies } : {}),
+      ...(runtime.options.distribution ? { distribution: runtime.options.distribution } : {}),
       onError: () => {},
       onRecovery: (action: RecoveryAction) => {
         runtime.audit.append({ actor: 'recovery', action: `recovery.${action.type}`, outcome: 'success', details: { ...action, runId: this.runId } });

@@ -1,4 +1,5 @@
 import { isNoError, toError, type NoErrorCode } from '../contracts/errors.js';
+import type { TaskDistribution } from '../contracts/distribution.js';
 import type { AgentError, FailureClass, RecoveryAction } from '../contracts/loop.js';
 import type { Task } from '../contracts/scheduler.js';
 import type { TaskStatus } from '../contracts/status.js';
@@ -57,6 +58,8 @@ export interface TaskRunEnv {
   /** The agent's messenger for one attempt (when the loop has a network); ops go to `record`. */
   messenger?: (agentId: string, idempotencyKey: string, record: (op: MessageOp) => void) => AgentMessenger;
   now?: () => number;
+  /** Runs each attempt's agent elsewhere (MasterLoopOptions.distribution); absent, in this process. */
+  distribution?: TaskDistribution;
 }
 
 /**
@@ -169,7 +172,8 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
     const wasClosed = breaker.state !== 'open';
     const limitMs = task.timeoutMs ?? env.pool.definition(agentId).timeoutMs ?? env.defaultTimeoutMs;
     const ctx = { task, dependencies: deps.outputs, attempt: st.attempts, idempotencyKey: key, agentId, threadId: env.threadId,
-      ...(env.messenger ? { network: env.messenger(agentId, key, (op) => messages.push(op)) } : {}) };
+      // Messaging stays in this process: an agent run by a distribution gets no `ctx.network`.
+      ...(env.messenger && !env.distribution ? { network: env.messenger(agentId, key, (op) => messages.push(op)) } : {}) };
     const onStep = (step: AgentStep): void => {
       env.emitter.emit('no.agent.step', { taskId: task.id, agentId, attempt: ctx.attempt, ...step });
     };
@@ -178,7 +182,14 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
     try {
       // The timeout inside the breaker: an attempt that times out counts against the agent.
       output = await wrap(breaker, timeout(limitMs)).execute(
-        ({ signal: attemptSignal }) => invokeAgent(env.pool.runner(agentId), st.input, { ...ctx, signal: attemptSignal }, { onStep }),
+        ({ signal: attemptSignal }) =>
+          env.distribution
+            ? env.distribution.invoke(
+                { agentId, task, input: st.input, dependencies: deps.outputs, attempt: ctx.attempt, idempotencyKey: key, threadId: env.threadId,
+                  timeoutMs: limitMs, maxConcurrency: env.pool.definition(agentId).maxConcurrency ?? 1 },
+                { signal: attemptSignal, onStep },
+              )
+            : invokeAgent(env.pool.runner(agentId), st.input, { ...ctx, signal: attemptSignal }, { onStep }),
         signal,
       );
     } catch (caught) {

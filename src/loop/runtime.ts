@@ -1,6 +1,7 @@
 import type { BaseCheckpointSaver, BaseStore, LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { ResourceMap } from '../contracts/common.js';
 import { NoError } from '../contracts/errors.js';
+import type { RunLeadership, TaskDistribution } from '../contracts/distribution.js';
 import type { EventEnvelope } from '../contracts/events.js';
 import { createListeners, type Listeners } from '../contracts/listeners.js';
 import type { ExecutionRequestInput } from '../contracts/scheduler.js';
@@ -105,6 +106,21 @@ export interface MasterLoopOptions {
    * @default undefined (silent)
    */
   logger?: Logger;
+  /**
+   * Runs each attempt's agent in other processes (`jobQueue(...)` from `langgraph-no/workers`)
+   * instead of this one. Only the agent call moves: limits, retries, timeouts, breakers, fallbacks
+   * and compensation stay here, and each result is checkpointed here as before. Agents run this way
+   * get no `ctx.network`. The loop does not close it: call its `close()` when done.
+   * @default undefined (every agent runs in this process)
+   */
+  distribution?: TaskDistribution;
+  /**
+   * Makes one process at a time coordinate a thread (`postgresLeadership(...)` from
+   * `langgraph-no/workers`): a coordinator pass holds the thread's lease while it runs, and a second
+   * process invoking the same thread meanwhile fails with a NoError 'RUN_LOCKED'.
+   * @default undefined (no lease: the caller makes sure one process runs a thread)
+   */
+  leadership?: RunLeadership;
 }
 
 /** Everything the three nodes share for the life of one compiled loop. */

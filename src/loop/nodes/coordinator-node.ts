@@ -6,7 +6,7 @@ import { COORDINATION_ATTRIBUTES, SPAN_NAMES } from '../../telemetry/names.js';
 import { withSpan } from '../../telemetry/tracer.js';
 import { CoordinatorRun } from '../coordinator-run.js';
 import type { TaskOutcome } from '../run-task.js';
-import { assertDurable, type LoopRuntime } from '../runtime.js';
+import { assertDurable, threadIdOf, type LoopRuntime } from '../runtime.js';
 import type { MasterLoopState, MasterLoopUpdate, TaskRecord } from '../state.js';
 
 
@@ -60,6 +60,22 @@ function updateOf(runtime: LoopRuntime, run: CoordinatorRun, config: LangGraphRu
  * it started runs on after the node has returned or thrown.
  */
 export function createCoordinatorNode(runtime: LoopRuntime) {
+  const coordinate = coordinatePass(runtime);
+  const { leadership } = runtime.options;
+  if (!leadership) return coordinate;
+  // The lease covers the whole pass, so no two processes dispatch the same thread's tasks at once.
+  return async function coordinator(rawState: Record<string, unknown>, config: LangGraphRunnableConfig): Promise<MasterLoopUpdate> {
+    assertDurable(config);
+    const lease = await leadership.acquire(threadIdOf(config), config.signal);
+    try {
+      return await coordinate(rawState, config);
+    } finally {
+      await lease.release();
+    }
+  };
+}
+
+function coordinatePass(runtime: LoopRuntime) {
   return async function coordinator(rawState: Record<string, unknown>, config: LangGraphRunnableConfig): Promise<MasterLoopUpdate> {
     assertDurable(config);
     const run = new CoordinatorRun(runtime, rawState as MasterLoopState, config);
