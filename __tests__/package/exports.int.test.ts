@@ -18,6 +18,8 @@ function loadedPackages(specifier: string): string[] {
 }
 
 const SERVER_STACK = ['@modelcontextprotocol/sdk', '@a2a-js/sdk', 'express', 'ajv', 'hono', '@hono/node-server', 'jose'];
+// The package records through @opentelemetry/api only; an SDK is the application's choice.
+const OTEL_SDK = ['@opentelemetry/sdk-metrics', '@opentelemetry/exporter-prometheus', '@opentelemetry/sdk-trace-base', '@opentelemetry/resources', '@opentelemetry/core'];
 const QUEUE_STACK = ['bullmq', 'ioredis', 'pg'];
 
 describe('the built package', () => {
@@ -40,9 +42,9 @@ describe('the built package', () => {
     expect(JSON.parse(out)).toEqual({ order: ['a', 'b'], loop: 'function', err: 'function' });
   });
 
-  it('loads no MCP, A2A, HTTP server or job queue code from the root entry', () => {
+  it('loads no MCP, A2A, HTTP server, job queue or OpenTelemetry SDK code from the root entry', () => {
     const loaded = loadedPackages('langgraph-no');
-    expect(loaded.filter((name) => SERVER_STACK.includes(name) || QUEUE_STACK.includes(name))).toEqual([]);
+    expect(loaded.filter((name) => SERVER_STACK.includes(name) || QUEUE_STACK.includes(name) || OTEL_SDK.includes(name))).toEqual([]);
     // What it does load: LangGraph (the user's copy), zod and the OpenTelemetry API.
     expect(loaded).toEqual(expect.arrayContaining(['@langchain/langgraph', '@langchain/core', 'zod', '@opentelemetry/api']));
   });
@@ -53,6 +55,16 @@ describe('the built package', () => {
     expect(loadedPackages('langgraph-no/mcp')).toContain('@modelcontextprotocol/sdk');
     const a2a = node(['--input-type=module', '-e', `import { serveAgentOverA2A, createA2AAgent } from 'langgraph-no/a2a'; console.log(typeof serveAgentOverA2A, typeof createA2AAgent)`]);
     expect(a2a.trim()).toBe('function function');
+  });
+
+  it('serves Prometheus from langgraph-no/observe, loading the OpenTelemetry SDK only when asked', () => {
+    expect(loadedPackages('langgraph-no/observe').filter((name) => OTEL_SDK.includes(name))).toEqual([]);
+    const scrape = `.then(async (m) => { const p = await m.createPrometheusMetrics(); const s = await m.serveObservability({ metrics: p, port: 0 });
+      const text = await (await fetch(s.url + '/metrics')).text(); await s.close(); await p.shutdown();
+      console.log(JSON.stringify({ target: text.includes('target_info'), register: typeof m.createPrometheusMetrics })); })`;
+    for (const load of [`Promise.resolve(require('langgraph-no/observe'))`, `import('langgraph-no/observe')`]) {
+      expect(JSON.parse(node(['-e', `${load}${scrape}`]))).toEqual({ target: true, register: 'function' });
+    }
   });
 
   it('serves the workers from langgraph-no/workers, which loads BullMQ and ioredis only once a queue or worker starts', () => {

@@ -1,6 +1,10 @@
+import type { Span } from '@opentelemetry/api';
 import type { Task } from '../contracts/scheduler.js';
+import { AGENT_ATTRIBUTES, GENAI_ATTRIBUTES, GENAI_OPERATIONS } from '../telemetry/names.js';
+import { withSpan } from '../telemetry/tracer.js';
 import { nestAgent, type AgentStep } from './agent-nesting.js';
 import type { AgentMessenger } from './messaging.js';
+import { TokenUsageHandler } from './token-usage.js';
 
 /** What an agent's `run` receives besides its input. */
 export interface AgentRunContext {
@@ -74,15 +78,52 @@ export interface InvokeAgentOptions {
  * @example
  * const out = await invokeAgent(graph, { text: 'hi' }, ctx, { onStep: (step) => log(step.node) });
  */
-export async function invokeAgent(runner: AgentRunner, input: unknown, ctx: AgentRunContext, options: InvokeAgentOptions = {}): Promise<unknown> {
+export function invokeAgent(runner: AgentRunner, input: unknown, ctx: AgentRunContext, options: InvokeAgentOptions = {}): Promise<unknown> {
+  const attributes = {
+    [GENAI_ATTRIBUTES.operationName]: GENAI_OPERATIONS.invokeAgent,
+    [GENAI_ATTRIBUTES.agentName]: ctx.agentId,
+    [GENAI_ATTRIBUTES.agentId]: ctx.agentId,
+    [AGENT_ATTRIBUTES.taskId]: ctx.task.id,
+    [AGENT_ATTRIBUTES.attempt]: ctx.attempt,
+    [AGENT_ATTRIBUTES.threadId]: ctx.threadId,
+    ...(ctx.task.capability === undefined ? {} : { [AGENT_ATTRIBUTES.capability]: ctx.task.capability }),
+  };
+  return withSpan(`${GENAI_OPERATIONS.invokeAgent} ${ctx.agentId}`, attributes, (span) => {
+    const result = run(runner, input, ctx, options, span);
+    // Without an SDK the attempt's promise is returned as it is: no extra step per task.
+    if (!span.isRecording()) return result;
+    return result.catch((error: unknown) => {
+      span.setAttribute(GENAI_ATTRIBUTES.errorType, errorType(error));
+      throw error;
+    });
+  });
+}
+
+function errorType(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.name : '_OTHER';
+}
+
+async function run(runner: AgentRunner, input: unknown, ctx: AgentRunContext, options: InvokeAgentOptions, span: Span): Promise<unknown> {
   if (!isRunnableLike(runner)) return runner(input, ctx);
+  // Token usage is read only when the span is recorded: without an SDK no handler is attached.
+  const usage = span.isRecording() ? new TokenUsageHandler() : undefined;
   const nesting = nestAgent({ ...options, signal: ctx.signal });
   try {
     return await runner.invoke(input, {
       signal: ctx.signal,
       configurable: { idempotency_key: ctx.idempotencyKey, task_id: ctx.task.id, attempt: ctx.attempt, ...nesting.configurable },
+      ...(usage ? { callbacks: [usage] } : {}),
     });
   } finally {
     nesting.close();
+    if (usage?.reported) {
+      span.setAttributes({
+        [GENAI_ATTRIBUTES.inputTokens]: usage.usage.inputTokens,
+        [GENAI_ATTRIBUTES.outputTokens]: usage.usage.outputTokens,
+        ...(usage.usage.model === undefined ? {} : { [GENAI_ATTRIBUTES.responseModel]: usage.usage.model }),
+      });
+    }
   }
 }

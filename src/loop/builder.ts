@@ -1,9 +1,11 @@
 import { END, MemorySaver, START, StateGraph, type BaseCheckpointSaver, type BaseStore, type CompiledStateGraph } from '@langchain/langgraph';
 import type { AuditTrail } from '../telemetry/audit.js';
+import { trackCircuits } from '../telemetry/metrics.js';
 import type { AgentPool } from './agent-pool.js';
 import type { EventListener } from './emitter.js';
 import { createCoordinatorNode } from './nodes/coordinator-node.js';
 import { createRecoveryNode } from './nodes/recovery-node.js';
+import { checkReadiness, type Readiness, type ReadinessOptions } from './readiness.js';
 import { createSchedulerNode } from './nodes/scheduler-node.js';
 import { createLoopRuntime, type LoopRuntime, type MasterLoopOptions } from './runtime.js';
 import { MasterLoopAnnotation, type MasterLoopState } from './state.js';
@@ -22,17 +24,28 @@ export interface MasterLoopHandle {
    * breaks a run: its error is rethrown on a microtask.
    */
   onEvent(listener: EventListener): () => void;
+  /**
+   * Whether the loop can take work: its checkpointer and Store answer a read within the timeout, and
+   * every capability its agents offer has an agent whose circuit is not open. A loop added to a
+   * graph with addMasterLoop uses its parent's checkpointer, which it cannot see: only its agents count.
+   *
+   * @example
+   * const { ready, reasons } = await loop.readiness({ timeoutMs: 1_000 });
+   */
+  readiness(options?: ReadinessOptions): Promise<Readiness>;
 }
 
 function routeAfterRecovery(state: MasterLoopState): string {
   return state.status === 'running' ? MASTER_LOOP_NODES.coordinator : 'done';
 }
 
-export function handle(runtime: LoopRuntime): MasterLoopHandle {
+export function handle(runtime: LoopRuntime, persistence: { checkpointer?: BaseCheckpointSaver | undefined; store?: BaseStore | undefined } = {}): MasterLoopHandle {
+  trackCircuits(runtime.pool);
   return {
     pool: runtime.pool,
     audit: runtime.audit,
     onEvent: runtime.listeners.on,
+    readiness: (options) => checkReadiness({ pool: runtime.pool, ...persistence }, options),
   };
 }
 
@@ -83,7 +96,7 @@ export function compileLoop(runtime: LoopRuntime, checkpointer: BaseCheckpointSa
     .addEdge(MASTER_LOOP_NODES.coordinator, MASTER_LOOP_NODES.recovery)
     .addConditionalEdges(MASTER_LOOP_NODES.recovery, routeAfterRecovery, { [MASTER_LOOP_NODES.coordinator]: MASTER_LOOP_NODES.coordinator, done: END })
     .compile({ ...(checkpointer ? { checkpointer } : {}), ...(store ? { store } : {}) });
-  return Object.assign(graph, handle(runtime));
+  return Object.assign(graph, handle(runtime, { checkpointer, store }));
 }
 
 export type MasterAgentLoop = ReturnType<typeof createMasterAgentLoop>;

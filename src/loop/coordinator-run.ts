@@ -10,6 +10,7 @@ import { Dispatcher } from './dispatcher.js';
 import { createRunEmitter, type RunEmitter } from './emitter.js';
 import { concurrencyLimit, dispatchTasks, issueOrder, issueReady, issueWindow } from './issue-window.js';
 import { openOutcomeLog, type OutcomeLog } from './outcome-log.js';
+import { recordTaskEnded } from '../telemetry/metrics.js';
 import { deadlineError } from './run-deadline.js';
 import { runTask, stopError, type TaskOutcome, type TaskRunEnv } from './run-task.js';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_TASK_RETRIES, threadIdOf, type LoopRuntime } from './runtime.js';
@@ -217,6 +218,7 @@ export class CoordinatorRun {
       await this.log!.append(outcome);
     }
     this.outcomes.push(outcome);
+    if (!replayed) recordTaskEnded(outcome.status);
     this.settle(outcome);
     const taskId = outcome.taskId;
     if (outcome.status === 'completed') {

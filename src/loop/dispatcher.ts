@@ -72,6 +72,18 @@ export class Dispatcher {
     for (const [id, output] of options.completed ?? []) this.outputs.set(id, output);
   }
 
+  /**
+   * Tasks whose dependencies are done that are neither running nor finished: they wait for an
+   * agent, resources, a backoff or their turn in the issue window. Walks every task, so it is for a
+   * metric reader's occasional collect, never for the dispatch path.
+   */
+  backlog(): number {
+    if (this.cancelled !== undefined) return 0;
+    let ready = 0;
+    for (const id of this.tasks.keys()) if (!this.outputs.has(id) && !this.failed.has(id) && this.dependenciesMet(id)) ready++;
+    return Math.max(0, ready - this.running);
+  }
+
   /** Tasks running now (for tests and metrics). */
   get runningCount(): number {
     return this.running;

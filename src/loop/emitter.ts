@@ -1,6 +1,7 @@
 import type { EventEnvelope, EventPayload, EventType } from '../contracts/events.js';
 import type { Listeners } from '../contracts/listeners.js';
 import { createEventEnvelope } from '../telemetry/events.js';
+import { countLoopEvent } from './loop-metrics.js';
 
 export type EventListener = (event: EventEnvelope) => void;
 
@@ -22,6 +23,7 @@ export interface RunEmitterOptions {
 export function createRunEmitter(options: RunEmitterOptions): RunEmitter {
   return {
     emit(type, data, extra = {}) {
+      countLoopEvent(type, data);
       const envelope = createEventEnvelope(type, data, {
         correlationId: options.correlationId,
         // The loop's payloads are typed by EventPayload<T>; the schema check is for events built elsewhere.

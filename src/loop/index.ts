@@ -27,6 +27,8 @@ export type { DispatchTask, DispatcherOptions, Grant, DependencyResult } from '.
 export { decideRecovery, DEFAULT_RECOVERY_STRATEGIES } from './recovery-handler.js';
 export type { FailureContext, RecoveryStrategy } from './recovery-handler.js';
 export { runTask } from './run-task.js';
+export { checkReadiness, DEFAULT_READINESS_TIMEOUT_MS, READINESS_PROBE_KEY } from './readiness.js';
+export type { Readiness, ReadinessOptions, ReadinessTargets } from './readiness.js';
 export type { TaskOutcome, TaskRunEnv } from './run-task.js';
 export { idempotencyKeyOf } from './coordinator-run.js';
 export { applyLimits } from './nodes/scheduler-node.js';

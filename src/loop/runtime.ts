@@ -9,9 +9,11 @@ import type { AgentNetwork } from '../network/index.js';
 import type { ExponentialBackoffOptions } from '../resilience/index.js';
 import type { AdaptiveState, IntelligenceSchedulerOptions } from '../scheduler/index.js';
 import { createAuditTrail, type AuditTrail } from '../telemetry/audit.js';
+import type { Logger } from '../telemetry/logger.js';
 import { createAgentPool, type AgentPool, type AgentPoolOptions } from './agent-pool.js';
 import type { AgentDefinition } from './agents.js';
 import type { EventListener } from './emitter.js';
+import { logEvents } from './event-log.js';
 import type { RecoveryStrategy } from './recovery-handler.js';
 import { checkRunTimeout } from './run-deadline.js';
 import type { MasterLoopState } from './state.js';
@@ -98,6 +100,13 @@ export interface MasterLoopOptions {
    */
   network?: AgentNetwork;
   /**
+   * Logs every event as a structured line with its run id and trace id (pino's shape:
+   * `{ debug, info, warn, error }(obj, msg)`; `jsonLogger(process.stdout)` writes JSON lines). Run
+   * ends log at info, failures and recoveries at warn, task steps at debug; task results are left out.
+   * @default undefined (silent)
+   */
+  logger?: Logger;
+  /**
    * Runs each attempt's agent in other processes (`jobQueue(...)` from `langgraph-no/workers`)
    * instead of this one. Only the agent call moves: limits, retries, timeouts, breakers, fallbacks
    * and compensation stay here, and each result is checkpointed here as before. Agents run this way
@@ -147,6 +156,7 @@ export function createLoopRuntime(
   const pool = createAgentPool(options.pool).add(options.agents);
   const listeners = createListeners<EventEnvelope>();
   if (options.onEvent) listeners.on(options.onEvent);
+  if (options.logger) listeners.on(logEvents(options.logger));
   return { options, pool, audit: options.audit ?? createAuditTrail(), listeners, adaptiveState: undefined, toRequest };
 }
 

@@ -14,7 +14,7 @@ import { offerToAll } from './fanout.js';
 import { Inbox, type InboxHandler, type OfferOptions, type OnFull } from './inbox.js';
 import { createKeyring, type Keyring } from './keyring.js';
 import { coerceMessageLimits } from './limits.js';
-import { recordMessage, trackQueued } from './metrics.js';
+import { recordMessage, trackPartitions, trackQueued } from './metrics.js';
 import { createPartitionTable } from './partitions.js';
 import { compileMessagePolicy, type MessagePolicy } from './policy.js';
 import { createAgentRegistry, type AgentRegistry } from './registry.js';
@@ -149,7 +149,12 @@ export function createAgentNetwork(options: AgentNetworkOptions = {}): AgentNetw
     if (change.type === 'registered') provision(change.agent.id);
     if (change.type !== 'deregistered') for (const inbox of inboxesOf(change.agent.id)) inbox.pump();
   });
-  const untrack = trackQueued(() => counters.queued);
+  const untrackQueued = trackQueued(() => counters.queued);
+  const untrackPartitions = trackPartitions(() => partitions.groups().length / 2);
+  const untrack = (): void => {
+    untrackQueued();
+    untrackPartitions();
+  };
 
   function sign(from: string, target: { to: string } | { topic: string }, message: AgentMessage): DeliveredMessage {
     const kind = 'to' in target ? 'direct' : 'broadcast';

@@ -3,7 +3,11 @@ export {
   SPAN_NAMES,
   SCHEDULER_ATTRIBUTES,
   COORDINATION_ATTRIBUTES,
+  GENAI_OPERATIONS,
+  GENAI_ATTRIBUTES,
+  AGENT_ATTRIBUTES,
   METRICS,
+  OPERATOR_METRICS,
   SIMPLE_PLAN_MAX_TASKS,
   MODERATE_PLAN_MAX_TASKS,
   complexityOf,
@@ -14,10 +18,24 @@ export {
   recordSchedulingLatency,
   recordAgentUtilization,
   recordToolInvocation,
+  recordToolDuration,
   recordCoordinationEfficiency,
+  recordRunEnded,
+  recordTaskEnded,
+  recordAttemptStarted,
+  recordAttemptFailed,
+  recordRecovery,
+  trackRun,
+  trackCircuits,
+  liveRuns,
+  CIRCUIT_STATES,
 } from './metrics.js';
+export type { RunGaugeSource, CircuitSource } from './metrics.js';
+export { useMeterProvider, noMeterProvider } from './provider.js';
 export { redact, REDACTED, DEFAULT_SECRET_KEY_PATTERN } from './redact.js';
 export { createAuditTrail, verifyAuditEntries, DEFAULT_AUDIT_MAX_ENTRIES, AUDIT_GENESIS_HASH } from './audit.js';
 export type { AuditInput, AuditEntry, AuditVerification, AuditTrailOptions, AuditTrail } from './audit.js';
 export { createEventEnvelope, activeTraceparent } from './events.js';
 export type { EnvelopeOptions } from './events.js';
+export { jsonLogger, LOG_LEVELS } from './logger.js';
+export type { Logger, LogLevel, LineSink, JsonLoggerOptions } from './logger.js';

@@ -32,6 +32,33 @@ export const COORDINATION_ATTRIBUTES = {
   consensusAchieved: 'no.coordination.consensus_achieved',
 } as const;
 
+/**
+ * OpenTelemetry's GenAI semantic conventions: an agent attempt is an `invoke_agent {agent}` span and
+ * a tool call an `execute_tool {tool}` span, so GenAI-aware backends show them as such; the `no.*`
+ * names stay beside them.
+ */
+export const GENAI_OPERATIONS = { invokeAgent: 'invoke_agent', executeTool: 'execute_tool' } as const;
+
+export const GENAI_ATTRIBUTES = {
+  operationName: 'gen_ai.operation.name',
+  agentName: 'gen_ai.agent.name',
+  agentId: 'gen_ai.agent.id',
+  toolName: 'gen_ai.tool.name',
+  toolType: 'gen_ai.tool.type',
+  inputTokens: 'gen_ai.usage.input_tokens',
+  outputTokens: 'gen_ai.usage.output_tokens',
+  responseModel: 'gen_ai.response.model',
+  errorType: 'error.type',
+} as const;
+
+/** The loop's own attributes on an agent attempt's span. */
+export const AGENT_ATTRIBUTES = {
+  taskId: 'no.task.id',
+  attempt: 'no.task.attempt',
+  threadId: 'no.thread.id',
+  capability: 'no.task.capability',
+} as const;
+
 export interface MetricDefinition {
   readonly name: string;
   readonly description: string;
@@ -66,6 +93,48 @@ export const METRICS = {
     unit: '1',
     labels: ['coordination_type', 'agent_count'],
     buckets: [0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0],
+  },
+} as const satisfies Record<string, MetricDefinition>;
+
+/**
+ * What an operator needs besides the seed's four: runs and tasks by state, what waits for an agent,
+ * retries, breakers, tool latency. Every label takes values from a closed set (a status, a layer) or
+ * from what the application configured (its agents' ids, its registered tools), never from a run's
+ * data (task ids, inputs), so the number of series stays bounded; the Prometheus helper also caps
+ * series per metric (`DEFAULT_MAX_SERIES_PER_METRIC`).
+ */
+export const OPERATOR_METRICS = {
+  runs: { name: 'no_runs_total', description: 'Runs that ended, by status', unit: '1', labels: ['status'] },
+  runsActive: { name: 'no_runs_active', description: 'Coordinator passes running now', unit: '1', labels: [] },
+  tasks: { name: 'no_tasks_total', description: 'Tasks that ended, by state', unit: '1', labels: ['state'] },
+  tasksRunning: { name: 'no_tasks_running', description: 'Task attempts running on an agent now', unit: '1', labels: [] },
+  taskBacklog: {
+    name: 'no_task_backlog',
+    description: 'Tasks whose dependencies are done that wait for an agent or resources',
+    unit: '1',
+    labels: [],
+  },
+  attempts: { name: 'no_task_attempts_total', description: 'Task attempts started, by agent', unit: '1', labels: ['agent_id'] },
+  attemptFailures: {
+    name: 'no_task_attempt_failures_total',
+    description: 'Task attempts that failed, by agent and failure class',
+    unit: '1',
+    labels: ['agent_id', 'classification'],
+  },
+  retries: { name: 'no_task_retries_total', description: 'Retries with backoff, by the agent that failed', unit: '1', labels: ['agent_id'] },
+  recoveries: { name: 'no_recovery_actions_total', description: 'Recovery decisions, by action and level', unit: '1', labels: ['action', 'level'] },
+  circuitState: {
+    name: 'no_agent_circuit_state',
+    description: "1 for the state each agent's circuit breaker is in, 0 for the other states",
+    unit: '1',
+    labels: ['agent_id', 'state'],
+  },
+  toolDuration: {
+    name: 'no_tool_duration_seconds',
+    description: 'Tool call latency through the security gate, by layer and tool',
+    unit: 's',
+    labels: ['layer', 'tool_name'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
   },
 } as const satisfies Record<string, MetricDefinition>;
 

@@ -4,7 +4,7 @@ import type { EventEnvelope } from '../contracts/events.js';
 import type { ToolError, ToolLayerLevel, ToolResult } from '../contracts/tools.js';
 import { parseWith } from '../contracts/validate.js';
 import { timeout } from '../resilience/timeout.js';
-import { createEventEnvelope, getNoTracer, recordToolInvocation, SPAN_NAMES, type AuditTrail } from '../telemetry/index.js';
+import { createEventEnvelope, GENAI_ATTRIBUTES, GENAI_OPERATIONS, getNoTracer, recordToolDuration, recordToolInvocation, SPAN_NAMES, withSpan, type AuditTrail } from '../telemetry/index.js';
 import { errorResult, toolError, toToolError } from './errors.js';
 import { decide, type ToolPolicy } from './policy.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -117,8 +117,15 @@ export function createGate(config: GateConfig): Gate {
     }
 
     const ms = tool.timeoutMs ?? config.timeoutMs;
+    // The GenAI conventions' span for the tool's own run, inside the gate's span.
+    const genAi = {
+      [GENAI_ATTRIBUTES.operationName]: GENAI_OPERATIONS.executeTool,
+      [GENAI_ATTRIBUTES.toolName]: name,
+      [GENAI_ATTRIBUTES.toolType]: 'function',
+      [GENAI_ATTRIBUTES.agentId]: caller,
+    };
     try {
-      const data = await timeout(ms).execute(
+      const data = await withSpan(`${GENAI_OPERATIONS.executeTool} ${name}`, genAi, () => timeout(ms).execute(
         ({ signal: callSignal }) =>
           tool.run(input, {
             caller,
@@ -127,7 +134,7 @@ export function createGate(config: GateConfig): Gate {
             invoke: (next, nextParams) => gate.invoke(next, nextParams, { caller, signal: callSignal }, depth + 1),
           }),
         signal,
-      );
+      ));
       const result: ToolResult = { ok: true, tool: name, layer: level, type: tool.resultType ?? 'data', data, durationMs: elapsed() };
       return { result, stage: 'run', capability, paramsBytes: size.bytes };
     } catch (error) {
@@ -147,7 +154,10 @@ export function createGate(config: GateConfig): Gate {
     }
     const auditOutcome = stage !== 'run' ? 'denied' : result.ok ? 'success' : 'failure';
     config.audit.append({ actor: caller, action: 'tool.invoke', outcome: auditOutcome, details });
-    recordToolInvocation({ layer: level, tool_name: name, success: result.ok });
+    // A name nobody registered is the caller's text: it would be a new series per typo or probe.
+    const toolLabel = stage === 'lookup' ? '(unknown)' : name;
+    recordToolInvocation({ layer: level, tool_name: toolLabel, success: result.ok });
+    recordToolDuration(result.durationMs / 1000, { layer: level, tool_name: toolLabel });
     if (config.emit !== undefined) {
       const data = { layer: level, tool: name === '' ? '(empty)' : name, caller, success: result.ok, durationMs: result.durationMs };
       config.emit(createEventEnvelope('no.tool.layer.invoked', result.ok ? data : { ...data, errorCode: result.error.code }, { now: config.now }));

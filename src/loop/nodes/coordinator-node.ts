@@ -1,7 +1,7 @@
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { isNoError } from '../../contracts/errors.js';
 import type { ExecutionPlan } from '../../contracts/scheduler.js';
-import { recordAgentUtilization, recordCoordinationEfficiency } from '../../telemetry/metrics.js';
+import { recordAgentUtilization, recordCoordinationEfficiency, trackRun } from '../../telemetry/metrics.js';
 import { COORDINATION_ATTRIBUTES, SPAN_NAMES } from '../../telemetry/names.js';
 import { withSpan } from '../../telemetry/tracer.js';
 import { CoordinatorRun } from '../coordinator-run.js';
@@ -88,6 +88,8 @@ function coordinatePass(runtime: LoopRuntime) {
       [COORDINATION_ATTRIBUTES.participantCount]: agentIds.length,
       [COORDINATION_ATTRIBUTES.participantIds]: agentIds.join(','),
     };
+    // The pass's running tasks and backlog, read when a metric reader collects.
+    const untrack = trackRun({ running: () => run.dispatcher.runningCount, backlog: () => run.dispatcher.backlog() });
     return withSpan(SPAN_NAMES.coordinationExecute, attributes, async (span) => {
       let failure: unknown;
       try {
@@ -103,6 +105,7 @@ function coordinatePass(runtime: LoopRuntime) {
         failure = error ?? new Error('coordinator failed');
         throw error;
       } finally {
+        untrack();
         run.close(failure);
       }
     });

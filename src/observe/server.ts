@@ -1,0 +1,99 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { NoError } from '../contracts/errors.js';
+
+/** Prometheus' registered default port for OpenTelemetry exporters. @default 9464 */
+export const DEFAULT_OBSERVE_PORT = 9464;
+/** Loopback only unless asked: the server has no authentication. @default '127.0.0.1' */
+export const DEFAULT_OBSERVE_HOST = '127.0.0.1';
+
+/** Anything that answers a Prometheus scrape: `createPrometheusMetrics()`'s result or your own `PrometheusExporter`. */
+export type MetricsSource =
+  | { handle(request: IncomingMessage, response: ServerResponse): void }
+  | { getMetricsRequestHandler(request: IncomingMessage, response: ServerResponse): void };
+
+export interface ObservabilityServerOptions {
+  /** 0 picks a free port. @default DEFAULT_OBSERVE_PORT */
+  port?: number;
+  /** @default DEFAULT_OBSERVE_HOST */
+  host?: string;
+  /** What `/metrics` serves; without it `/metrics` answers 404 and says how to add it. */
+  metrics?: MetricsSource;
+}
+
+export interface ObservabilityServer {
+  /** `http://host:port`, with the port actually bound. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export type Route = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  response.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', 'cache-control': 'no-store' });
+  response.end(text);
+}
+
+export function sendJson(response: ServerResponse, status: number, body: object): void {
+  send(response, status, body);
+}
+
+function metricsRoute(source: MetricsSource | undefined): Route {
+  if (source === undefined) {
+    return (_req, res) => send(res, 404, 'no metrics on this server: pass metrics: await createPrometheusMetrics() to serveObservability\n');
+  }
+  return 'handle' in source ? (req, res) => source.handle(req, res) : (req, res) => source.getMetricsRequestHandler(req, res);
+}
+
+/**
+ * A small read-only HTTP server (node:http, no framework) for `/metrics` (Prometheus text format)
+ * and the extra routes given. Only GET and HEAD; it binds 127.0.0.1 unless told otherwise.
+ */
+export async function startObservabilityServer(options: ObservabilityServerOptions, extra: Record<string, Route> = {}): Promise<ObservabilityServer> {
+  const port = options.port ?? DEFAULT_OBSERVE_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new NoError('INVALID_NUMBER', `port must be an integer from 0 to 65535, got ${String(port)}`, { details: { port } });
+  }
+  const host = options.host ?? DEFAULT_OBSERVE_HOST;
+  const routes: Record<string, Route> = { '/metrics': metricsRoute(options.metrics), ...extra };
+  const server: Server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0]!;
+    const route = routes[path];
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.setHeader('allow', 'GET, HEAD');
+      return send(response, 405, `${request.method ?? 'this method'} is not allowed: this server only serves GET\n`);
+    }
+    if (!route) return send(response, 404, `no route ${path}: try ${Object.keys(routes).join(', ')}\n`);
+    Promise.resolve()
+      .then(() => route(request, response))
+      .catch((error: unknown) => {
+        if (!response.headersSent) send(response, 500, `${error instanceof Error ? error.message : String(error)}\n`);
+        else response.destroy();
+      });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((error: unknown) => {
+    const code = (error as { code?: string }).code;
+    throw new NoError('INVALID_REQUEST', `cannot listen on ${host}:${port} (${code ?? String(error)}): pick another port, or port: 0 for a free one`, {
+      details: { host, port, code },
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shown}:${bound}`,
+    port: bound,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
