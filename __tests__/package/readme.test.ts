@@ -47,6 +47,7 @@ describe('the README', () => {
         'langgraph-no/mcp': ['src/mcp.ts'],
         'langgraph-no/a2a': ['src/a2a/index.ts'],
         'langgraph-no/workers': ['src/distribution/index.ts'],
+        'langgraph-no/observe': ['src/observe/index.ts'],
       },
     });
     const problems = ts
