@@ -36,12 +36,13 @@ const hangingPlan = request(
 describe('the run deadline (runTimeoutMs)', () => {
   it('ends a run stuck on a hanging agent: failed with a TIMEOUT naming the option, every signal aborted, nothing else started, completed work undone', async () => {
     const a = agents();
-    const { loop, events } = loopWith(a.list, { runTimeoutMs: 300 });
+    // Long enough for 'b' to start on a loaded machine (the deadline counts from the run's start).
+    const { loop, events } = loopWith(a.list, { runTimeoutMs: 1_500 });
     const out = await loop.invoke(hangingPlan, thread());
 
     expect(out.status).toBe('failed');
-    expect(out.runError).toMatchObject({ code: 'TIMEOUT', details: { option: 'runTimeoutMs', timeoutMs: 300 } });
-    expect(out.runError?.message).toContain('runTimeoutMs is 300 ms');
+    expect(out.runError).toMatchObject({ code: 'TIMEOUT', details: { option: 'runTimeoutMs', timeoutMs: 1_500 } });
+    expect(out.runError?.message).toContain('runTimeoutMs is 1500 ms');
     const reason: unknown = a.signals.get('b')?.reason;
     expect(a.signals.get('b')?.aborted).toBe(true);
     expect(isNoError(reason, 'TIMEOUT') && reason.details['option']).toBe('runTimeoutMs');
