@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ToolLayerLevel } from './contracts/tools.js';
 import { loadAgentsModule, selectAgents } from './distribution/agents-module.js';
 import { DEFAULT_CRASH_BOUND_MS, DEFAULT_QUEUE_PREFIX, DEFAULT_REDIS_URL } from './distribution/names.js';
@@ -97,37 +97,36 @@ function positiveNumber(flag: string, text: string, integer: boolean): number {
   return value;
 }
 
-/** Parses `mcp`'s flags; throws UsageError for anything wrong. */
-export function parseMcpArgs(args: string[]): McpCommand | 'help' {
-  let values;
+/** Parses a subcommand's flags (no positionals, no unknown flags); a mistake is a UsageError. */
+function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
   try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        layer: { type: 'string' },
-        root: { type: 'string' },
-        commands: { type: 'string', multiple: true },
-        hosts: { type: 'string', multiple: true },
-        sandbox: { type: 'string' },
-        bwrap: { type: 'string' },
-        http: { type: 'string' },
-        bind: { type: 'string' },
-        'allowed-host': { type: 'string', multiple: true },
-        'max-sessions': { type: 'string' },
-        'max-sessions-per-client': { type: 'string' },
-        'session-idle-timeout': { type: 'string' },
-        'trust-proxy': { type: 'boolean' },
-        caller: { type: 'string' },
-        allow: { type: 'string', multiple: true },
-        'rate-limit': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** Parses `mcp`'s flags; throws UsageError for anything wrong. */
+export function parseMcpArgs(args: string[]): McpCommand | 'help' {
+  const values = parseFlags(args, {
+    layer: { type: 'string' },
+    root: { type: 'string' },
+    commands: { type: 'string', multiple: true },
+    hosts: { type: 'string', multiple: true },
+    sandbox: { type: 'string' },
+    bwrap: { type: 'string' },
+    http: { type: 'string' },
+    bind: { type: 'string' },
+    'allowed-host': { type: 'string', multiple: true },
+    'max-sessions': { type: 'string' },
+    'max-sessions-per-client': { type: 'string' },
+    'session-idle-timeout': { type: 'string' },
+    'trust-proxy': { type: 'boolean' },
+    caller: { type: 'string' },
+    allow: { type: 'string', multiple: true },
+    'rate-limit': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help === true) return 'help';
   const level = values.layer;
   if (level === undefined) throw new UsageError('--layer is required');
@@ -256,25 +255,15 @@ export interface WorkerCommand {
 
 /** Parses `worker`'s flags; throws UsageError for anything wrong. */
 export function parseWorkerArgs(args: string[]): WorkerCommand | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        agents: { type: 'string' },
-        only: { type: 'string', multiple: true },
-        redis: { type: 'string' },
-        prefix: { type: 'string' },
-        concurrency: { type: 'string' },
-        'crash-bound': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseFlags(args, {
+    agents: { type: 'string' },
+    only: { type: 'string', multiple: true },
+    redis: { type: 'string' },
+    prefix: { type: 'string' },
+    concurrency: { type: 'string' },
+    'crash-bound': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help === true) return 'help';
   if (values.agents === undefined) throw new UsageError('--agents is required: the module that exports your agent definitions');
   const redis = values.redis ?? DEFAULT_REDIS_URL;
