@@ -1,5 +1,6 @@
 import { InMemoryStore, MemorySaver } from '@langchain/langgraph';
 import { serveObservability, type ObservabilityServer } from '../../src/observe/index';
+import { isLoopback } from '../../src/observe/server';
 import { addMasterLoop } from '../../src/loop/index';
 import { Annotation, StateGraph } from '@langchain/langgraph';
 import { loopWith, sleeper } from '../loop/helpers';
@@ -79,5 +80,53 @@ describe('/healthz and /readyz', () => {
     await expect(serveObservability({ port: 70_000 })).rejects.toMatchObject({ code: 'INVALID_NUMBER' });
     server = await serveObservability({ port: 0 });
     await expect(serveObservability({ port: server.port })).rejects.toThrow(/EADDRINUSE.*port: 0 for a free one/);
+  });
+});
+
+describe('a bearer token on the observability server', () => {
+  const token = 'a-long-random-token-0123456789';
+
+  it('is required to serve beyond loopback, and must not be short', async () => {
+    await expect(serveObservability({ host: '0.0.0.0', port: 0 })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('pass token') });
+    await expect(serveObservability({ host: '::', port: 0 })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    await expect(serveObservability({ port: 0, token: 'short' })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('at least 16') });
+    await expect(serveObservability({ port: 0, token: ' '.repeat(20) })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+  });
+
+  it('refuses every path without it, or with another one, with 401 and a Bearer challenge; lets the right one in', async () => {
+    const server = await serveObservability({ host: '0.0.0.0', port: 0, token });
+    try {
+      const at = (path: string, headers: Record<string, string> = {}) => fetch(`http://127.0.0.1:${server.port}${path}`, { headers });
+      for (const path of ['/healthz', '/readyz', '/metrics', '/nowhere']) {
+        const refused = await at(path);
+        expect([path, refused.status, refused.headers.get('www-authenticate')]).toEqual([path, 401, 'Bearer realm="langgraph-no"']);
+        expect(await refused.text()).not.toContain(token);
+      }
+      for (const wrong of [`Bearer ${token.slice(0, -1)}`, `Bearer ${token}x`, `Basic ${token}`, token, 'Bearer ', `Bearer ${token.toUpperCase()}`]) {
+        expect([wrong, (await at('/healthz', { authorization: wrong })).status]).toEqual([wrong, 401]);
+      }
+      const ok = await at('/healthz', { authorization: `Bearer ${token}` });
+      expect(ok.status).toBe(200);
+      expect((await at('/healthz', { authorization: `bearer   ${token}` })).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('counts only this machine’s addresses as loopback', () => {
+    expect(['127.0.0.1', '127.3.4.5', '::1', 'localhost'].map(isLoopback)).toEqual([true, true, true, true]);
+    expect(['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', 'example.com', '::ffff:127.0.0.1'].map(isLoopback)).toEqual([false, false, false, false, false, false]);
+  });
+
+  it('needs no token on loopback, and takes one there too', async () => {
+    const open = await serveObservability({ port: 0 });
+    const locked = await serveObservability({ port: 0, host: '127.0.0.1', token });
+    try {
+      expect((await fetch(`http://127.0.0.1:${open.port}/healthz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${locked.port}/healthz`)).status).toBe(401);
+    } finally {
+      await open.close();
+      await locked.close();
+    }
   });
 });
