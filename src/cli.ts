@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `langgraph-no` command. `langgraph-no mcp ...` serves one tool layer over MCP (stdio or
- * Streamable HTTP); `langgraph-no worker ...` runs pool agents' jobs from a BullMQ queue. Usage
+ * Streamable HTTP); `langgraph-no worker ...` runs pool agents' jobs from a BullMQ queue;
+ * `langgraph-no dashboard --demo` serves the live dashboard over a demo workload. Usage
  * errors exit 2, runtime failures 1.
  */
 import { statSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { resolve } from 'node:path';
 import type { ToolLayerLevel } from './contracts/tools.js';
 import { list, parseFlags, positiveNumber, UsageError } from './cli-args.js';
 import { runWorker } from './cli-worker.js';
+import { runDashboard } from './cli-dashboard.js';
 import { createToolLayer } from './tools/create-layer.js';
 import type { PolicyRule } from './tools/policy.js';
 import { DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SESSIONS_PER_CLIENT, DEFAULT_SESSION_IDLE_TIMEOUT_MS, defaultAllowedHosts } from './tools/mcp/http.js';
@@ -17,6 +19,7 @@ import { DEFAULT_HTTP_CALLER, DEFAULT_STDIO_CALLER, serveToolLayer, type McpServ
 
 export const USAGE = `Usage: langgraph-no mcp --layer <primitive|execution|dashboard|orchestration> [options]
        langgraph-no worker --agents <module> [options]   (see langgraph-no worker --help)
+       langgraph-no dashboard --demo [options]           (see langgraph-no dashboard --help)
 
 Serves one tool layer over MCP, on stdio (default) or Streamable HTTP.
 
@@ -58,6 +61,7 @@ Tool results are JSON text; refusals are isError results with { code, message, d
 
 export { UsageError } from './cli-args.js';
 export { parseWorkerArgs, startWorker, WORKER_USAGE, type WorkerCommand } from './cli-worker.js';
+export { parseDashboardArgs, DASHBOARD_USAGE, type DashboardCommand } from './cli-dashboard.js';
 
 /** What `mcp` was asked to do, after validation. */
 export type CliLayer = ToolLayerLevel | 'orchestration';
@@ -214,6 +218,7 @@ export async function runCli(argv: string[], io: { stderr?: NodeJS.WritableStrea
   const stderr = io.stderr ?? process.stderr;
   const [sub, ...rest] = argv;
   if (sub === 'worker') return runWorker(rest, io.stdout ?? process.stdout, stderr);
+  if (sub === 'dashboard') return runDashboard(rest, io.stdout ?? process.stdout, stderr);
   let command: McpCommand | 'help';
   try {
     if (sub === '-h' || sub === '--help') command = 'help';

@@ -62,7 +62,7 @@ export class CoordinatorRun {
     this.plan = plan;
     this.runId = runId;
     this.threadId = threadIdOf(config);
-    this.emitter = createRunEmitter({ writer: config.writer, listeners: runtime.listeners, correlationId: runId, source: runtime.options.eventSource });
+    this.emitter = createRunEmitter({ writer: config.writer, listeners: runtime.listeners, correlationId: runId, threadId: threadIdOf(config), source: runtime.options.eventSource });
     this.byId = new Map(plan.tasks.map((t) => [t.id, t]));
     for (const [id, record] of Object.entries(state.tasks)) if (record.status === 'completed') this.done.set(id, state.results[id]);
     const dispatchable = dispatchTasks(plan);

@@ -16,11 +16,17 @@ export interface RunEmitterOptions {
   listeners: Listeners<EventEnvelope>;
   /** Every event of one run carries the run id as its correlation id. */
   correlationId: string;
+  /** The run's LangGraph thread, sent as the `no-thread-id` header so a watcher can read the run's history. */
+  threadId?: string | undefined;
   source?: string | undefined;
 }
 
+/** The envelope header that names the run's LangGraph thread. */
+export const THREAD_ID_HEADER = 'no-thread-id';
+
 /** Sends each event to the custom stream and to the loop's listeners, as a CloudEvents envelope. */
 export function createRunEmitter(options: RunEmitterOptions): RunEmitter {
+  const headers = options.threadId === undefined ? undefined : { [THREAD_ID_HEADER]: options.threadId };
   return {
     emit(type, data, extra = {}) {
       countLoopEvent(type, data);
@@ -28,6 +34,7 @@ export function createRunEmitter(options: RunEmitterOptions): RunEmitter {
         correlationId: options.correlationId,
         // The loop's payloads are typed by EventPayload<T>; the schema check is for events built elsewhere.
         validate: false,
+        ...(headers === undefined ? {} : { headers }),
         ...(options.source === undefined ? {} : { source: options.source }),
         ...(extra.causationId === undefined ? {} : { causationId: extra.causationId }),
         ...(extra.subject === undefined ? {} : { subject: extra.subject }),

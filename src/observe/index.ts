@@ -19,3 +19,15 @@ export {
 export type { Alert, AlertName, AlertThresholds, AlertWatcher, WatchAlertsOptions, WatchedLoop } from './alerts.js';
 export { jsonLogger, LOG_LEVELS } from '../telemetry/logger.js';
 export type { Logger, LogLevel, LineSink, JsonLoggerOptions } from '../telemetry/logger.js';
+export { serveDashboard, DEFAULT_DASHBOARD_PORT, DEFAULT_MAX_VIEWERS, DASHBOARD_PUSH_INTERVAL_MS } from './dashboard/serve.js';
+export type { ServeDashboardOptions, DashboardServer, WatchedDashboardLoop } from './dashboard/serve.js';
+export { createDashboardHub, MAX_ALERT_HISTORY } from './dashboard/hub.js';
+export type { DashboardHub, DashboardHubOptions, DashboardLoop, DashboardNetwork, DashboardToolLayer } from './dashboard/hub.js';
+export { DEFAULT_MAX_RUNS, DEFAULT_MAX_EVENTS_PER_RUN } from './dashboard/runs.js';
+export type { RunSummary, RunView, TaskView, AttemptView } from './dashboard/runs.js';
+export { MAX_CHECKPOINTS_LISTED, MAX_TASKS_SHOWN } from './dashboard/history.js';
+export type { CheckpointEntry, CheckpointState, HistorySource } from './dashboard/history.js';
+export { createDashboardDemo } from './dashboard/demo.js';
+export type { DashboardDemo } from './dashboard/demo.js';
+export { NoDashboardMetricsSchema } from '../contracts/dashboard.js';
+export type { NoDashboardMetrics } from '../contracts/dashboard.js';

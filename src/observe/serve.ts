@@ -1,5 +1,5 @@
 import type { Readiness, ReadinessOptions } from '../loop/readiness.js';
-import { sendJson, startObservabilityServer, type ObservabilityServer, type ObservabilityServerOptions } from './server.js';
+import { sendJson, startObservabilityServer, type ObservabilityServer, type ObservabilityServerOptions, type Route } from './server.js';
 
 /** Anything with a readiness check: a master loop, or your own component. */
 export interface ReadinessSource {
@@ -18,7 +18,7 @@ export interface ServeObservabilityOptions extends ObservabilityServerOptions {
 }
 
 /** All sources, checked at once; a source that throws counts as not ready, with its error as the reason. */
-async function readinessOf(options: ServeObservabilityOptions): Promise<Readiness> {
+async function readinessOf(options: Pick<ServeObservabilityOptions, 'loops' | 'readinessTimeoutMs'>): Promise<Readiness> {
   const loops = options.loops ?? [];
   const named: Array<[string, ReadinessSource]> = Array.isArray(loops)
     ? loops.map((loop, i) => [loops.length === 1 ? '' : `loop ${i}`, loop])
@@ -52,11 +52,16 @@ async function readinessOf(options: ServeObservabilityOptions): Promise<Readines
  * // later: await server.close(); await metrics.shutdown();
  */
 export function serveObservability(options: ServeObservabilityOptions = {}): Promise<ObservabilityServer> {
-  return startObservabilityServer(options, {
+  return startObservabilityServer(options, healthRoutes(options));
+}
+
+/** `/healthz` and `/readyz` over the given sources, for any of the package's servers. */
+export function healthRoutes(options: Pick<ServeObservabilityOptions, 'loops' | 'readinessTimeoutMs'>): Record<string, Route> {
+  return {
     '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
     '/readyz': async (_req, res) => {
       const readiness = await readinessOf(options);
       sendJson(res, readiness.ready ? 200 : 503, readiness);
     },
-  });
+  };
 }

@@ -12,6 +12,7 @@ import {
   DEFAULT_MAX_ROUNDS,
   learningOf,
   STORE_NAMESPACES,
+  threadIdOf,
   type LoopRuntime,
 } from '../runtime.js';
 import { idempotencyKeyOf } from '../coordinator-run.js';
@@ -123,7 +124,7 @@ export function createRecoveryNode(runtime: LoopRuntime) {
     const state = rawState as MasterLoopState;
     const plan = state.plan!;
     const runId = state.runId!;
-    const emitter = createRunEmitter({ writer: config.writer, listeners: runtime.listeners, correlationId: runId, source: runtime.options.eventSource });
+    const emitter = createRunEmitter({ writer: config.writer, listeners: runtime.listeners, correlationId: runId, threadId: threadIdOf(config), source: runtime.options.eventSource });
     const record = (action: RecoveryAction): RecoveryAction => {
       runtime.audit.append({ actor: 'recovery', action: `recovery.${action.type}`, outcome: 'success', details: { ...action, runId } });
       emitter.emit('no.recovery.action.taken', {
@@ -155,7 +156,7 @@ export function createRecoveryNode(runtime: LoopRuntime) {
       const done = Object.values(state.tasks)
         .filter((r) => r.status === 'completed' && r.agentId !== undefined && runtime.pool.definition(r.agentId).compensate !== undefined)
         .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0) || plan.order.indexOf(a.taskId) - plan.order.indexOf(b.taskId));
-      const threadId = String(config.configurable?.['thread_id'] ?? 'default');
+      const threadId = threadIdOf(config);
       const report = await compensateInReverse(
         done.map((r) => ({
           name: r.taskId,

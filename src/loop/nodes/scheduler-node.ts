@@ -5,7 +5,7 @@ import type { ExecutionPlan, ExecutionRequestInput } from '../../contracts/sched
 import { createIntelligenceScheduler, type AdaptiveState } from '../../scheduler/index.js';
 import { createRunEmitter } from '../emitter.js';
 import { deadlineOf } from '../run-deadline.js';
-import { ADAPTIVE_STATE_KEY, assertDurable, learningOf, STORE_NAMESPACES, type LoopRuntime, type MasterLoopLimits } from '../runtime.js';
+import { ADAPTIVE_STATE_KEY, assertDurable, learningOf, STORE_NAMESPACES, threadIdOf, type LoopRuntime, type MasterLoopLimits } from '../runtime.js';
 import { RESET, type MasterLoopUpdate } from '../state.js';
 
 const minDefined = (a: number | undefined, b: number | undefined): number | undefined =>
@@ -64,16 +64,18 @@ export function createSchedulerNode(runtime: LoopRuntime) {
       runtime.pool.restore(Object.fromEntries(agents.map((item) => [item.key, item.value])));
     }
     const runId = randomUUID();
-    const emitter = createRunEmitter({ writer: config.writer, listeners: runtime.listeners, correlationId: runId, source: runtime.options.eventSource });
+    const emitter = createRunEmitter({ writer: config.writer, listeners: runtime.listeners, correlationId: runId, threadId: threadIdOf(config), source: runtime.options.eventSource });
     emitter.emit('orchestration.plan.created', {
       planId: plan.id,
       summary: `${plan.tasks.length} tasks, ${plan.strategy}, predicted makespan ${plan.makespanMs} ms (bound ${plan.lowerBoundMs} ms)`,
-      steps: plan.schedule,
+      // The schedule, with what a viewer needs to draw the DAG: each task's dependencies, capability and
+      // whether it is on the critical path. The arrays are the plan's own, not copies.
+      steps: planSteps(plan),
     });
     emitter.emit('orchestration.decision.made', {
       decisionId: `${plan.id}:strategy`,
       outcome: plan.strategy,
-      metadata: { requested: plan.requestedStrategy, reason: plan.strategyReason },
+      metadata: { requested: plan.requestedStrategy, reason: plan.strategyReason, makespanMs: plan.makespanMs, lowerBoundMs: plan.lowerBoundMs },
     });
     for (const task of plan.tasks) emitter.emit('orchestration.task.created', { taskId: task.id, input: task.input ?? null });
     return {
@@ -93,4 +95,14 @@ export function createSchedulerNode(runtime: LoopRuntime) {
       runError: null,
     };
   };
+}
+
+/** The plan's schedule entries, each with its task's dependencies, capability and critical-path flag. */
+function planSteps(plan: ExecutionPlan): Array<ExecutionPlan['schedule'][number] & { dependsOn: readonly string[]; capability?: string; critical: boolean }> {
+  const byId = new Map(plan.tasks.map((task) => [task.id, task]));
+  const critical = new Set(plan.criticalPath);
+  return plan.schedule.map((entry) => {
+    const task = byId.get(entry.taskId);
+    return { ...entry, dependsOn: task?.dependsOn ?? [], ...(task?.capability === undefined ? {} : { capability: task.capability }), critical: critical.has(entry.taskId) };
+  });
 }
