@@ -75,7 +75,8 @@ interface LoopValues {
 /** The loop's state as it was at one checkpoint of the thread. */
 export async function stateAt(source: HistorySource, threadId: string, checkpointId: string): Promise<CheckpointState> {
   const snapshot = await source.getState(threadConfig(threadId, checkpointId));
-  if (snapshot.config.configurable?.['checkpoint_id'] !== checkpointId) {
+  // LangGraph answers an unknown checkpoint with an empty snapshot: no metadata, no time.
+  if (snapshot.config.configurable?.['checkpoint_id'] !== checkpointId || snapshot.createdAt === undefined) {
     throw new NoError('INVALID_REQUEST', `thread ${threadId} has no checkpoint ${checkpointId}: pick one from /api/history`, { details: { threadId, checkpointId } });
   }
   const values = (snapshot.values ?? {}) as LoopValues;
