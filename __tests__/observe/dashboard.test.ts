@@ -5,6 +5,7 @@ import { createToolLayer } from '../../src/tools/index';
 import {
   createDashboardHub,
   DASHBOARD_PUSH_INTERVAL_MS,
+  MAX_TASKS_SERVED,
   NoDashboardMetricsSchema,
   serveDashboard,
   watchAlerts,
@@ -214,6 +215,18 @@ describe('the dashboard hub bounds what it holds', () => {
     expect(Object.values(run.tasksById).reduce((n, t) => n + t.attempts.length, 0)).toBeLessThan(5);
     hub.close();
   });
+
+  it('sends at most MAX_TASKS_SERVED tasks of a huge run to the page, with the counts of all', async () => {
+    const noop: AgentDefinition = { id: 'n', capabilities: ['work'], maxConcurrency: 64, run: async () => null };
+    const { loop } = loopWith([noop], { checkpointer: new MemorySaver() });
+    const server = await serve({ loops: { main: loop } });
+    const many = Array.from({ length: MAX_TASKS_SERVED + 5 }, (_, i) => ({ id: `t${i}`, capability: 'work' }));
+    await loop.invoke(request(many, { strategy: 'parallel' }), thread());
+    const { body } = await getJson<{ run: RunView & { tasksOmitted: number } }>(`${server.url}/api/run?id=${server.hub.runs()[0]!.runId}`);
+    expect(body.run.order).toHaveLength(MAX_TASKS_SERVED);
+    expect(Object.keys(body.run.tasksById)).toHaveLength(MAX_TASKS_SERVED);
+    expect(body.run).toMatchObject({ tasks: MAX_TASKS_SERVED + 5, completed: MAX_TASKS_SERVED + 5, tasksOmitted: 5 });
+  }, 30_000);
 
   it('shows the alerts of its watcher, firing and resolved', async () => {
     const { loop } = loopWith([sleeper('w1')]);

@@ -116,6 +116,8 @@ describe('a consumer project', () => {
   const program = `
 import { MemorySaver } from '@langchain/langgraph';
 import { createMasterAgentLoop, isNoError, type AgentDefinition } from 'langgraph-no';
+// The observe entry's declarations must not need its optional peers (the OpenTelemetry SDK).
+import { serveDashboard, type NoDashboardMetrics } from 'langgraph-no/observe';
 
 const upper: AgentDefinition = {
   id: 'upper',
@@ -124,6 +126,7 @@ const upper: AgentDefinition = {
 };
 async function main(): Promise<void> {
   const loop = createMasterAgentLoop({ agents: [upper], checkpointer: new MemorySaver() });
+  const dashboard = await serveDashboard({ loops: { main: loop }, port: 0 });
   const out = await loop.invoke(
     { request: { tasks: [{ id: 'a', capability: 'text', input: { text: 'hi' } }, { id: 'b', capability: 'text', dependsOn: ['a'] }] } },
     { configurable: { thread_id: 'consumer' } },
@@ -133,7 +136,9 @@ async function main(): Promise<void> {
   } catch (error) {
     if (!isNoError(error)) throw error;
   }
-  console.log(JSON.stringify({ status: out.status, a: out.results['a'] }));
+  const metrics = (await (await fetch(dashboard.url + '/api/metrics')).json()) as NoDashboardMetrics;
+  await dashboard.close();
+  console.log(JSON.stringify({ status: out.status, a: out.results['a'], runs: metrics.scheduler.runsFinished }));
 }
 void main();
 `;
@@ -166,7 +171,7 @@ void main();
     // under skipLibCheck: false for any CommonJS project; nothing else may (none of ours).
     expect(compile('cjs').filter((line) => !line.includes('node_modules/@langchain/core/'))).toEqual([]);
     for (const kind of ['cjs', 'esm']) {
-      expect(JSON.parse(sh(process.execPath, [join(work, kind, 'out', 'main.js')]))).toEqual({ status: 'completed', a: 'HI' });
+      expect(JSON.parse(sh(process.execPath, [join(work, kind, 'out', 'main.js')]))).toEqual({ status: 'completed', a: 'HI', runs: 1 });
     }
   }, 300_000);
 });

@@ -19,7 +19,7 @@ export {
 export type { Alert, AlertName, AlertThresholds, AlertWatcher, WatchAlertsOptions, WatchedLoop } from './alerts.js';
 export { jsonLogger, LOG_LEVELS } from '../telemetry/logger.js';
 export type { Logger, LogLevel, LineSink, JsonLoggerOptions } from '../telemetry/logger.js';
-export { serveDashboard, DEFAULT_DASHBOARD_PORT, DEFAULT_MAX_VIEWERS, DASHBOARD_PUSH_INTERVAL_MS } from './dashboard/serve.js';
+export { serveDashboard, DEFAULT_DASHBOARD_PORT, DEFAULT_MAX_VIEWERS, DASHBOARD_PUSH_INTERVAL_MS, MAX_TASKS_SERVED } from './dashboard/serve.js';
 export type { ServeDashboardOptions, DashboardServer, WatchedDashboardLoop } from './dashboard/serve.js';
 export { createDashboardHub, MAX_ALERT_HISTORY } from './dashboard/hub.js';
 export type { DashboardHub, DashboardHubOptions, DashboardLoop, DashboardNetwork, DashboardToolLayer } from './dashboard/hub.js';

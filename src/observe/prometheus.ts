@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { metrics } from '@opentelemetry/api';
+import { metrics, type MeterProvider } from '@opentelemetry/api';
 import type * as PrometheusModule from '@opentelemetry/exporter-prometheus';
 import type * as SdkMetricsModule from '@opentelemetry/sdk-metrics';
 import { NoError } from '../contracts/errors.js';
@@ -29,8 +29,13 @@ export interface PrometheusMetricsOptions {
 
 /** A MeterProvider with a Prometheus exporter, wired to the package. */
 export interface PrometheusMetrics {
-  readonly meterProvider: SdkMetricsModule.MeterProvider;
-  readonly exporter: PrometheusModule.PrometheusExporter;
+  /**
+   * An `@opentelemetry/sdk-metrics` MeterProvider. Typed structurally, so a project that compiles
+   * without `skipLibCheck` needs the optional peers' types only when it calls this.
+   */
+  readonly meterProvider: MeterProvider & { shutdown(): Promise<void>; forceFlush(): Promise<void> };
+  /** The `@opentelemetry/exporter-prometheus` PrometheusExporter reading it. */
+  readonly exporter: { getMetricsRequestHandler(request: IncomingMessage, response: ServerResponse): void; shutdown(): Promise<void> };
   /** Whether the provider is OpenTelemetry's global one. */
   readonly registered: boolean;
   /** What a scrape would return now, in the Prometheus text format. */

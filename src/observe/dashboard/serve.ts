@@ -5,6 +5,7 @@ import { healthRoutes, type ReadinessSource } from '../serve.js';
 import { sendJson, startObservabilityServer, type ObservabilityServer, type ObservabilityServerOptions, type Route } from '../server.js';
 import { DASHBOARD_JS } from './client.js';
 import { listCheckpoints, stateAt, type HistorySource } from './history.js';
+import type { RunView } from './runs.js';
 import { createDashboardHub, type DashboardHub, type DashboardLoop, type DashboardNetwork, type DashboardToolLayer } from './hub.js';
 import { DASHBOARD_CSS, DASHBOARD_HTML } from './page.js';
 
@@ -14,6 +15,8 @@ export const DEFAULT_DASHBOARD_PORT = 9465;
 export const DEFAULT_MAX_VIEWERS = 32;
 /** Change notifications per viewer are at most this often (ms). @default 250 */
 export const DASHBOARD_PUSH_INTERVAL_MS = 250;
+/** Tasks of one run sent to the page (the first, in plan order); counts cover them all. @default 3000 */
+export const MAX_TASKS_SERVED = 3_000;
 /** An SSE comment this often keeps proxies from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
 
@@ -118,6 +121,13 @@ function eventsRoute(hub: DashboardHub, maxViewers: number): Route {
   };
 }
 
+/** A run's view with at most MAX_TASKS_SERVED tasks (in plan order), so a huge run stays cheap to watch. */
+function servedView(run: RunView): RunView & { tasksOmitted: number } {
+  if (run.order.length <= MAX_TASKS_SERVED) return { ...run, tasksOmitted: 0 };
+  const order = run.order.slice(0, MAX_TASKS_SERVED);
+  return { ...run, order, tasksById: Object.fromEntries(order.map((id) => [id, run.tasksById[id]!])), tasksOmitted: run.order.length - MAX_TASKS_SERVED };
+}
+
 function historyRoute(hub: DashboardHub, loops: Record<string, WatchedDashboardLoop>): Route {
   return async (request, response) => {
     const params = query(request);
@@ -174,7 +184,7 @@ export async function serveDashboard(options: ServeDashboardOptions): Promise<Da
       '/api/run': (req, res) => {
         const id = query(req).get('id') ?? '';
         const run = hub.run(id);
-        return run ? sendJson(res, 200, { now: Date.now(), run }) : sendJson(res, 404, { error: `no run ${id} on this dashboard: pick one from /api/runs` });
+        return run ? sendJson(res, 200, { now: Date.now(), run: servedView(run) }) : sendJson(res, 404, { error: `no run ${id} on this dashboard: pick one from /api/runs` });
       },
       '/api/history': historyRoute(hub, loops),
       '/api/alerts': (_req, res) => sendJson(res, 200, hub.alerts()),
