@@ -6,11 +6,11 @@
  */
 export const DASHBOARD_JS = String.raw`(function () {
   'use strict';
-  var MAX_BARS = 3000, MAX_DAG = 300, MAX_TASK_ROWS = 500;
+  var MAX_BARS = 3000, MAX_DAG = 300, MAX_TASK_ROWS = 500, ROW_REM = 1.8, ROW_GAP = 0.015;
   var SYMBOL = { completed: '\u2713', failed: '\u2717', running: '\u25B6', pending: '\u2026', skipped: '\u2013', cancelled: '\u25A0',
     healthy: '\u2713', degraded: '!', unhealthy: '\u2717', closed: '\u2713', open: '\u2717', 'half-open': '\u25D0', firing: '!', resolved: '\u2713',
     idle: '\u2713', busy: '\u25B6', broken: '\u2717', restarting: '\u21BB' };
-  var state = { view: 'runs', runId: null, run: null, loading: false, again: false, historyFor: null };
+  var state = { view: 'runs', runId: null, run: null, loading: false, again: false, historyFor: null, focusRun: false, health: null };
   function $(id) { return document.getElementById(id); }
   function esc(v) {
     return String(v == null ? '' : v).replace(/[&<>"']/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]; });
@@ -44,20 +44,25 @@ export const DASHBOARD_JS = String.raw`(function () {
     var parts = location.hash.replace(/^#/, '').split('/');
     var view = ['runs', 'agents', 'tools', 'network', 'alerts'].indexOf(parts[0]) >= 0 ? parts[0] : 'runs';
     state.view = view;
-    if (view === 'runs' && parts[1]) state.runId = decodeURIComponent(parts.slice(1).join('/'));
+    var opening = view === 'runs' && !!parts[1];
+    if (opening) state.runId = decodeURIComponent(parts.slice(1).join('/'));
     document.querySelectorAll('main > section').forEach(function (s) { s.hidden = s.getAttribute('data-view') !== view; });
     document.querySelectorAll('nav a').forEach(function (a) {
       if (a.getAttribute('data-view') === view) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
     });
     document.title = view.charAt(0).toUpperCase() + view.slice(1) + ' \u00B7 langgraph-no dashboard';
-    if (moveFocus) $('h-' + view).focus();
+    // Opening a run takes focus to the run itself (once drawn), not back to the top of the runs list.
+    if (moveFocus && opening) state.focusRun = true;
+    else if (moveFocus) $('h-' + view).focus();
     refresh();
   }
 
   function renderHealth(m) {
     var h = m.systemHealth;
-    $('health').innerHTML = 'System ' + badge(h.status) + ' \u00B7 ' + m.scheduler.runsLive + ' live runs \u00B7 agents ' + pct(m.agents.utilization) + ' busy' +
+    var html = 'System ' + badge(h.status) + ' \u00B7 ' + m.scheduler.runsLive + ' live runs \u00B7 agents ' + pct(m.agents.utilization) + ' busy' +
       (h.reasons.length ? ' \u00B7 not ready: ' + esc(h.reasons.join('; ')) : '');
+    // A live region: rewriting the same words would have screen readers read them again on every change.
+    if (html !== state.health) { state.health = html; $('health').innerHTML = html; }
     $('alert-count').textContent = h.alertsFiring ? '(' + h.alertsFiring + ' firing)' : '';
   }
 
@@ -88,14 +93,22 @@ export const DASHBOARD_JS = String.raw`(function () {
   function renderTimeline(run, now) {
     var t0 = run.startedAt, t1 = run.endedAt || now, span = Math.max(1, t1 - t0), l = lanesOf(run);
     if (!l.names.length) return '<p>No task has started yet.</p>';
-    var html = '<div class="timeline" role="region" aria-label="Timeline: one row per agent, a bar per task attempt" tabindex="0" data-scroll="timeline">';
+    var html = '<div class="timeline" role="region" aria-label="Timeline: one row per agent, a bar per task attempt" tabindex="0" data-scroll="timeline" data-key="timeline">';
     l.names.forEach(function (agent) {
-      html += '<div class="lane"><div class="lane-name">' + esc(agent) + '</div><ol class="bars" aria-label="Attempts on ' + esc(agent) + '">';
-      l.lanes[agent].forEach(function (b) {
+      // An agent runs several attempts at once: each overlapping one goes on a row of its own, in time order.
+      var bars = l.lanes[agent].slice().sort(function (x, y) { return x.a.startedAt - y.a.startedAt; }), ends = [];
+      bars.forEach(function (b) {
+        var row = 0;
+        while (row < ends.length && ends[row] + span * ROW_GAP > b.a.startedAt) row++;
+        ends[row] = b.a.endedAt || t1;
+        b.row = row;
+      });
+      html += '<div class="lane"><div class="lane-name">' + esc(agent) + '</div><ol class="bars" style="height:' + (ends.length * ROW_REM).toFixed(1) + 'rem" aria-label="Attempts on ' + esc(agent) + '">';
+      bars.forEach(function (b) {
         var a = b.a, end = a.endedAt || t1, left = ((a.startedAt - t0) / span) * 100, width = Math.max(0.4, ((end - a.startedAt) / span) * 100);
         var what = b.task.id + ', attempt ' + a.attempt + ': ' + a.outcome + (a.endedAt ? ' after ' + dur(a.endedAt - a.startedAt) : ', for ' + dur(end - a.startedAt)) +
           (a.error ? ' (' + a.error + ')' : '') + (b.task.critical ? ', on the critical path' : '');
-        html += '<li class="bar ' + esc(a.outcome) + (b.task.critical ? ' critical' : '') + '" style="left:' + left.toFixed(3) + '%;width:' + width.toFixed(3) + '%" title="' + esc(what) + '">' +
+        html += '<li class="bar ' + esc(a.outcome) + (b.task.critical ? ' critical' : '') + '" style="top:' + (b.row * ROW_REM + 0.1).toFixed(1) + 'rem;left:' + left.toFixed(3) + '%;width:' + width.toFixed(3) + '%" title="' + esc(what) + '">' +
           '<span aria-hidden="true">' + (b.task.critical ? '\u25C6 ' : '') + esc(b.task.id) + (a.attempt > 1 ? ' #' + a.attempt : '') + ' ' + SYMBOL[a.outcome] + '</span><span class="sr-only">' + esc(what) + '</span></li>';
       });
       html += '</ol></div>';
@@ -103,10 +116,10 @@ export const DASHBOARD_JS = String.raw`(function () {
     html += '</div>';
     if (l.full) html += '<p class="note">Showing the first ' + MAX_BARS + ' attempts.</p>';
     return html + '<ul class="legend" aria-label="Legend">' +
-      '<li><span class="bar completed" aria-hidden="true">a \u2713</span>completed (solid)</li>' +
-      '<li><span class="bar failed" aria-hidden="true">a \u2717</span>failed attempt (dashed, hatched)</li>' +
-      '<li><span class="bar running" aria-hidden="true">a \u25B6</span>running (striped)</li>' +
-      '<li><span class="bar completed critical" aria-hidden="true">\u25C6 a</span>critical path (\u25C6, outlined)</li>' +
+      '<li><span class="bar completed" aria-hidden="true"><span>a \u2713</span></span>completed (solid)</li>' +
+      '<li><span class="bar failed" aria-hidden="true"><span>a \u2717</span></span>failed attempt (dashed, hatched)</li>' +
+      '<li><span class="bar running" aria-hidden="true"><span>a \u25B6</span></span>running (striped)</li>' +
+      '<li><span class="bar completed critical" aria-hidden="true"><span>\u25C6 a</span></span>critical path (\u25C6, outlined)</li>' +
       '<li>#2: the second attempt of a task</li></ul>';
   }
 
@@ -141,20 +154,25 @@ export const DASHBOARD_JS = String.raw`(function () {
       });
       html += '<div class="node' + (t.critical ? ' critical' : '') + '" style="left:' + p[0] + 'px;top:' + p[1] + 'px"><span class="id">' + (t.critical ? '\u25C6 ' : '') + esc(id) + '</span>' + badge(t.status) + '</div>';
     });
-    return '<div class="dag" role="region" aria-label="Plan DAG: tasks left to right by dependency depth; the task table lists the same dependencies" tabindex="0" data-scroll="dag" style="height:' + Math.min(height + 16, 448) + 'px">' +
+    return '<div class="dag" role="region" aria-label="Plan DAG: tasks left to right by dependency depth; the task table lists the same dependencies" tabindex="0" data-scroll="dag" data-key="dag" style="height:' + Math.min(height + 16, 448) + 'px">' +
       '<svg aria-hidden="true" focusable="false" width="' + width + '" height="' + height + '"><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#6e7781"/></marker></defs>' + lines + '</svg>' +
       html + '</div>' + (run.order.length > MAX_DAG ? '<p class="note">Drawing the first ' + MAX_DAG + ' of ' + run.order.length + ' tasks.</p>' : '');
   }
 
   function renderRun(run, now) {
     var box = $('run-detail');
-    if (!run) { redraw(box, state.runId ? '<p>Run ' + esc(state.runId) + ' is not (or no longer) held by the dashboard.</p>' : '<p>Pick a run to see its timeline, its plan and its history.</p>'); return; }
+    if (!run) {
+      redraw(box, state.runId ? '<p>Run ' + esc(state.runId) + ' is not (or no longer) held by the dashboard.</p>' : '<p>Pick a run to see its timeline, its plan and its history.</p>');
+      if (state.focusRun) { state.focusRun = false; $('h-runs').focus(); }
+      return;
+    }
     if (!$('run-live') || box.getAttribute('data-run') !== run.runId) {
       box.setAttribute('data-run', run.runId);
-      box.innerHTML = '<h3 id="run-title"></h3><div id="run-live"></div><h3>Time travel</h3><div id="travel"></div>';
+      box.innerHTML = '<h3 id="run-title" tabindex="-1"></h3><div id="run-live"></div><h3>Time travel</h3><div id="travel"></div>';
       state.historyFor = null;
     }
     $('run-title').textContent = 'Run ' + run.runId;
+    if (state.focusRun) { state.focusRun = false; $('run-title').focus(); }
     var summary = '<dl class="figures"><dt>Status</dt><dd>' + badge(run.status) + (run.error ? ' ' + esc(run.error.code + ': ' + run.error.message) : '') + '</dd>' +
       '<dt>Loop \u00B7 thread</dt><dd>' + esc(run.loop) + ' \u00B7 ' + esc(run.threadId || '\u2014') + '</dd>' +
       '<dt>Strategy</dt><dd>' + esc(run.strategy || '\u2014') + (run.planRatio ? ' (plan within ' + run.planRatio.toFixed(2) + '\u00D7 of the bound)' : '') + '</dd>' +
@@ -173,11 +191,11 @@ export const DASHBOARD_JS = String.raw`(function () {
     getJson('api/history?run=' + encodeURIComponent(run.runId)).then(function (h) {
       if (!h.checkpoints.length) { box.innerHTML = '<p>No checkpoint yet.</p>'; return; }
       var keep = $('checkpoint') ? $('checkpoint').value : null;
-      box.innerHTML = '<p class="note">Thread ' + esc(run.threadId) + ' has ' + h.checkpoints.length + ' checkpoints (newest first). Pick one to see the loop\u2019s state as it was then.</p>' +
-        '<label for="checkpoint">Checkpoint</label> <select id="checkpoint">' + h.checkpoints.map(function (c) {
+      redraw(box, '<p class="note">Thread ' + esc(run.threadId) + ' has ' + h.checkpoints.length + ' checkpoints (newest first). Pick one to see the loop\u2019s state as it was then.</p>' +
+        '<label for="checkpoint">Checkpoint</label> <select id="checkpoint" data-key="checkpoint">' + h.checkpoints.map(function (c) {
           return '<option value="' + esc(c.checkpointId) + '">step ' + c.step + ' \u00B7 ' + esc(c.source) + (c.next.length ? ' \u00B7 next: ' + esc(c.next.join(', ')) : ' \u00B7 end') + (c.createdAt ? ' \u00B7 ' + esc(new Date(c.createdAt).toLocaleTimeString()) : '') + '</option>';
-        }).join('') + '</select> <button type="button" id="show-checkpoint">Show state</button> <button type="button" id="reload-history">Reload history</button>' +
-        '<div id="checkpoint-state" aria-live="polite"></div>';
+        }).join('') + '</select> <button type="button" id="show-checkpoint" data-key="show-checkpoint">Show state</button> <button type="button" id="reload-history" data-key="reload-history">Reload history</button>' +
+        '<div id="checkpoint-state" aria-live="polite"></div>');
       if (keep) $('checkpoint').value = keep;
     }).catch(function (e) { box.innerHTML = '<p role="alert">' + esc(e.message) + '</p>'; });
   }
@@ -245,6 +263,8 @@ export const DASHBOARD_JS = String.raw`(function () {
 
   document.addEventListener('click', function (e) {
     var t = e.target;
+    // The skip link's #main would read as a route and leave the view shown: move focus to the view instead.
+    if (t.classList && t.classList.contains('skip')) { e.preventDefault(); $('h-' + state.view).focus(); return; }
     if (t.id === 'show-checkpoint') showCheckpoint();
     if (t.id === 'reload-history') { state.historyFor = null; refresh(); }
   });

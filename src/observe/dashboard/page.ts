@@ -9,6 +9,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>langgraph-no dashboard</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="app.css">
 <script src="app.js" defer></script>
 </head>
@@ -127,6 +128,8 @@ button[aria-pressed="true"] { background: var(--fg); color: #fff; }
 .bar.completed { color: var(--ok); background: var(--ok-bg); border-color: var(--ok); }
 .bar.failed { color: var(--bad); border-color: var(--bad); border-style: dashed; background: repeating-linear-gradient(45deg, var(--bad-bg) 0 6px, #fff 6px 9px); }
 .bar.running { color: var(--run); border-color: var(--run); background: repeating-linear-gradient(90deg, var(--run-bg) 0 8px, #fff 8px 12px); background-size: 24px 100%; animation: march 1s linear infinite; }
+/* Words over stripes sit on a solid ground, so their contrast holds (and can be measured). */
+.bar.failed > span, .bar.running > span { background: var(--bg); }
 .bar.critical { box-shadow: 0 0 0 2px var(--crit); font-weight: 700; }
 @keyframes march { from { background-position: 0 0; } to { background-position: 24px 0; } }
 .legend { display: flex; flex-wrap: wrap; gap: .5rem 1rem; list-style: none; padding: 0; margin: .5rem 0; font-size: .85rem; }
