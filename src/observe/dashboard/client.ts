@@ -115,6 +115,7 @@ export const DASHBOARD_JS = String.raw`(function () {
     });
     html += '</div>';
     if (l.full) html += '<p class="note">Showing the first ' + MAX_BARS + ' attempts.</p>';
+    else if (run.tasksOmitted) html += '<p class="note">Showing the attempts of the first ' + run.order.length + ' of ' + run.tasks + ' tasks.</p>';
     return html + '<ul class="legend" aria-label="Legend">' +
       '<li><span class="bar completed" aria-hidden="true"><span>a \u2713</span></span>completed (solid)</li>' +
       '<li><span class="bar failed" aria-hidden="true"><span>a \u2717</span></span>failed attempt (dashed, hatched)</li>' +
@@ -132,7 +133,7 @@ export const DASHBOARD_JS = String.raw`(function () {
       return '<tr><th scope="row">' + esc(id) + '</th><td>' + badge(t.status) + '</td><td>' + (t.critical ? '\u25C6 yes' : 'no') + '</td><td>' + attempts +
         (t.recoveries.length ? '<br><span class="note">recovery: ' + esc(t.recoveries.join(', ')) + '</span>' : '') + '</td><td>' + (t.dependsOn.map(esc).join(', ') || '\u2014') + '</td></tr>';
     }).join('');
-    return '<table><caption>Tasks in plan order' + (run.order.length > MAX_TASK_ROWS ? ' (first ' + MAX_TASK_ROWS + ' of ' + run.order.length + ')' : '') + '</caption>' +
+    return '<table><caption>Tasks in plan order' + (run.tasks > MAX_TASK_ROWS ? ' (first ' + MAX_TASK_ROWS + ' of ' + run.tasks + ')' : '') + '</caption>' +
       '<thead><tr><th scope="col">Task</th><th scope="col">Status</th><th scope="col">Critical</th><th scope="col">Attempts</th><th scope="col">Depends on</th></tr></thead><tbody>' + rows + '</tbody></table>';
   }
 
@@ -156,7 +157,7 @@ export const DASHBOARD_JS = String.raw`(function () {
     });
     return '<div class="dag" role="region" aria-label="Plan DAG: tasks left to right by dependency depth; the task table lists the same dependencies" tabindex="0" data-scroll="dag" data-key="dag" style="height:' + Math.min(height + 16, 448) + 'px">' +
       '<svg aria-hidden="true" focusable="false" width="' + width + '" height="' + height + '"><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#6e7781"/></marker></defs>' + lines + '</svg>' +
-      html + '</div>' + (run.order.length > MAX_DAG ? '<p class="note">Drawing the first ' + MAX_DAG + ' of ' + run.order.length + ' tasks.</p>' : '');
+      html + '</div>' + (run.tasks > MAX_DAG ? '<p class="note">Drawing the first ' + MAX_DAG + ' of ' + run.tasks + ' tasks.</p>' : '');
   }
 
   function renderRun(run, now) {
