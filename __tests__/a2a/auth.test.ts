@@ -174,7 +174,8 @@ describe('createA2AAgent against a protected server', () => {
       const remote = await createA2AAgent({ url: server.url, token: wrong });
       errors.push(await rejection(call(remote, 1)));
       errors.push(await rejection(serveAgentOverA2A(echo, { token: token.slice(0, 10) })));
-      await rpc(server.url, { authorization: `Bearer ${wrong}` });
+      const refused = await rpc(server.url, { authorization: `Bearer ${wrong}` });
+      expect(`${refused.headers.get('www-authenticate')} ${await refused.text()}`).not.toContain(token.slice(0, 10));
     });
     for (const error of errors) {
       const text = JSON.stringify({ message: (error as Error).message, details: (error as { details?: unknown }).details, cause: String((error as Error).cause) });

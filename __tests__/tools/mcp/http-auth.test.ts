@@ -78,8 +78,11 @@ describe('a bearer token on the Streamable HTTP endpoint', () => {
     const res = await post(`${url}${query}`, headers as Record<string, string>);
     expect(res.status).toBe(status);
     if (status === 401) {
-      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
-      expect(await res.text()).not.toContain(token);
+      const challenge = res.headers.get('www-authenticate') as string;
+      expect(challenge).toMatch(/^Bearer error="invalid_token"/);
+      // Neither the token nor what the client sent comes back.
+      const sent = token.slice(0, 20);
+      expect(challenge + (await res.text())).not.toContain(sent);
     }
     await endSession(url, res, { authorization: `Bearer ${token}` });
   });
@@ -102,6 +105,24 @@ describe('a bearer token on the Streamable HTTP endpoint', () => {
     expect(res.status).toBe(401);
     expect(res.headers['connection']).toBe('close');
     expect(res.closedByServer).toBe(true);
+  });
+
+  it('never writes the token, or a wrong one, to the console or stderr', async () => {
+    const written: string[] = [];
+    const spies = [
+      ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => jest.spyOn(console, level).mockImplementation((...args: unknown[]) => void written.push(args.map(String).join(' ')))),
+      jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => written.push(String(chunk)) > 0),
+    ];
+    try {
+      for (const authorization of [`Bearer ${token}`, `Bearer ${token}-wrong`, `Basic ${token}`]) await endSession(url, await post(url, { authorization }), { authorization: `Bearer ${token}` });
+      const { client, transport } = await connect(url, { authorization: `Bearer ${token}` });
+      await client.callTool({ name: 'boom', arguments: {} });
+      await transport.terminateSession();
+      await client.close();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(written.join('\n')).not.toContain(token.slice(0, 20));
   });
 
   it('still answers a DNS-rebinding Host with 403 first', async () => {
@@ -174,7 +195,9 @@ describe('verifyToken (JWTs and other verified identities)', () => {
   });
 
   it('refuses what the verifier refuses with 401, and answers 500 without a challenge when it throws', async () => {
-    expect((await post(url, { authorization: 'Bearer jwt-for-mallory' })).status).toBe(401);
+    const mallory = await post(url, { authorization: 'Bearer jwt-for-mallory' });
+    expect(mallory.status).toBe(401);
+    expect(`${mallory.headers.get('www-authenticate')} ${await mallory.text()}`).not.toContain('jwt-for-mallory');
     const broken = await post(url, { authorization: 'Bearer jwt-explode' });
     expect(broken.status).toBe(500);
     expect(broken.headers.get('www-authenticate')).toBeNull();
