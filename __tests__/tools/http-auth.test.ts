@@ -53,6 +53,7 @@ describe('bearerAuthenticator', () => {
   it('lets the token in and refuses the rest with invalid_token, saying what is wrong', async () => {
     const check = bearerAuthenticator({ token })!;
     await expect(check(`Bearer ${token}`)).resolves.toEqual({ ok: true });
+    await expect(bearerAuthenticator({ token: `  ${token}\n` })!(`Bearer ${token}`)).resolves.toEqual({ ok: true });
     await expect(check(undefined)).resolves.toMatchObject({ ok: false, status: 401, error: 'invalid_token', description: expect.stringContaining('Missing Authorization header') });
     await expect(check(`Basic ${token}`)).resolves.toMatchObject({ ok: false, status: 401, description: expect.stringContaining("expected 'Bearer TOKEN'") });
     await expect(check('Bearer wrong-token-wrong-token')).resolves.toMatchObject({ ok: false, status: 401, description: 'Invalid token' });

@@ -96,7 +96,8 @@ export function bearerAuthenticator(options: BearerAuthOptions): BearerAuthentic
     throw new NoError('INVALID_REQUEST', 'pass token or verifyToken, not both: a verifyToken that also accepts a fixed token can compare it itself');
   }
   if (token === undefined && verifyToken === undefined) return undefined;
-  const matches = token === undefined ? undefined : tokenMatcher(token);
+  // Headers carry no surrounding whitespace, so neither may the token they are compared with.
+  const matches = token === undefined ? undefined : tokenMatcher(token.trim());
   return async (header) => {
     if (header === undefined || header === '') return refused('Missing Authorization header: send Authorization: Bearer <token>');
     const given = bearerTokenOf(header);

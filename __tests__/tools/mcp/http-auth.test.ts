@@ -152,6 +152,10 @@ describe('serving MCP beyond loopback', () => {
     expect(() => createMcpHttpHandler(() => createLayerMcpServer(testLayer()), { token: short })).toThrow(/at least 16 characters/);
   });
 
+  it('refuses a token on stdio, where it would protect nothing', async () => {
+    await expect(serveToolLayer(testLayer(), { transport: 'stdio', token })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining("apply to transport 'http' only") });
+  });
+
   it('serves on a wildcard address with a token', async () => {
     const handle = await serveToolLayer(testLayer(), { transport: 'http', host: '0.0.0.0', token });
     try {

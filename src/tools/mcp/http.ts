@@ -44,8 +44,8 @@ export interface McpHttpOptions extends BearerAuthOptions {
   /** @default DEFAULT_MAX_SESSIONS */
   maxSessions?: number;
   /**
-   * Sessions one client may hold. A client is the client id an auth middleware verified (`req.auth`),
-   * else the remote address: on a loopback server every local process is the same client.
+   * Sessions one client may hold. A client is the client id an auth middleware verified (`req.auth`,
+   * or the `AuthInfo` of `verifyToken`), else the remote address (a shared `token` names no client): on a loopback server every local process is the same client.
    * @default DEFAULT_MAX_SESSIONS_PER_CLIENT
    */
   maxSessionsPerClient?: number;
