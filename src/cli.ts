@@ -5,7 +5,7 @@
  * `langgraph-no dashboard --demo` serves the live dashboard over a demo workload. Usage
  * errors exit 2, runtime failures 1.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ToolLayerLevel } from './contracts/tools.js';
 import { list, parseFlags, positiveNumber, UsageError } from './cli-args.js';
@@ -13,6 +13,7 @@ import { runWorker } from './cli-worker.js';
 import { runDashboard } from './cli-dashboard.js';
 import { createToolLayer } from './tools/create-layer.js';
 import type { PolicyRule } from './tools/policy.js';
+import { isLoopback, MIN_TOKEN_LENGTH } from './tools/http-auth.js';
 import { DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SESSIONS_PER_CLIENT, DEFAULT_SESSION_IDLE_TIMEOUT_MS, defaultAllowedHosts } from './tools/mcp/http.js';
 import { createOrchestrationLayer } from './compat/mcp-tools/tools.js';
 import { DEFAULT_HTTP_CALLER, DEFAULT_STDIO_CALLER, serveToolLayer, type McpServerHandle, type ServeToolLayerOptions } from './tools/mcp/server.js';
@@ -37,6 +38,11 @@ Serves one tool layer over MCP, on stdio (default) or Streamable HTTP.
   --http PORT           serve Streamable HTTP on PORT (0 = any free port) instead of stdio
   --bind ADDR           HTTP listen address (default: 127.0.0.1)
   --allowed-host NAME   extra Host header name accepted over HTTP (repeatable; localhost names always are)
+  --token-env VAR       require Authorization: Bearer <token> on every HTTP request, the token read
+                        from environment variable VAR (at least ${MIN_TOKEN_LENGTH} characters)
+  --token-file PATH     the same, the token read from a file (one line; e.g. a mounted secret).
+                        One of the two is required with a --bind other than loopback. There is no
+                        flag for the token itself: a command line is visible to every local user (ps)
   --max-sessions N      open HTTP sessions at most (default: ${DEFAULT_MAX_SESSIONS}); when full, the least
                         recently used idle session is ended to make room
   --max-sessions-per-client N
@@ -76,6 +82,8 @@ export interface McpCommand {
   bwrap?: string;
   http?: number;
   bind: string;
+  /** The bearer token HTTP clients must send (read from --token-env or --token-file). */
+  token?: string;
   allowedHosts: string[];
   maxSessions?: number;
   maxSessionsPerClient?: number;
@@ -87,10 +95,37 @@ export interface McpCommand {
 }
 
 const LEVELS: readonly CliLayer[] = ['primitive', 'execution', 'dashboard', 'orchestration'];
-const HTTP_ONLY = ['bind', 'allowed-host', 'max-sessions', 'max-sessions-per-client', 'session-idle-timeout', 'trust-proxy'] as const;
+const HTTP_ONLY = ['bind', 'token-env', 'token-file', 'allowed-host', 'max-sessions', 'max-sessions-per-client', 'session-idle-timeout', 'trust-proxy'] as const;
 
-/** Parses `mcp`'s flags; throws UsageError for anything wrong. */
-export function parseMcpArgs(args: string[]): McpCommand | 'help' {
+/**
+ * The token of --token-env or --token-file. A mistake names the variable or file, never the value:
+ * usage errors are printed, and this one would print the secret.
+ */
+function tokenOf(values: { 'token-env'?: string; 'token-file'?: string }, env: NodeJS.ProcessEnv): string | undefined {
+  const { 'token-env': variable, 'token-file': file } = values;
+  if (variable !== undefined && file !== undefined) throw new UsageError('--token-env and --token-file contradict each other: pass one');
+  let token: string | undefined;
+  if (variable !== undefined) {
+    token = env[variable];
+    if (token === undefined) throw new UsageError(`--token-env ${variable}: the environment variable ${variable} is not set`);
+  } else if (file !== undefined) {
+    try {
+      token = readFileSync(resolve(file), 'utf8');
+    } catch (error) {
+      throw new UsageError(`--token-file '${file}' cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  if (token === undefined) return undefined;
+  token = token.trim();
+  const source = variable !== undefined ? `the environment variable ${variable}` : `the file '${file}'`;
+  if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
+    throw new UsageError(`${source} must hold one token of at least ${MIN_TOKEN_LENGTH} characters without spaces, e.g. from: openssl rand -base64 32`);
+  }
+  return token;
+}
+
+/** Parses `mcp`'s flags; throws UsageError for anything wrong. `env` is where --token-env looks. */
+export function parseMcpArgs(args: string[], env: NodeJS.ProcessEnv = process.env): McpCommand | 'help' {
   const values = parseFlags(args, {
     layer: { type: 'string' },
     root: { type: 'string' },
@@ -101,6 +136,8 @@ export function parseMcpArgs(args: string[]): McpCommand | 'help' {
     http: { type: 'string' },
     bind: { type: 'string' },
     'allowed-host': { type: 'string', multiple: true },
+    'token-env': { type: 'string' },
+    'token-file': { type: 'string' },
     'max-sessions': { type: 'string' },
     'max-sessions-per-client': { type: 'string' },
     'session-idle-timeout': { type: 'string' },
@@ -154,6 +191,11 @@ export function parseMcpArgs(args: string[]): McpCommand | 'help' {
     const given = HTTP_ONLY.filter((flag) => values[flag] !== undefined);
     if (given.length > 0) throw new UsageError(`--${given.join(' and --')} ${given.length === 1 ? 'applies' : 'apply'} to --http only`);
   }
+  const token = tokenOf(values, env);
+  if (token !== undefined) command.token = token;
+  else if (command.http !== undefined && !isLoopback(command.bind)) {
+    throw new UsageError(`--bind ${command.bind} serves the layer beyond this machine: pass --token-env VAR or --token-file PATH (clients send Authorization: Bearer <token>), or --bind 127.0.0.1`);
+  }
   if (values['max-sessions'] !== undefined) command.maxSessions = positiveNumber('--max-sessions', values['max-sessions'], true);
   if (values['max-sessions-per-client'] !== undefined) {
     command.maxSessionsPerClient = positiveNumber('--max-sessions-per-client', values['max-sessions-per-client'], true);
@@ -201,6 +243,7 @@ export async function startMcp(command: McpCommand, io: { stdin?: NodeJS.Readabl
           port: command.http,
           host: command.bind,
           allowedHosts: [...defaultAllowedHosts(command.bind), ...command.allowedHosts],
+          ...(command.token !== undefined ? { token: command.token } : {}),
           ...(command.maxSessions !== undefined ? { maxSessions: command.maxSessions } : {}),
           ...(command.maxSessionsPerClient !== undefined ? { maxSessionsPerClient: command.maxSessionsPerClient } : {}),
           ...(command.sessionIdleTimeoutMs !== undefined ? { sessionIdleTimeoutMs: command.sessionIdleTimeoutMs } : {}),

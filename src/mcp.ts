@@ -17,6 +17,7 @@ export {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_SESSIONS_PER_CLIENT,
   DEFAULT_SESSION_IDLE_TIMEOUT_MS,
+  MIN_TOKEN_LENGTH,
   mountMcpServer,
 } from './tools/mcp/index.js';
 export type {
@@ -27,6 +28,8 @@ export type {
   McpServerHandle,
   McpHttpOptions,
   McpHttpHandler,
+  BearerAuthOptions,
+  TokenVerifier,
   McpServerSource,
   MountOptions,
   MountedMcpServer,

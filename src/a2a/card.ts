@@ -46,6 +46,28 @@ function skillOf(agent: AgentDefinition, capability: string): AgentSkill {
   };
 }
 
+/** The name of the bearer scheme in a protected server's card. */
+export const A2A_BEARER_SCHEME = 'bearer';
+
+/**
+ * The card fields of a server that wants `Authorization: Bearer <token>` on every JSON-RPC request:
+ * one HTTP bearer security scheme, required (A2A v1.0 `securitySchemes` / `securityRequirements`;
+ * v0.3 clients get it as `securitySchemes` / `security`).
+ */
+export function bearerSecurity(): Pick<AgentCard, 'securitySchemes' | 'securityRequirements'> {
+  return {
+    securitySchemes: {
+      [A2A_BEARER_SCHEME]: {
+        scheme: {
+          $case: 'httpAuthSecurityScheme',
+          value: { description: 'Send Authorization: Bearer <token> with every JSON-RPC request; the agent card is public.', scheme: 'Bearer', bearerFormat: '' },
+        },
+      },
+    },
+    securityRequirements: [{ schemes: { [A2A_BEARER_SCHEME]: { list: [] } } }],
+  };
+}
+
 /**
  * The agent card of a pool agent served over A2A: one skill per capability, streaming on, the
  * JSON-RPC endpoint at `rpcUrl`, and an `A2A_AGENT_EXTENSION_URI` extension (not required) whose

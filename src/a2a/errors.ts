@@ -39,13 +39,14 @@ function isTransientStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-function urlOf(input: Parameters<typeof fetch>[0]): string {
+export function urlOf(input: Parameters<typeof fetch>[0]): string {
   return input instanceof Request ? input.url : String(input);
 }
 
 /**
  * Wraps fetch so that what a later attempt may not hit is a transient {@link A2ARemoteError}: no
  * connection (the peer is down or restarting) and HTTP 408, 429 and 5xx. An abort stays an abort.
+ * HTTP 401 (a missing or wrong bearer token) is an `agent-fault` PERMISSION_DENIED.
  * The SDK's transports and card resolver call it for every request, so one place classifies them all.
  */
 export function classifyingFetch(base: typeof fetch): typeof fetch {
@@ -62,6 +63,14 @@ export function classifyingFetch(base: typeof fetch): typeof fetch {
         classification: 'transient',
         details: { url, ...(typeof cause?.code === 'string' ? { errorCode: cause.code } : {}) },
         cause: error,
+      });
+    }
+    if (response.status === 401) {
+      await response.body?.cancel();
+      // Another agent may well be let in; this one will refuse every retry alike.
+      throw new A2ARemoteError('PERMISSION_DENIED', `A2A peer at ${url} refused the request (HTTP 401): pass the server's bearer token as createA2AAgent({ token })`, {
+        classification: 'agent-fault',
+        details: { url, status: 401 },
       });
     }
     if (!isTransientStatus(response.status)) return response;

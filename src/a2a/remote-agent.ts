@@ -7,7 +7,7 @@ import { abortError, sleep } from '../resilience/index.js';
 import { activeTraceparent } from '../telemetry/events.js';
 import { withSpan } from '../telemetry/tracer.js';
 import { A2A_MEDIA_TYPES } from './card.js';
-import { A2ARemoteError, classifyingFetch, isA2ARemoteError } from './errors.js';
+import { A2ARemoteError, classifyingFetch, isA2ARemoteError, urlOf } from './errors.js';
 import { A2A_ATTRIBUTES, A2A_METADATA_KEYS, A2A_SPAN_NAMES } from './names.js';
 import { partsToValue, toJsonValue, valueToParts } from './parts.js';
 import {
@@ -50,8 +50,15 @@ export interface A2AAgentOptions {
   pollIntervalMs?: number;
   /** @default DEFAULT_A2A_CARD_TIMEOUT_MS */
   cardTimeoutMs?: number;
-  /** The fetch every request goes through (add auth headers here). @default globalThis.fetch */
+  /** The fetch every request goes through (add other auth headers here). @default globalThis.fetch */
   fetch?: typeof fetch;
+  /**
+   * The bearer token of a protected server (`serveAgentOverA2A({ token })`), sent as
+   * `Authorization: Bearer <token>`, and only to the origin of `url`: a card that points its
+   * endpoint elsewhere does not get it. Never logged or put in an error.
+   * @default undefined (no Authorization header)
+   */
+  token?: string;
   /** Aborts fetching the card. */
   signal?: AbortSignal;
 }
@@ -77,6 +84,17 @@ export function agentCardUrl(url: string): string {
   if (parsed.pathname.endsWith('.json')) return parsed.href;
   if (!parsed.pathname.endsWith('/')) parsed.pathname += '/';
   return new URL(AGENT_CARD_PATH, parsed).href;
+}
+
+/** Adds `Authorization: Bearer <token>` to requests for `origin` (unless the caller set one). */
+export function withBearer(base: typeof fetch, token: string, origin: string): typeof fetch {
+  return (input, init) => {
+    if (new URL(urlOf(input)).origin !== origin) return base(input, init);
+    const headers = new Headers(input instanceof Request ? input.headers : undefined);
+    new Headers(init?.headers).forEach((value, name) => headers.set(name, value));
+    if (!headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
+    return base(input, { ...init, headers });
+  };
 }
 
 function capabilitiesOf(card: AgentCard): string[] {
@@ -272,7 +290,12 @@ function remoteRunner(call: RemoteCall): AgentFunction {
  */
 export async function createA2AAgent(options: A2AAgentOptions): Promise<AgentDefinition> {
   const cardUrl = agentCardUrl(options.url);
-  const fetchImpl = classifyingFetch(options.fetch ?? fetch);
+  const { token } = options;
+  if (token !== undefined && (typeof token !== 'string' || token.trim() === '' || /[\r\n]/.test(token))) {
+    throw new NoError('INVALID_REQUEST', 'token must be a non-empty string on one line: the bearer token the A2A server was started with', { details: { url: options.url } });
+  }
+  const base = options.fetch ?? fetch;
+  const fetchImpl = classifyingFetch(token === undefined ? base : withBearer(base, token.trim(), new URL(cardUrl).origin));
   const cardTimeoutMs = options.cardTimeoutMs ?? DEFAULT_A2A_CARD_TIMEOUT_MS;
   const connection = await connect(cardUrl, fetchImpl, cardTimeoutMs, options.signal);
   const card = connection.card;

@@ -5,8 +5,9 @@ import { NoError } from '../contracts/errors.js';
 import type { AgentDefinition } from '../loop/agents.js';
 import { abortError } from '../resilience/index.js';
 import type { AuditTrail } from '../telemetry/audit.js';
+import { bearerAuthenticator, requireAuthBeyondLoopback, wwwAuthenticate, type BearerAuthenticator, type BearerAuthOptions } from '../tools/http-auth.js';
 import { defaultAllowedHosts } from '../tools/mcp/http.js';
-import { buildAgentCard, type AgentCardOptions } from './card.js';
+import { bearerSecurity, buildAgentCard, type AgentCardOptions } from './card.js';
 import { createPoolAgentExecutor } from './executor.js';
 import { AGENT_CARD_PATH, loadA2ASdk, type A2ASdk, type AgentCard, type AgentExecutor, type SendMessageRequest, type ServerCallContext, type TaskStore } from './sdk.js';
 
@@ -17,7 +18,19 @@ export const DEFAULT_A2A_PORT = 0;
 /** Where the JSON-RPC endpoint is mounted (the card's interface URL points at it). @default '/a2a' */
 export const DEFAULT_A2A_RPC_PATH = '/a2a';
 
-export interface ServeA2AOptions extends AgentCardOptions {
+/**
+ * The JSON-RPC error code of a refused request: A2A reserves -32001 to -32009 for its own errors and
+ * has none for authentication, which it leaves to HTTP (401 and `WWW-Authenticate`), so the refusal
+ * uses the first code of JSON-RPC's implementation-defined server-error range.
+ */
+export const A2A_UNAUTHENTICATED_CODE = -32000;
+
+/**
+ * `token` (or `verifyToken`) protects the JSON-RPC endpoint: every request must carry
+ * `Authorization: Bearer <token>`, else 401 with a JSON-RPC error; the agent card stays public and
+ * advertises the bearer scheme. Required to serve beyond loopback.
+ */
+export interface ServeA2AOptions extends AgentCardOptions, BearerAuthOptions {
   /** @default DEFAULT_A2A_HOST */
   host?: string;
   /** @default DEFAULT_A2A_PORT */
@@ -95,6 +108,26 @@ function hostGuard(allowed: ReadonlySet<string>): RequestHandler {
   };
 }
 
+/** Refuses requests without the bearer token, with a JSON-RPC error (A2A is JSON-RPC 2.0). */
+function bearerGuard(authenticate: BearerAuthenticator): RequestHandler {
+  return (req, res, next) => {
+    void authenticate(req.headers.authorization).then((outcome) => {
+      if (outcome.ok) {
+        if (outcome.auth !== undefined) (req as typeof req & { auth?: unknown }).auth = outcome.auth;
+        return next();
+      }
+      if (outcome.status === 401) res.set('www-authenticate', wwwAuthenticate(outcome));
+      const error = outcome.status === 401 ? { code: A2A_UNAUTHENTICATED_CODE, message: `Unauthorized: ${outcome.description}` } : { code: -32603, message: outcome.description };
+      res.set('connection', 'close').status(outcome.status).json({ jsonrpc: '2.0', id: null, error });
+    });
+  };
+}
+
+/** The SDK's caller: authenticated once the guard let the request through, named by a verified client id. */
+function userOf(req: { auth?: { clientId?: string } }): { isAuthenticated: boolean; userName: string } {
+  return { isAuthenticated: true, userName: req.auth?.clientId ?? '' };
+}
+
 /**
  * Serves a pool agent as an A2A server (JSON-RPC over HTTP, with the SDK's express handlers): the
  * agent card at the well-known path, and blocking send, streaming send (SSE), get task and cancel
@@ -113,8 +146,10 @@ function hostGuard(allowed: ReadonlySet<string>): RequestHandler {
 export async function serveAgentOverA2A(agent: AgentDefinition, options: ServeA2AOptions = {}): Promise<A2AServerHandle> {
   if (options.signal?.aborted) throw abortError(options.signal, 'serving was aborted before it started');
   const publicHost = options.publicUrl === undefined ? undefined : publicHostOf(options.publicUrl);
-  const sdk = await loadA2ASdk();
   const host = options.host ?? DEFAULT_A2A_HOST;
+  const authenticate = bearerAuthenticator(options);
+  requireAuthBeyondLoopback(options, host, 'this agent');
+  const sdk = await loadA2ASdk();
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -127,6 +162,7 @@ export async function serveAgentOverA2A(agent: AgentDefinition, options: ServeA2
   const shown = host.includes(':') ? `[${host}]` : host;
   const url = (options.publicUrl ?? `http://${shown}:${port}`).replace(/\/+$/, '');
   const agentCard = buildAgentCard(agent, `${url}${DEFAULT_A2A_RPC_PATH}`, options);
+  if (authenticate !== undefined) Object.assign(agentCard, bearerSecurity());
   const executor = createPoolAgentExecutor(agent, options.audit ? { audit: options.audit } : {});
   const requestHandler = singleTurnHandler(sdk, agentCard, options.taskStore ?? new sdk.server.InMemoryTaskStore(), executor);
 
@@ -136,7 +172,9 @@ export async function serveAgentOverA2A(agent: AgentDefinition, options: ServeA2
   app.use(hostGuard(new Set([...allowed].map((h) => hostnameOf(h) ?? h.toLowerCase()))));
   const legacyCompat = { enabled: options.legacyV03 !== false };
   app.use(`/${AGENT_CARD_PATH}`, sdk.express.agentCardHandler({ agentCardProvider: requestHandler, legacyCompat }));
-  app.use(DEFAULT_A2A_RPC_PATH, sdk.express.jsonRpcHandler({ requestHandler, userBuilder: sdk.express.UserBuilder.noAuthentication, legacyCompat }));
+  if (authenticate !== undefined) app.use(DEFAULT_A2A_RPC_PATH, bearerGuard(authenticate));
+  const userBuilder = authenticate === undefined ? sdk.express.UserBuilder.noAuthentication : (req: unknown) => Promise.resolve(userOf(req as { auth?: { clientId?: string } }));
+  app.use(DEFAULT_A2A_RPC_PATH, sdk.express.jsonRpcHandler({ requestHandler, userBuilder, legacyCompat }));
   server.on('request', app);
 
   let closing: Promise<void> | undefined;

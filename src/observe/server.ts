@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isIP, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { NoError } from '../contracts/errors.js';
+import { bearerAuthenticator, requireAuthBeyondLoopback } from '../tools/http-auth.js';
 
 /** Prometheus' registered default port for OpenTelemetry exporters. @default 9464 */
 export const DEFAULT_OBSERVE_PORT = 9464;
@@ -29,27 +29,7 @@ export interface ObservabilityServerOptions {
   token?: string;
 }
 
-/** The shortest token accepted: shorter ones are guessable. */
-export const MIN_TOKEN_LENGTH = 16;
-
-/** Whether `host` only accepts connections from this machine. */
-export function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1' || host === '0:0:0:0:0:0:0:1';
-}
-
-const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
-
-/** Checks a request's bearer token in constant time (over digests, so the length leaks nothing either). */
-function bearerCheck(token: string): (request: IncomingMessage) => boolean {
-  const expected = digest(token);
-  return (request) => {
-    const header = request.headers.authorization ?? '';
-    const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? '';
-    return timingSafeEqual(digest(given), expected) && given !== '';
-  };
-}
+export { MIN_TOKEN_LENGTH, isLoopback } from '../tools/http-auth.js';
 
 export interface ObservabilityServer {
   /** `http://host:port`, with the port actually bound. */
@@ -87,26 +67,12 @@ export async function startObservabilityServer(options: ObservabilityServerOptio
     throw new NoError('INVALID_NUMBER', `port must be an integer from 0 to 65535, got ${String(port)}`, { details: { port } });
   }
   const host = options.host ?? DEFAULT_OBSERVE_HOST;
-  const { token } = options;
-  if (token !== undefined && (typeof token !== 'string' || token.trim().length < MIN_TOKEN_LENGTH)) {
-    throw new NoError('INVALID_REQUEST', `token must be a string of at least ${MIN_TOKEN_LENGTH} characters: use a random one, e.g. crypto.randomBytes(24).toString('base64url')`, {
-      details: { minLength: MIN_TOKEN_LENGTH },
-    });
-  }
-  if (token === undefined && !isLoopback(host)) {
-    throw new NoError('INVALID_REQUEST', `serving on ${host} exposes metrics and readiness beyond this machine: pass token: '<secret>' (clients send Authorization: Bearer <secret>), or bind 127.0.0.1`, {
-      details: { host },
-    });
-  }
-  const authorized = token === undefined ? undefined : bearerCheck(token);
+  const authenticate = bearerAuthenticator({ token: options.token });
+  requireAuthBeyondLoopback(options, host, 'metrics and readiness');
   const routes: Record<string, Route> = { '/metrics': metricsRoute(options.metrics), ...extra };
-  const server: Server = createServer((request, response) => {
+  const serve = (request: IncomingMessage, response: ServerResponse): void => {
     const path = (request.url ?? '/').split('?')[0]!;
     const route = routes[path];
-    if (authorized && !authorized(request)) {
-      response.setHeader('www-authenticate', 'Bearer realm="langgraph-no"');
-      return send(response, 401, 'missing or wrong bearer token: send Authorization: Bearer <token>\n');
-    }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('allow', 'GET, HEAD');
       return send(response, 405, `${request.method ?? 'this method'} is not allowed: this server only serves GET\n`);
@@ -118,6 +84,14 @@ export async function startObservabilityServer(options: ObservabilityServerOptio
         if (!response.headersSent) send(response, 500, `${error instanceof Error ? error.message : String(error)}\n`);
         else response.destroy();
       });
+  };
+  const server: Server = createServer((request, response) => {
+    if (authenticate === undefined) return serve(request, response);
+    void authenticate(request.headers.authorization).then((outcome) => {
+      if (outcome.ok) return serve(request, response);
+      response.setHeader('www-authenticate', 'Bearer realm="langgraph-no"');
+      send(response, 401, 'missing or wrong bearer token: send Authorization: Bearer <token>\n');
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -24,9 +24,9 @@ describe('parseMcpArgs', () => {
   afterAll(() => box.cleanup());
 
   it('parses a full execution command line', () => {
-    const command = parseMcpArgs(['--layer', 'execution', '--root', box.root, '--commands', 'git,ls', '--commands', 'cat', '--hosts', 'example.com', '--http', '8080', '--bind', '0.0.0.0', '--allowed-host', 'box.local', '--allow', 'mcp-http,ops', '--caller', 'me', '--rate-limit', '5/0.5']);
+    const command = parseMcpArgs(['--layer', 'execution', '--root', box.root, '--commands', 'git,ls', '--commands', 'cat', '--hosts', 'example.com', '--http', '8080', '--bind', '0.0.0.0', '--token-env', 'MCP_TOKEN', '--allowed-host', 'box.local', '--allow', 'mcp-http,ops', '--caller', 'me', '--rate-limit', '5/0.5'], { MCP_TOKEN: 'cli-token-0123456789abcdef' });
     expect(command).toEqual({
-      level: 'execution', root: box.root, commands: ['git', 'ls', 'cat'], hosts: ['example.com'], http: 8080, bind: '0.0.0.0',
+      level: 'execution', root: box.root, commands: ['git', 'ls', 'cat'], hosts: ['example.com'], http: 8080, bind: '0.0.0.0', token: 'cli-token-0123456789abcdef',
       allowedHosts: ['box.local'], allow: ['mcp-http', 'ops'], caller: 'me', rateLimit: { capacity: 5, refillPerSecond: 0.5 },
     });
     expect(parseMcpArgs(['--layer', 'primitive', '--rate-limit', '3'])).toMatchObject({ level: 'primitive', bind: '127.0.0.1', rateLimit: { capacity: 3, refillPerSecond: 10 } });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { wwwAuthenticate, type BearerRefusal } from '../http-auth.js';
 
 /** A JSON-RPC error body with no request id: what every refusal of this endpoint looks like. */
 export function jsonRpcError(code: number, message: string): string {
@@ -16,6 +17,18 @@ export function reply(res: ServerResponse, status: number, code: number, message
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (close) headers.connection = 'close';
   res.writeHead(status, headers).end(jsonRpcError(code, message));
+}
+
+/**
+ * Refuses an unauthenticated request as the MCP SDK's own `requireBearerAuth` does: 401 with an
+ * RFC 6750 `WWW-Authenticate: Bearer error="invalid_token", ...` challenge (which MCP clients read)
+ * and the OAuth error body `{ error, error_description }`. The connection is closed, so an unread
+ * body is never read.
+ */
+export function refuseAuth(res: ServerResponse, refusal: BearerRefusal): void {
+  const headers: Record<string, string> = { 'content-type': 'application/json', connection: 'close' };
+  if (refusal.status === 401) headers['www-authenticate'] = wwwAuthenticate(refusal);
+  res.writeHead(refusal.status, headers).end(JSON.stringify({ error: refusal.error, error_description: refusal.description }));
 }
 
 /** The lower-case host name of a Host or Origin value, IPv6 in brackets; undefined when unparsable. */

@@ -3,9 +3,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { bearerAuthenticator, requireAuthBeyondLoopback, type BearerAuthOptions } from '../http-auth.js';
 import { createSessionEventStore, DEFAULT_MAX_EVENTS } from './event-store.js';
-import { answerClientError, clientOf, hostnameOf, readBody, reply, verifiedClientId } from './http-wire.js';
+import { answerClientError, clientOf, hostnameOf, readBody, refuseAuth, reply, verifiedClientId } from './http-wire.js';
 import { createSessionPool, type SessionSlot } from './session-pool.js';
 
 /** Host names a localhost server answers to (port-agnostic). */
@@ -29,7 +31,7 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** How long an SSE client waits before reconnecting. @default 1000 */
 export const DEFAULT_RETRY_INTERVAL_MS = 1000;
 
-export interface McpHttpOptions {
+export interface McpHttpOptions extends BearerAuthOptions {
   /** The endpoint path. @default DEFAULT_MCP_PATH */
   path?: string;
   /**
@@ -42,8 +44,8 @@ export interface McpHttpOptions {
   /** @default DEFAULT_MAX_SESSIONS */
   maxSessions?: number;
   /**
-   * Sessions one client may hold. A client is the client id an auth middleware verified (`req.auth`),
-   * else the remote address: on a loopback server every local process is the same client.
+   * Sessions one client may hold. A client is the client id an auth middleware verified (`req.auth`,
+   * or the `AuthInfo` of `verifyToken`), else the remote address (a shared `token` names no client): on a loopback server every local process is the same client.
    * @default DEFAULT_MAX_SESSIONS_PER_CLIENT
    */
   maxSessionsPerClient?: number;
@@ -119,6 +121,7 @@ export function createMcpHttpHandler(createServerFor: () => Server, options: Mcp
   const trustProxy = options.trustProxy ?? false;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
+  const authenticate = bearerAuthenticator(options);
   const pool = createSessionPool<Session>({
     maxSessions,
     maxSessionsPerClient,
@@ -183,6 +186,14 @@ export function createMcpHttpHandler(createServerFor: () => Server, options: Mcp
     if (req.headers.host === undefined) return reply(res, 400, -32000, 'Bad Request: missing Host header (HTTP/1.1 requires one)');
     const refused = allowed(req);
     if (refused !== undefined) return reply(res, 403, -32000, refused);
+    // Before the body is read: an unauthenticated client cannot make the server read megabytes.
+    if (authenticate !== undefined) {
+      const outcome = await authenticate(req.headers.authorization);
+      if (!outcome.ok) return refuseAuth(res, outcome);
+      // A verified identity keys the per-client cap, session ownership and the caller id; one
+      // shared token proves no identity, so it sets none (all holders would share one client's cap).
+      if (outcome.auth !== undefined) (req as IncomingMessage & { auth?: AuthInfo }).auth = outcome.auth;
+    }
     if (new URL(req.url ?? '/', 'http://localhost').pathname !== path) return reply(res, 404, -32000, `Not found: the MCP endpoint is ${path}`);
     // Node joins repeated unknown headers into one string, so this is never an array.
     const sessionId = req.headers['mcp-session-id'] as string | undefined;
@@ -242,6 +253,7 @@ export async function listenMcpHttp(
   options: McpHttpOptions & { port?: number; host?: string },
 ): Promise<McpServerHandle> {
   const host = options.host ?? '127.0.0.1';
+  requireAuthBeyondLoopback(options, host, 'these MCP tools');
   const allowedHosts = options.allowedHosts ?? defaultAllowedHosts(host);
   const handler = createMcpHttpHandler(createServerFor, { ...options, allowedHosts });
   // Node's own Host check answers 400 with no body; the handler's answers with a JSON-RPC error.

@@ -14,6 +14,8 @@ export {
   DEFAULT_RETRY_INTERVAL_MS,
 } from './http.js';
 export type { McpHttpOptions, McpHttpHandler } from './http.js';
+export { MIN_TOKEN_LENGTH } from '../http-auth.js';
+export type { BearerAuthOptions, TokenVerifier } from '../http-auth.js';
 export { createSessionEventStore, DEFAULT_MAX_EVENTS } from './event-store.js';
 export { toMcpTool, toCallToolResult } from './content.js';
 

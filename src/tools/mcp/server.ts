@@ -130,6 +130,9 @@ export async function serveToolLayer(layer: ToolLayer, options: ServeToolLayerOp
   if (options.version !== undefined) base.version = options.version;
 
   let handle: McpServerHandle;
+  if (options.transport === 'stdio' && (options.token !== undefined || options.verifyToken !== undefined)) {
+    throw new NoError('INVALID_REQUEST', "token and verifyToken apply to transport 'http' only: a stdio server's one client is the process that started it");
+  }
   if (options.transport === 'stdio') {
     const server = createLayerMcpServer(layer, { ...base, transport: 'stdio' });
     let done!: () => void;
