@@ -244,6 +244,33 @@ describe('the dashboard in a browser', () => {
     expect(found.join('\n')).toBe('');
   });
 
+  it('signs in with the token through an accessible form when served with one, then shows the runs', async () => {
+    const token = 'browser-sign-in-token-0123';
+    const guarded = await serveDashboard({ loops: { demo: demo.loop }, port: 0, token });
+    try {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('pageerror', (e) => void problems.push(`pageerror: ${e.message}`));
+      await page.goto(`${guarded.url}/`);
+      expect(new URL(page.url()).pathname).toBe('/login');
+      const result = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+      expect(result.violations.map((v) => v.id)).toEqual([]);
+      // Keyboard only: the token field, then Enter submits the form.
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('not-the-token-at-all');
+      await page.keyboard.press('Enter');
+      await page.locator('[role="alert"]', { hasText: 'not the token' }).waitFor();
+      await page.fill('#token', token);
+      await page.keyboard.press('Enter');
+      await page.locator('#health', { hasText: 'System' }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/');
+      expect(page.url()).not.toContain(token);
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('can be used with the keyboard alone, with focus always visible', async () => {
     const runId = await aFinishedRun();
     const page = await open('#agents');

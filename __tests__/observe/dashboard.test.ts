@@ -181,6 +181,43 @@ describe('serveDashboard', () => {
     expect((await fetch(`${server.url}/api/metrics`, { headers: { authorization: 'Bearer a-long-enough-secret-token' } })).status).toBe(200);
   });
 
+  it('signs a browser in with the token once (POST, never in a URL) and keeps it in by a session cookie', async () => {
+    const { loop } = loopWith([sleeper('w1')]);
+    const token = 'a-long-enough-secret-token';
+    const server = await serve({ loops: { main: loop }, token });
+    const home = await fetch(`${server.url}/`, { redirect: 'manual' });
+    expect(home.status).toBe(303);
+    expect(home.headers.get('location')).toBe('login');
+    const form = await fetch(`${server.url}/login`);
+    expect(form.status).toBe(200);
+    const html = await form.text();
+    expect(html).toContain('<label for="token">Token</label>');
+    expect(html).toContain('type="password"');
+    const post = (body: string) => fetch(`${server.url}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+
+    const wrong = await post('token=guess-guess-guess-guess');
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).not.toContain('guess-guess');
+    expect((await post(`token=${'x'.repeat(5_000)}`)).status).toBe(401);
+
+    const signedIn = await post(`token=${token}`);
+    expect(signedIn.status).toBe(303);
+    const cookie = signedIn.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^no_dashboard_session=[\w-]+; HttpOnly; SameSite=Strict; Path=\/$/);
+    expect(cookie).not.toContain(token);
+    const session = cookie.split(';')[0]!;
+    expect((await fetch(`${server.url}/api/metrics`, { headers: { cookie: session } })).status).toBe(200);
+    expect((await fetch(`${server.url}/`, { headers: { cookie: session } })).status).toBe(200);
+    // A forged or altered cookie is no session; the sign-in form is the only thing that takes a POST.
+    expect((await fetch(`${server.url}/api/metrics`, { headers: { cookie: `${session.slice(0, -2)}AA` } })).status).toBe(401);
+    expect((await fetch(`${server.url}/api/metrics`, { headers: { cookie: 'no_dashboard_session=' } })).status).toBe(401);
+    expect((await fetch(`${server.url}/api/runs`, { method: 'POST', headers: { cookie: session } })).status).toBe(405);
+    expect((await fetch(`${server.url}/login`, { method: 'PUT' })).status).toBe(405);
+    // A different token's session opens nothing.
+    const other = await serve({ loops: { main: loop }, token: 'another-long-enough-token' });
+    expect((await fetch(`${other.url}/api/metrics`, { headers: { cookie: session } })).status).toBe(401);
+  });
+
   it('refuses what is not a loop, and no loops at all, saying what to pass', async () => {
     await expect(serveDashboard({ loops: {} })).rejects.toThrow(/at least one loop/);
     await expect(serveDashboard({ loops: { x: {} as never } })).rejects.toThrow(/loops.x is not a master loop/);

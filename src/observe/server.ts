@@ -61,7 +61,17 @@ function metricsRoute(source: MetricsSource | undefined): Route {
  * A small read-only HTTP server (node:http, no framework) for `/metrics` (Prometheus text format)
  * and the extra routes given. Only GET and HEAD; it binds 127.0.0.1 unless told otherwise.
  */
-export async function startObservabilityServer(options: ObservabilityServerOptions, extra: Record<string, Route> = {}): Promise<ObservabilityServer> {
+/** How a server lets in what cannot send a bearer header (a browser). */
+export interface ServerAccess {
+  /** Served without the token, whatever the method (a sign-in form). */
+  publicRoutes?: Record<string, Route>;
+  /** Another way in, checked when the bearer header is missing or wrong (a session cookie). */
+  alsoAccepts?: (request: IncomingMessage) => boolean;
+  /** Answers a refused request itself (a redirect to the sign-in form) when it returns true. */
+  onRefused?: (request: IncomingMessage, response: ServerResponse) => boolean;
+}
+
+export async function startObservabilityServer(options: ObservabilityServerOptions, extra: Record<string, Route> = {}, access: ServerAccess = {}): Promise<ObservabilityServer> {
   const port = options.port ?? DEFAULT_OBSERVE_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new NoError('INVALID_NUMBER', `port must be an integer from 0 to 65535, got ${String(port)}`, { details: { port } });
@@ -86,9 +96,12 @@ export async function startObservabilityServer(options: ObservabilityServerOptio
       });
   };
   const server: Server = createServer((request, response) => {
+    const open = access.publicRoutes?.[(request.url ?? '/').split('?')[0]!];
+    if (open) return void Promise.resolve(open(request, response)).catch(() => response.destroy());
     if (authenticate === undefined) return serve(request, response);
     void authenticate(request.headers.authorization).then((outcome) => {
-      if (outcome.ok) return serve(request, response);
+      if (outcome.ok || access.alsoAccepts?.(request)) return serve(request, response);
+      if (access.onRefused?.(request, response)) return;
       response.setHeader('www-authenticate', 'Bearer realm="langgraph-no"');
       send(response, 401, 'missing or wrong bearer token: send Authorization: Bearer <token>\n');
     });

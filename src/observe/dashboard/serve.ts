@@ -4,6 +4,7 @@ import { watchAlerts, type AlertThresholds, type AlertWatcher } from '../alerts.
 import { healthRoutes, type ReadinessSource } from '../serve.js';
 import { sendJson, startObservabilityServer, type ObservabilityServer, type ObservabilityServerOptions, type Route } from '../server.js';
 import { DASHBOARD_JS } from './client.js';
+import { browserSignIn } from './sign-in.js';
 import { listCheckpoints, stateAt, type HistorySource } from './history.js';
 import type { RunView } from './runs.js';
 import { createDashboardHub, type DashboardHub, type DashboardLoop, type DashboardNetwork, type DashboardToolLayer } from './hub.js';
@@ -154,7 +155,8 @@ function historyRoute(hub: DashboardHub, loops: Record<string, WatchedDashboardL
  * plan's DAG with its critical path, and time travel through the run's checkpoints), the agent pool,
  * tool layers, the network and alerts. The page and its script ship in the package and update over
  * server-sent events. Read-only: it serves GET only, binds 127.0.0.1 by default, and needs a `token`
- * anywhere else. `/api/metrics` answers the seed's NoDashboardMetrics; `/healthz`, `/readyz` and
+ * anywhere else (API clients send it as a bearer header; a browser signs in once at `/login` and
+ * keeps an HttpOnly session cookie). `/api/metrics` answers the seed's NoDashboardMetrics; `/healthz`, `/readyz` and
  * (with `metrics`) `/metrics` are served too.
  *
  * @example
@@ -190,7 +192,7 @@ export async function serveDashboard(options: ServeDashboardOptions): Promise<Da
       '/api/alerts': (_req, res) => sendJson(res, 200, hub.alerts()),
       '/events': eventsRoute(hub, options.maxViewers ?? DEFAULT_MAX_VIEWERS),
       ...healthRoutes({ loops: readinessSources(loops) }),
-    });
+    }, options.token === undefined ? {} : browserSignIn(options.token));
   } catch (error) {
     hub.close();
     ownAlerts?.close();
