@@ -25,10 +25,17 @@ function recording(fn: (x: number[]) => number = sphere): { evaluate: BatchEvalu
 
 describe('createSwarm().optimizeCollectively', () => {
   it('finds the minimum of a smooth bowl', async () => {
-    const result = await createSwarm({ evaluate: evaluateEach(sphere), seed: 5 }).optimizeCollectively({ bounds: box(3), maxEvaluations: 2_000 });
+    const result = await createSwarm({ evaluate: evaluateEach(sphere), seed: 5 }).optimizeCollectively({ bounds: box(3), maxEvaluations: 2_000, tolerance: 0 });
     expect(result.bestValue).toBeLessThan(1e-6);
     expect(result.bestPoint).toHaveLength(3);
     expect(sphere(result.bestPoint)).toBe(result.bestValue);
+  });
+
+  it('stops by convergence under the default rule once the bowl is found', async () => {
+    const result = await createSwarm({ evaluate: evaluateEach(sphere), seed: 5 }).optimizeCollectively({ bounds: box(3), maxEvaluations: 10_000 });
+    expect(result).toMatchObject({ stopReason: 'converged', convergenceAchieved: true });
+    expect(result.evaluations).toBeLessThan(10_000);
+    expect(result.bestValue).toBeLessThan(1e-2);
   });
 
   it('gives the same search for the same seed and a different one for another seed', async () => {
