@@ -120,7 +120,12 @@ export interface Swarm {
   onIteration(listener: (iteration: SwarmIteration) => void): Unsubscribe;
 }
 
-/** Makes a per-point function (sync or async) a batch evaluator that scores a batch's points at once. */
+/**
+ * Makes a per-point function (sync or async) a batch evaluator that scores a batch's points at once.
+ *
+ * @example
+ * const swarm = createSwarm({ evaluate: evaluateEach((x) => (x[0]! - 1) ** 2 + x[1]! ** 2) });
+ */
 export function evaluateEach(fn: (point: number[], context: BatchContext & { index: number }) => number | Promise<number>): BatchEvaluator {
   return (points, context) => Promise.all(points.map(async (point, index) => fn(point, { ...context, index })));
 }
