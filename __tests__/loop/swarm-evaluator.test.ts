@@ -124,7 +124,7 @@ describe('loopEvaluator: a swarm whose evaluations are master-loop tasks', () =>
       .catch((e: NoError) => e.code);
     await started;
     // Let the two finished evaluations of iteration 2 reach the checkpointer, then stop the process's work.
-    await sleepMs(30);
+    await sleepMs(50);
     stop.abort(new Error('process killed'));
     expect(await first).toBe('ABORTED');
     expect(calls.filter((c) => c.startsWith('2:')).sort()).toEqual(['2:0', '2:1', '2:2', '2:3']);
