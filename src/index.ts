@@ -158,6 +158,12 @@ export type {
   AgentMessenger,
 } from './loop/index.js';
 
+// Swarm search: particle swarm optimisation whose evaluations are master-loop tasks.
+export { createSwarm, evaluateEach, CLERC_KENNEDY } from './coordination/index.js';
+export type { Swarm, SwarmOptions, SwarmProblem, SwarmResult, SwarmIteration, SwarmStopReason, SwarmBestMessage, BatchEvaluator, BatchContext, SwarmTopology } from './coordination/index.js';
+export { loopEvaluator } from './loop/index.js';
+export type { LoopEvaluatorOptions } from './loop/index.js';
+
 // The multi-layer tool system.
 export {
   createToolLayer,

@@ -37,3 +37,5 @@ export { MailboxChannel, TopicLogChannel, DEFAULT_SETTLED_MEMORY, DEFAULT_TOPIC_
 export type { MessageOp, MessageChannelUpdate } from './message-channels.js';
 export { createMessenger, openNetworkSession, undelivered, LOOP_HEARTBEAT_INTERVAL_MS } from './messaging.js';
 export type { AgentMessenger, MessengerScope, NetworkSession } from './messaging.js';
+export { loopEvaluator, DEFAULT_SWARM_THREAD_PREFIX } from './swarm-evaluator.js';
+export type { LoopEvaluatorOptions } from './swarm-evaluator.js';

@@ -9,6 +9,7 @@ export const SPAN_NAMES = {
   coordinationExecute: 'no.coordination.execute',
   toolInvoke: 'no.tool.invoke',
   messageDeliver: 'no.message.deliver',
+  swarmIteration: 'no.swarm.iteration',
 } as const;
 
 export const SCHEDULER_ATTRIBUTES = {
@@ -30,6 +31,14 @@ export const COORDINATION_ATTRIBUTES = {
   successRate: 'no.coordination.success_rate',
   messagesExchanged: 'no.coordination.messages_exchanged',
   consensusAchieved: 'no.coordination.consensus_achieved',
+} as const;
+
+/** Attributes of a swarm search's iteration span. */
+export const SWARM_ATTRIBUTES = {
+  searchId: 'no.swarm.search_id',
+  iteration: 'no.swarm.iteration',
+  batchSize: 'no.swarm.batch_size',
+  bestValue: 'no.swarm.best_value',
 } as const;
 
 /**
