@@ -136,7 +136,7 @@ export {
   DEFAULT_TASK_RETRIES,
   DEFAULT_MAX_ROUNDS,
   RUN_TIMEOUT_CONFIG_KEY,
-  DEFAULT_CLOSE_GRACE_MS,
+  DEFAULT_LOOP_CLOSE_GRACE_MS,
 } from './loop/index.js';
 export type {
   MasterLoopOptions,

@@ -7,13 +7,13 @@ import { checkGraceMs, graceOver } from '../resilience/index.js';
  * Below Kubernetes' default 30 s termination grace, with room for the servers' own grace and the
  * final checkpoint writes; a task cut at the end of it is not lost, it runs again on resume.
  */
-export const DEFAULT_CLOSE_GRACE_MS = 10_000;
+export const DEFAULT_LOOP_CLOSE_GRACE_MS = 10_000;
 
 export interface LoopCloseOptions {
   /**
    * How long running tasks may take to finish (their outcomes are stored as usual); those still
    * running then are aborted and stored as nothing, so a later invoke of their thread runs them again.
-   * @default DEFAULT_CLOSE_GRACE_MS
+   * @default DEFAULT_LOOP_CLOSE_GRACE_MS
    */
   graceMs?: number;
   /** Aborting it ends the grace at once (a second SIGTERM, an impatient supervisor). */
@@ -83,7 +83,7 @@ export function createLoopShutdown(): LoopShutdown {
     },
     close(options = {}) {
       if (closing) return closing;
-      const graceMs = options.graceMs ?? DEFAULT_CLOSE_GRACE_MS;
+      const graceMs = options.graceMs ?? DEFAULT_LOOP_CLOSE_GRACE_MS;
       try {
         checkGraceMs(graceMs);
       } catch (error) {
