@@ -27,3 +27,8 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(ar
     throw new UsageError((error as Error).message);
   }
 }
+
+/** A grace flag in seconds (`--shutdown-grace 10`), as milliseconds. */
+export function graceFlag(flag: string, text: string): number {
+  return Math.round(positiveNumber(flag, text, false) * 1000);
+}

@@ -8,7 +8,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ToolLayerLevel } from './contracts/tools.js';
-import { list, parseFlags, positiveNumber, UsageError } from './cli-args.js';
+import { graceFlag, list, parseFlags, positiveNumber, UsageError } from './cli-args.js';
+import { onShutdownSignals } from './cli-shutdown.js';
 import { runWorker } from './cli-worker.js';
 import { runDashboard } from './cli-dashboard.js';
 import { createToolLayer } from './tools/create-layer.js';
@@ -51,6 +52,9 @@ Serves one tool layer over MCP, on stdio (default) or Streamable HTTP.
   --session-idle-timeout S
                         end a session with no request or stream open for S seconds
                         (default: ${DEFAULT_SESSION_IDLE_TIMEOUT_MS / 1000}); its client must then initialize again
+  --shutdown-grace S    on SIGTERM or SIGINT, refuse new requests (503) and let those in flight
+                        finish for up to S seconds before cutting them; a second signal cuts them
+                        at once (default: cut at once)
   --trust-proxy         take the client address from the last X-Forwarded-For entry; only behind a
                         reverse proxy of yours that sets it (else clients can claim any address)
   --caller ID           the caller id every MCP call is authorised as
@@ -89,13 +93,15 @@ export interface McpCommand {
   maxSessionsPerClient?: number;
   sessionIdleTimeoutMs?: number;
   trustProxy?: boolean;
+  /** How long in-flight HTTP requests may finish after SIGTERM or SIGINT; absent, they are cut at once. */
+  shutdownGraceMs?: number;
   caller?: string;
   allow: string[];
   rateLimit?: { capacity: number; refillPerSecond: number };
 }
 
 const LEVELS: readonly CliLayer[] = ['primitive', 'execution', 'dashboard', 'orchestration'];
-const HTTP_ONLY = ['bind', 'token-env', 'token-file', 'allowed-host', 'max-sessions', 'max-sessions-per-client', 'session-idle-timeout', 'trust-proxy'] as const;
+const HTTP_ONLY = ['bind', 'token-env', 'token-file', 'allowed-host', 'max-sessions', 'max-sessions-per-client', 'session-idle-timeout', 'trust-proxy', 'shutdown-grace'] as const;
 
 /**
  * The token of --token-env or --token-file. A mistake names the variable or file, never the value:
@@ -142,6 +148,7 @@ export function parseMcpArgs(args: string[], env: NodeJS.ProcessEnv = process.en
     'max-sessions-per-client': { type: 'string' },
     'session-idle-timeout': { type: 'string' },
     'trust-proxy': { type: 'boolean' },
+    'shutdown-grace': { type: 'string' },
     caller: { type: 'string' },
     allow: { type: 'string', multiple: true },
     'rate-limit': { type: 'string' },
@@ -204,6 +211,7 @@ export function parseMcpArgs(args: string[], env: NodeJS.ProcessEnv = process.en
     command.sessionIdleTimeoutMs = positiveNumber('--session-idle-timeout', values['session-idle-timeout'], false) * 1000;
   }
   if (values['trust-proxy'] === true) command.trustProxy = true;
+  if (values['shutdown-grace'] !== undefined) command.shutdownGraceMs = graceFlag('--shutdown-grace', values['shutdown-grace']);
   if (values.caller !== undefined) {
     if (values.caller.trim() === '') throw new UsageError('--caller needs a non-empty id');
     command.caller = values.caller;
@@ -284,10 +292,14 @@ export async function runCli(argv: string[], io: { stderr?: NodeJS.WritableStrea
   }
   // stdout carries the protocol on stdio, so every message goes to stderr.
   stderr.write(`langgraph-no: serving the ${command.level} layer over ${handle.url ?? 'stdio'}\n`);
-  const stop = (): void => void handle.close();
-  process.once('SIGINT', stop).once('SIGTERM', stop);
+  const graceMs = command.shutdownGraceMs ?? 0;
+  const shutdown = onShutdownSignals((ms, signal) => handle.close({ graceMs: ms, signal }), graceMs, {
+    onSignal: (signal, count) => {
+      if (graceMs > 0) stderr.write(count === 1 ? `langgraph-no: ${signal}: refusing new requests, letting those in flight finish for up to ${graceMs / 1000} s (signal again to cut them)\n` : `langgraph-no: ${signal} again: cutting requests in flight\n`);
+    },
+  });
   await handle.closed;
-  process.off('SIGINT', stop).off('SIGTERM', stop);
+  shutdown.dispose();
   return 0;
 }
 

@@ -136,12 +136,14 @@ export {
   DEFAULT_TASK_RETRIES,
   DEFAULT_MAX_ROUNDS,
   RUN_TIMEOUT_CONFIG_KEY,
+  DEFAULT_LOOP_CLOSE_GRACE_MS,
 } from './loop/index.js';
 export type {
   MasterLoopOptions,
   MasterLoopLimits,
   RunDeadline,
   MasterLoopHandle,
+  LoopCloseOptions,
   MasterLoopState,
   AddMasterLoopOptions,
   WithMasterLoop,

@@ -34,4 +34,5 @@ export type {
   MountOptions,
   MountedMcpServer,
 } from './tools/mcp/index.js';
+export type { ServerCloseOptions } from './resilience/index.js';
 export { createOrchestrationMcpServer } from './compat/mcp-tools/server.js';

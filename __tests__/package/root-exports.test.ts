@@ -15,7 +15,7 @@ const PUBLIC_VALUES = [
   // loop
   'createMasterAgentLoop', 'addMasterLoop', 'AGENT_NAMESPACE', 'MASTER_LOOP_NODES', 'DEFAULT_MASTER_LOOP_NODE', 'createAgentPool',
   'DEFAULT_RECOVERY_STRATEGIES', 'idempotencyKeyOf', 'STORE_NAMESPACES', 'DEFAULT_ATTEMPT_TIMEOUT_MS',
-  'DEFAULT_TASK_RETRIES', 'DEFAULT_MAX_ROUNDS', 'RUN_TIMEOUT_CONFIG_KEY',
+  'DEFAULT_TASK_RETRIES', 'DEFAULT_MAX_ROUNDS', 'RUN_TIMEOUT_CONFIG_KEY', 'DEFAULT_LOOP_CLOSE_GRACE_MS',
   // swarm search
   'createSwarm', 'evaluateEach', 'CLERC_KENNEDY', 'loopEvaluator',
   // tools

@@ -15,6 +15,7 @@ describe('resilience public surface', () => {
         'DEFAULT_MAX_DELAY_MS',
         'DEFAULT_MAX_QUEUE',
         'DEFAULT_RECOVERY_TIMEOUT_MS',
+        'DEFAULT_SERVER_CLOSE_GRACE_MS',
         'DEFAULT_SUCCESS_THRESHOLD',
         'FATAL_ERROR_CODES',
         'MAX_CAUSE_DEPTH',
@@ -24,10 +25,13 @@ describe('resilience public surface', () => {
         'abortScope',
         'anySignal',
         'bulkhead',
+        'checkGraceMs',
         'circuitBreaker',
         'classifyFailure',
         'compensateInReverse',
         'exponentialBackoff',
+        'graceOver',
+        'httpDrain',
         'requireNumber',
         'retry',
         'saga',
@@ -48,6 +52,7 @@ describe('resilience public surface', () => {
     expect(resilience.DEFAULT_RECOVERY_TIMEOUT_MS).toBe(30_000);
     expect(resilience.DEFAULT_SUCCESS_THRESHOLD).toBe(1);
     expect(resilience.DEFAULT_MAX_QUEUE).toBe(0);
+    expect(resilience.DEFAULT_SERVER_CLOSE_GRACE_MS).toBe(0);
     expect(resilience.circuitBreaker().threshold).toBe(resilience.DEFAULT_FAILURE_THRESHOLD);
   });
 });

@@ -1,6 +1,7 @@
 // ── Serving a pool agent over A2A ────────────────────────────────────────────────────────────────
 export { serveAgentOverA2A, DEFAULT_A2A_HOST, DEFAULT_A2A_PORT, DEFAULT_A2A_RPC_PATH, A2A_UNAUTHENTICATED_CODE } from './serve.js';
 export type { ServeA2AOptions, A2AServerHandle } from './serve.js';
+export type { ServerCloseOptions } from '../resilience/index.js';
 export { buildAgentCard, bearerSecurity, A2A_MEDIA_TYPES, A2A_BEARER_SCHEME } from './card.js';
 export type { AgentCardOptions } from './card.js';
 export { createPoolAgentExecutor, CANCELED_BY_CLIENT } from './executor.js';

@@ -1,9 +1,9 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
 import { NoError } from '../contracts/errors.js';
 import type { AgentDefinition } from '../loop/agents.js';
-import { abortError } from '../resilience/index.js';
+import { abortError, httpDrain, type ServerCloseOptions } from '../resilience/index.js';
 import type { AuditTrail } from '../telemetry/audit.js';
 import { bearerAuthenticator, requireAuthBeyondLoopback, wwwAuthenticate, type BearerAuthenticator, type BearerAuthOptions } from '../tools/http-auth.js';
 import { defaultAllowedHosts } from '../tools/mcp/http.js';
@@ -55,8 +55,14 @@ export interface A2AServerHandle {
   /** Base URL: the agent card is at `${url}/.well-known/agent-card.json`. */
   url: string;
   agentCard: AgentCard;
-  /** Aborts running tasks (they end failed), drops open streams and stops listening. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Stops the server: no new connection, new requests get 503 with a JSON-RPC error, and requests
+   * in flight (a blocking send, a stream) get `graceMs` to finish; then running tasks are aborted
+   * (they end failed), open streams dropped and connections cut. Idempotent.
+   * @example
+   * await server.close({ graceMs: 10_000 });
+   */
+  close(options?: ServerCloseOptions): Promise<void>;
 }
 
 function hostnameOf(value: string): string | undefined {
@@ -175,17 +181,23 @@ export async function serveAgentOverA2A(agent: AgentDefinition, options: ServeA2
   if (authenticate !== undefined) app.use(DEFAULT_A2A_RPC_PATH, bearerGuard(authenticate));
   const userBuilder = authenticate === undefined ? sdk.express.UserBuilder.noAuthentication : (req: unknown) => Promise.resolve(userOf(req as { auth?: { clientId?: string } }));
   app.use(DEFAULT_A2A_RPC_PATH, sdk.express.jsonRpcHandler({ requestHandler, userBuilder, legacyCompat }));
-  server.on('request', app);
+  const drain = httpDrain(server);
+  const refuse = (res: ServerResponse): void => {
+    res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({
+      jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Server shutting down: it takes no new requests; send the message to another instance' },
+    }));
+  };
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (drain.admit(req, res, refuse)) app(req, res);
+  });
 
-  let closing: Promise<void> | undefined;
   const onAbort = (): void => void close();
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
-      options.signal?.removeEventListener('abort', onAbort);
-      executor.abortAll('the A2A server is closing');
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    })());
+  const close = (closeOptions: ServerCloseOptions = {}): Promise<void> => {
+    const closing = drain.close({ ...closeOptions, beforeCut: () => executor.abortAll('the A2A server is closing') });
+    // A bad grace rejects and closes nothing: the server keeps serving, and its signal still closes it.
+    if (drain.draining) options.signal?.removeEventListener('abort', onAbort);
+    return closing;
+  };
   options.signal?.addEventListener('abort', onAbort, { once: true });
   return { url, agentCard, close };
 }

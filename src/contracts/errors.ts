@@ -23,6 +23,8 @@ export const NO_ERROR_CODES = [
   'RUN_FAILED',
   'AGENT_NOT_FOUND',
   'STATE_MIGRATION_FAILED',
+  // shutdown: a loop that is closing takes no new runs
+  'LOOP_CLOSED',
   // distribution (langgraph-no/workers)
   'RUN_LOCKED',
   'DEPENDENCY_MISSING',

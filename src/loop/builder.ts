@@ -3,11 +3,13 @@ import type { AuditTrail } from '../telemetry/audit.js';
 import { trackCircuits } from '../telemetry/metrics.js';
 import type { AgentPool } from './agent-pool.js';
 import type { EventListener } from './emitter.js';
+import { trackRuns } from './langgraph-seam.js';
 import { createCoordinatorNode } from './nodes/coordinator-node.js';
 import { createRecoveryNode } from './nodes/recovery-node.js';
 import { checkReadiness, type Readiness, type ReadinessOptions } from './readiness.js';
 import { createSchedulerNode } from './nodes/scheduler-node.js';
 import { createLoopRuntime, type LoopRuntime, type MasterLoopOptions } from './runtime.js';
+import type { LoopCloseOptions } from './shutdown.js';
 import { MasterLoopAnnotation, type MasterLoopState } from './state.js';
 
 /** The node names the loop adds. */
@@ -28,11 +30,26 @@ export interface MasterLoopHandle {
    * Whether the loop can take work: its checkpointer and Store answer a read within the timeout, and
    * every capability its agents offer has an agent whose circuit is not open. A loop added to a
    * graph with addMasterLoop uses its parent's checkpointer, which it cannot see: only its agents count.
+   * From `close()` on it answers not ready with the reason DRAINING_REASON.
    *
    * @example
    * const { ready, reasons } = await loop.readiness({ timeoutMs: 1_000 });
    */
   readiness(options?: ReadinessOptions): Promise<Readiness>;
+  /**
+   * Shuts the loop down gracefully. From the call on, a new run (an invoke or stream with a request,
+   * or with `null` to resume) is refused with a NoError 'LOOP_CLOSED', `readiness()` answers not
+   * ready ('draining'), and runs in flight start no new task. Tasks already running get `graceMs` to
+   * finish, and their outcomes are stored as usual; then the ones left are aborted and nothing of
+   * them is stored, so invoking their thread with `null` on a new loop over the same checkpointer
+   * runs each of them once more and no finished task again. A run cut this way rejects with
+   * 'LOOP_CLOSED'. Resolves when no run is in flight; a second call returns the same promise.
+   * Compensations of a failing run are never cut.
+   *
+   * @example
+   * process.once('SIGTERM', () => void loop.close({ graceMs: 20_000 }).then(() => process.exit(0)));
+   */
+  close(options?: LoopCloseOptions): Promise<void>;
 }
 
 function routeAfterRecovery(state: MasterLoopState): string {
@@ -45,7 +62,8 @@ export function handle(runtime: LoopRuntime, persistence: { checkpointer?: BaseC
     pool: runtime.pool,
     audit: runtime.audit,
     onEvent: runtime.listeners.on,
-    readiness: (options) => checkReadiness({ pool: runtime.pool, ...persistence }, options),
+    readiness: (options) => checkReadiness({ pool: runtime.pool, draining: runtime.shutdown.draining, ...persistence }, options),
+    close: (options) => runtime.shutdown.close(options),
   };
 }
 
@@ -96,6 +114,7 @@ export function compileLoop(runtime: LoopRuntime, checkpointer: BaseCheckpointSa
     .addEdge(MASTER_LOOP_NODES.coordinator, MASTER_LOOP_NODES.recovery)
     .addConditionalEdges(MASTER_LOOP_NODES.recovery, routeAfterRecovery, { [MASTER_LOOP_NODES.coordinator]: MASTER_LOOP_NODES.coordinator, done: END })
     .compile({ ...(checkpointer ? { checkpointer } : {}), ...(store ? { store } : {}) });
+  trackRuns(graph, (signal) => runtime.shutdown.begin(signal));
   return Object.assign(graph, handle(runtime, { checkpointer, store }));
 }
 

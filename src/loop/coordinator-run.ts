@@ -12,6 +12,7 @@ import { concurrencyLimit, dispatchTasks, issueOrder, issueReady, issueWindow } 
 import { openOutcomeLog, type OutcomeLog } from './outcome-log.js';
 import { recordTaskEnded } from '../telemetry/metrics.js';
 import { deadlineError } from './run-deadline.js';
+import { loopClosedError } from './shutdown.js';
 import { runTask, stopError, type TaskOutcome, type TaskRunEnv } from './run-task.js';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_TASK_RETRIES, threadIdOf, type LoopRuntime } from './runtime.js';
 import type { MasterLoopState } from './state.js';
@@ -51,6 +52,20 @@ export class CoordinatorRun {
   private readonly deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onScopeAbort = (): void => this.dispatcher.cancel(stopError(this.scope.signal.reason).message);
   private closed = false;
+  // Graceful shutdown (the loop's close()): while draining, no task gets its first agent; once
+  // nothing started is left (or the grace is over) the pass is interrupted like LangGraph's signal
+  // would: agents abort and no outcome is stored from then on.
+  private draining = false;
+  private executing = false;
+  private interruptedBy: NoError | undefined;
+  private readonly inFlight = new Set<string>();
+  private quiet: (() => void) | undefined;
+  private readonly onDrain = (): void => {
+    this.draining = true;
+    this.dispatcher.hold();
+    this.checkIdle();
+  };
+  private readonly onStopped = (): void => this.interrupt(this.runtime.shutdown.stopped.reason as NoError);
 
   constructor(
     private readonly runtime: LoopRuntime,
@@ -82,6 +97,11 @@ export class CoordinatorRun {
     this.scope = abortScope([config.signal]);
     this.scope.signal.addEventListener('abort', this.onScopeAbort, { once: true });
     if (this.scope.signal.aborted) this.onScopeAbort();
+    const { shutdown } = runtime;
+    if (shutdown.draining.aborted) this.onDrain();
+    else shutdown.draining.addEventListener('abort', this.onDrain, { once: true });
+    if (shutdown.stopped.aborted) this.onStopped();
+    else shutdown.stopped.addEventListener('abort', this.onStopped, { once: true });
     const deadline = state.runDeadline ?? null;
     this.deadlineTimer = deadline === null ? undefined : setTimeout(() => this.stop(deadlineError(deadline)), Math.max(0, deadline.at - Date.now()));
   }
@@ -114,16 +134,49 @@ export class CoordinatorRun {
     }
     const order = this.todo.filter((id) => !this.settled.has(id));
     const window = issueWindow(concurrencyLimit(this.plan, this.runtime.pool));
-    await issueReady(order, (id) => this.byId.get(id)!.dependsOn, window, async (taskId) => {
-      const part = this.scope.child();
-      let outcome: TaskOutcome;
+    this.executing = true;
+    const issued = issueReady(order, (id) => this.byId.get(id)!.dependsOn, window, async (taskId) => {
+      this.inFlight.add(taskId);
       try {
-        outcome = await runTask(this.byId.get(taskId)!, this.envFor(part.signal));
+        const part = this.scope.child();
+        let outcome: TaskOutcome;
+        try {
+          outcome = await runTask(this.byId.get(taskId)!, this.envFor(part.signal));
+        } finally {
+          part.dispose();
+        }
+        await this.record(outcome, false);
       } finally {
-        part.dispose();
+        this.inFlight.delete(taskId);
+        if (this.inFlight.size === 0) this.quiet?.();
+        this.checkIdle();
       }
-      await this.record(outcome, false);
     });
+    // issueReady starts the first ready tasks at once: a pass begun while draining holds them all.
+    this.checkIdle();
+    try {
+      await issued;
+    } catch (error) {
+      if (this.interruptedBy === undefined) throw error;
+      // Every outcome stored before the interruption is in the checkpointer before the run ends, so a
+      // task that finished is never run again.
+      if (this.inFlight.size > 0) await new Promise<void>((resolve) => (this.quiet = resolve));
+      throw this.interruptedBy;
+    }
+  }
+
+  /** While draining: interrupts the pass once no started task is left and some are not done. */
+  private checkIdle(): void {
+    if (!this.draining || !this.executing || this.interruptedBy !== undefined) return;
+    if (this.settled.size >= this.todo.length) return;
+    for (const id of this.inFlight) if (this.dispatcher.hasStarted(id)) return;
+    this.interrupt(loopClosedError('the run was stopped before its next tasks'));
+  }
+
+  /** Stops the pass and stores no outcome from now on: a later invoke runs every task left. */
+  private interrupt(reason: NoError): void {
+    this.interruptedBy ??= reason;
+    this.stop(reason);
   }
 
   /**
@@ -137,12 +190,13 @@ export class CoordinatorRun {
     if (error !== undefined) {
       // LangGraph's signal aborted (the caller's signal, a step timeout, a failing sibling node): it
       // stops the graph here, so the recovery node will not run to announce the end of the run.
-      if (this.config.signal?.aborted) {
+      const halted = this.config.signal?.aborted ? this.config.signal.reason : this.interruptedBy;
+      if (halted !== undefined) {
         this.emitter.emit('no.run.completed', {
           runId: this.runId, planId: this.plan.id, status: 'cancelled', durationMs: Date.now() - this.startedAt,
           completedTasks: this.completedCount(),
           failedTasks: this.outcomes.filter((o) => o.status !== 'completed').length,
-          error: stopError(this.config.signal.reason),
+          error: stopError(halted),
         });
       }
     }
@@ -153,6 +207,8 @@ export class CoordinatorRun {
     this.dispatcher.cancel(reason.message);
     clearTimeout(this.deadlineTimer);
     this.scope.signal.removeEventListener('abort', this.onScopeAbort);
+    this.runtime.shutdown.draining.removeEventListener('abort', this.onDrain);
+    this.runtime.shutdown.stopped.removeEventListener('abort', this.onStopped);
     this.scope.dispose();
     this.session?.close();
   }
@@ -205,13 +261,14 @@ export class CoordinatorRun {
   /**
    * Stores a fresh outcome, then records it: dependents may start and the completion is announced
    * only once it is stored. A replayed one (stored by an interrupted try of this superstep) puts its
-   * messages back instead. An outcome that only says LangGraph's signal stopped the task is not
-   * stored: the run did not end it, and a later invoke runs the task again.
+   * messages back instead. An outcome that only says LangGraph's signal (or the loop's close())
+   * stopped the task is not stored: the run did not end it, and a later invoke runs the task again.
    */
   private async record(outcome: TaskOutcome, replayed: boolean): Promise<void> {
     if (this.settled.has(outcome.taskId)) return;
     const graphSignal = this.config.signal;
     if (graphSignal?.aborted) throw graphSignal.reason ?? new NoError('ABORTED', 'run cancelled');
+    if (this.interruptedBy) throw this.interruptedBy;
     if (replayed) {
       if (outcome.messages) this.session?.replay(outcome.messages);
     } else {

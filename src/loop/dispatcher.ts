@@ -64,6 +64,9 @@ export class Dispatcher {
   private running = 0;
   private mutexHeld = false;
   private cancelled: string | undefined;
+  // Tasks that have had an agent in this run; while holding, only they get one again.
+  private readonly started = new Set<string>();
+  private holding = false;
   private pumpScheduled = false;
   private stopWatchingPool: (() => void) | undefined;
 
@@ -180,6 +183,20 @@ export class Dispatcher {
     for (const id of this.dependencyWaiters.keys()) this.notify(id);
   }
 
+  /**
+   * From now on grants an agent only to tasks that had one before in this run (a retry, a move to
+   * another agent): a draining loop lets the tasks it started finish and starts no other. The rest
+   * wait until the run ends or is cancelled.
+   */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Whether a task has had an agent in this run. */
+  hasStarted(taskId: string): boolean {
+    return this.started.has(taskId);
+  }
+
   /** Re-examines waiting requests (call it when agents recover or restart). */
   pump(): void {
     if (this.cancelled !== undefined) return this.cancel(this.cancelled);
@@ -201,6 +218,10 @@ export class Dispatcher {
       // At the global limit nothing can start; requests that need no agent at all are found on release.
       if (this.running >= this.options.maxConcurrent) return;
       const waiter = this.waiting[i]!;
+      if (this.holding && !this.started.has(waiter.task.id)) {
+        i++;
+        continue;
+      }
       const decision = usableFor(waiter) ? this.decide(waiter, free) : 'no-agent';
       if (decision === 'wait') {
         i++;
@@ -241,6 +262,7 @@ export class Dispatcher {
 
   private grant(w: Waiter, agentId: string): Grant {
     const { task } = w;
+    this.started.add(task.id);
     this.running++;
     if (task.exclusive) this.mutexHeld = true;
     for (const [resource, amount] of Object.entries(task.resources)) this.usage.set(resource, this.used(resource) + amount);

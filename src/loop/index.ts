@@ -27,7 +27,9 @@ export type { DispatchTask, DispatcherOptions, Grant, DependencyResult } from '.
 export { decideRecovery, DEFAULT_RECOVERY_STRATEGIES } from './recovery-handler.js';
 export type { FailureContext, RecoveryStrategy } from './recovery-handler.js';
 export { runTask } from './run-task.js';
-export { checkReadiness, DEFAULT_READINESS_TIMEOUT_MS, READINESS_PROBE_KEY } from './readiness.js';
+export { checkReadiness, DEFAULT_READINESS_TIMEOUT_MS, DRAINING_REASON, READINESS_PROBE_KEY } from './readiness.js';
+export { DEFAULT_LOOP_CLOSE_GRACE_MS } from './shutdown.js';
+export type { LoopCloseOptions } from './shutdown.js';
 export type { Readiness, ReadinessOptions, ReadinessTargets } from './readiness.js';
 export type { TaskOutcome, TaskRunEnv } from './run-task.js';
 export { idempotencyKeyOf } from './coordinator-run.js';

@@ -3,7 +3,7 @@ import { NoError } from '../contracts/errors.js';
 
 /**
  * The one place that touches LangGraph beyond its public API: the private `__pregel_*` keys and the
- * checkpoint map of a running node's config. A LangGraph release that renames a key or changes where
+ * checkpoint map of a running node's config, and the internal generator a compiled graph runs in. A LangGraph release that renames a key or changes where
  * a superstep's writes are stored breaks this file and nothing else.
  */
 
@@ -82,4 +82,30 @@ export function superstepCheckpointOf(config: LangGraphRunnableConfig): { saver:
     });
   }
   return { saver, address: { configurable: { thread_id: String(threadId), checkpoint_ns: graphNs, checkpoint_id: id } } };
+}
+
+type StreamIterator = (this: unknown, input: unknown, options?: { signal?: AbortSignal }) => AsyncGenerator<unknown>;
+
+/**
+ * Calls `begin` as each run of `graph` starts (with the signal LangGraph gave the run) and the
+ * function it returns when the run has ended, however it ends. Every way to run a compiled graph
+ * (`invoke`, `stream`, `streamEvents`) goes through its `_streamIterator`, LangGraph's internal
+ * generator that runs the graph: `stream()` starts it before it returns, so `begin` runs inside
+ * the caller's `invoke()` call, and its generator ends only after the run's last checkpoint write.
+ * A `begin` that throws refuses the run: the caller's `invoke()` rejects with its error.
+ */
+export function trackRuns(graph: object, begin: (signal: AbortSignal | undefined) => () => void): void {
+  const target = graph as { _streamIterator: StreamIterator };
+  const original = target._streamIterator;
+  if (typeof original !== 'function') {
+    throw new NoError('INTERNAL_ERROR', 'this LangGraph version has no _streamIterator on a compiled graph: it is not supported', { details: {} });
+  }
+  target._streamIterator = async function* (this: unknown, input, options) {
+    const end = begin(options?.signal);
+    try {
+      yield* original.call(this, input, options);
+    } finally {
+      end();
+    }
+  };
 }

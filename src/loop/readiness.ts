@@ -24,7 +24,12 @@ export interface ReadinessTargets {
   pool: AgentPool;
   checkpointer?: BaseCheckpointSaver | undefined;
   store?: BaseStore | undefined;
+  /** Aborted once the loop's `close()` began: a draining loop is not ready, whatever else holds. */
+  draining?: AbortSignal | undefined;
 }
+
+/** The reason a draining loop gives for not being ready. */
+export const DRAINING_REASON = 'draining: close() was called, so the loop takes no new runs';
 
 async function probe(what: string, run: () => Promise<unknown>, timeoutMs: number, signal: AbortSignal | undefined): Promise<string | undefined> {
   try {
@@ -46,6 +51,9 @@ export async function checkReadiness(targets: ReadinessTargets, options: Readine
     throw new NoError('INVALID_NUMBER', `readiness timeoutMs must be a positive integer of milliseconds, got ${String(timeoutMs)}`, { details: { timeoutMs } });
   }
   const { pool, checkpointer, store } = targets;
+  // Nothing to probe: a closing loop refuses new runs whatever its dependencies say, and a load
+  // balancer must hear it at once.
+  if (targets.draining?.aborted) return { ready: false, reasons: [DRAINING_REASON] };
   const probes = await Promise.all([
     checkpointer ? probe('checkpointer', () => checkpointer.getTuple({ configurable: { thread_id: READINESS_PROBE_KEY } }), timeoutMs, options.signal) : undefined,
     store ? probe('store', () => store.get(['langgraph-no', 'readiness'], READINESS_PROBE_KEY), timeoutMs, options.signal) : undefined,

@@ -16,6 +16,7 @@ import type { EventListener } from './emitter.js';
 import { logEvents } from './event-log.js';
 import type { RecoveryStrategy } from './recovery-handler.js';
 import { checkRunTimeout } from './run-deadline.js';
+import { createLoopShutdown, type LoopShutdown } from './shutdown.js';
 import type { MasterLoopState } from './state.js';
 
 /**
@@ -134,6 +135,8 @@ export interface LoopRuntime {
   adaptiveState: AdaptiveState | undefined;
   /** Maps the graph's state to a request (addMasterLoop); the `request` channel by default. */
   toRequest(state: Record<string, unknown>): ExecutionRequestInput | undefined;
+  /** The runs in flight and the signals of a graceful `close()`. */
+  shutdown: LoopShutdown;
 }
 
 /** Whether the loop learns: its own `learning`, else the scheduler's, else on. */
@@ -157,7 +160,7 @@ export function createLoopRuntime(
   const listeners = createListeners<EventEnvelope>();
   if (options.onEvent) listeners.on(options.onEvent);
   if (options.logger) listeners.on(logEvents(options.logger));
-  return { options, pool, audit: options.audit ?? createAuditTrail(), listeners, adaptiveState: undefined, toRequest };
+  return { options, pool, audit: options.audit ?? createAuditTrail(), listeners, adaptiveState: undefined, toRequest, shutdown: createLoopShutdown() };
 }
 
 /**

@@ -6,6 +6,9 @@ export { DEFAULT_READINESS_TIMEOUT_MS } from '../loop/readiness.js';
 export type { Readiness, ReadinessOptions } from '../loop/readiness.js';
 export { DEFAULT_OBSERVE_HOST, DEFAULT_OBSERVE_PORT } from './server.js';
 export type { ObservabilityServer, ObservabilityServerOptions, MetricsSource } from './server.js';
+export { DEFAULT_SERVER_CLOSE_GRACE_MS } from '../resilience/index.js';
+export type { ServerCloseOptions } from '../resilience/index.js';
+export { DEFAULT_LOOP_CLOSE_GRACE_MS, DRAINING_REASON } from '../loop/index.js';
 export { METRICS, OPERATOR_METRICS, useMeterProvider } from '../telemetry/index.js';
 export { MESSAGE_METRICS } from '../network/metrics.js';
 export {

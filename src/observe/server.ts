@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NoError } from '../contracts/errors.js';
+import { httpDrain, type ServerCloseOptions } from '../resilience/index.js';
 import { bearerAuthenticator, requireAuthBeyondLoopback } from '../tools/http-auth.js';
 
 /** Prometheus' registered default port for OpenTelemetry exporters. @default 9464 */
@@ -35,7 +36,13 @@ export interface ObservabilityServer {
   /** `http://host:port`, with the port actually bound. */
   readonly url: string;
   readonly port: number;
-  close(): Promise<void>;
+  /**
+   * Stops the server: no new connection, new requests get 503, requests in flight get `graceMs`
+   * to finish (a scrape, a readiness check), then every connection is cut. Idempotent.
+   * @example
+   * await server.close({ graceMs: 2_000 });
+   */
+  close(options?: ServerCloseOptions): Promise<void>;
 }
 
 export type Route = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
@@ -95,7 +102,10 @@ export async function startObservabilityServer(options: ObservabilityServerOptio
         else response.destroy();
       });
   };
-  const server: Server = createServer((request, response) => {
+  const server: Server = createServer();
+  const drain = httpDrain(server);
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (!drain.admit(request, response, (res) => send(res, 503, 'shutting down: this server is closing; try another instance\n'))) return;
     const open = access.publicRoutes?.[(request.url ?? '/').split('?')[0]!];
     if (open) return void Promise.resolve(open(request, response)).catch(() => response.destroy());
     if (authenticate === undefined) return serve(request, response);
@@ -123,10 +133,6 @@ export async function startObservabilityServer(options: ObservabilityServerOptio
   return {
     url: `http://${shown}:${bound}`,
     port: bound,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close: (closeOptions) => drain.close(closeOptions),
   };
 }

@@ -40,3 +40,4 @@ export {
 } from './saga.js';
 export { MAX_TIMER_MS, timeout, type TimeoutOptions } from './timeout.js';
 export { wrap } from './wrap.js';
+export { checkGraceMs, DEFAULT_SERVER_CLOSE_GRACE_MS, graceOver, httpDrain, type HttpDrain, type HttpDrainCloseOptions, type ServerCloseOptions } from './graceful.js';

@@ -71,6 +71,8 @@ describe('parseMcpArgs', () => {
     [['--layer', 'primitive', '--bind', '0.0.0.0', '--allowed-host', 'a'], '--bind and --allowed-host apply to --http only'],
     [['--layer', 'primitive', '--max-sessions-per-client', '3'], '--max-sessions-per-client applies to --http only'],
     [['--layer', 'primitive', '--trust-proxy'], '--trust-proxy applies to --http only'],
+    [['--layer', 'primitive', '--shutdown-grace', '5'], '--shutdown-grace applies to --http only'],
+    [['--layer', 'primitive', '--http', '0', '--shutdown-grace', 'never'], '--shutdown-grace needs a positive number'],
     [['--layer', 'primitive', '--http', '0', '--max-sessions', '0'], '--max-sessions needs a positive integer'],
     [['--layer', 'primitive', '--http', '0', '--max-sessions-per-client', '2.5'], '--max-sessions-per-client needs a positive integer'],
     [['--layer', 'primitive', '--http', '0', '--session-idle-timeout', 'soon'], '--session-idle-timeout needs a positive number'],

@@ -4,6 +4,7 @@ import type { RecoveryAction } from '../../contracts/loop.js';
 import type { RunStatus } from '../../contracts/status.js';
 import { ExecutionRequestSchema, type ExecutionFeedback, type ExecutionPlan, type Task } from '../../contracts/scheduler.js';
 import { compensateInReverse, sleep } from '../../resilience/index.js';
+import { loopClosedError } from '../shutdown.js';
 import { createAdaptiveEngine, runBaseline, taskClassOf, type AdaptiveState } from '../../scheduler/index.js';
 import { createRunEmitter, type RunEmitter } from '../emitter.js';
 import {
@@ -143,7 +144,12 @@ export function createRecoveryNode(runtime: LoopRuntime) {
       ? replanDelay(state, runtime, waitBudget)
       : undefined;
     if (delay !== undefined) {
-      await sleep(delay, config.signal);
+      // A closing loop starts no new pass: the run stops here, and a resume re-plans.
+      const { draining } = runtime.shutdown;
+      if (draining.aborted) throw loopClosedError('the run was stopped before re-planning');
+      await sleep(delay, config.signal ? AbortSignal.any([config.signal, draining]) : draining).catch((error: unknown) => {
+        throw draining.aborted && !config.signal?.aborted ? loopClosedError('the run was stopped before re-planning') : error;
+      });
       const blocked = Object.values(state.tasks).filter((r) => r.status !== 'completed');
       const actions = blocked.map((r) => record({ type: 'replan', level: 'scheduler', taskId: r.taskId, reason: 'its agents were broken; re-planning once their circuits recover' }));
       emitter.emit('orchestration.plan.updated', { planId: plan.id, changes: blocked.map((r) => ({ taskId: r.taskId, change: 'rescheduled' })) });

@@ -5,6 +5,7 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { httpDrain, type ServerCloseOptions } from '../../resilience/index.js';
 import { bearerAuthenticator, requireAuthBeyondLoopback, type BearerAuthOptions } from '../http-auth.js';
 import { createSessionEventStore, DEFAULT_MAX_EVENTS } from './event-store.js';
 import { answerClientError, clientOf, hostnameOf, readBody, refuseAuth, reply, verifiedClientId } from './http-wire.js';
@@ -77,7 +78,14 @@ export interface McpServerHandle {
   url?: string;
   /** Resolves once the server has stopped (closed, aborted or, on stdio, the client hung up). */
   closed: Promise<void>;
-  close(): Promise<void>;
+  /**
+   * Stops the server. Over HTTP: no new connection, new requests get 503 with a JSON-RPC error, and
+   * requests in flight (tool calls) get `graceMs` to finish; then every session ends and every
+   * connection is cut. A session's own SSE stream (its GET) does not hold the close. Idempotent.
+   * @example
+   * await handle.close({ graceMs: 5_000 });
+   */
+  close(options?: ServerCloseOptions): Promise<void>;
 }
 
 /** The HTTP half of serving: a node:http request handler with sessions, and its shutdown. */
@@ -257,7 +265,18 @@ export async function listenMcpHttp(
   const allowedHosts = options.allowedHosts ?? defaultAllowedHosts(host);
   const handler = createMcpHttpHandler(createServerFor, { ...options, allowedHosts });
   // Node's own Host check answers 400 with no body; the handler's answers with a JSON-RPC error.
-  const httpServer = createServer({ requireHostHeader: false }, (req, res) => void handler.handle(req, res));
+  const httpServer = createServer({ requireHostHeader: false });
+  const drain = httpDrain(httpServer);
+  const refuse = (res: ServerResponse): void => reply(res, 503, -32000, 'Server shutting down: it takes no new requests; reconnect to another instance and initialize again', true);
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    // A GET is a session's SSE stream, open as long as the session is: it must not hold the close.
+    if (req.method === 'GET') {
+      if (drain.draining) return refuse(res);
+    } else if (!drain.admit(req, res, refuse)) {
+      return;
+    }
+    void handler.handle(req, res);
+  });
   httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket));
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -271,12 +290,11 @@ export async function listenMcpHttp(
   let done!: () => void;
   const closed = new Promise<void>((resolve) => (done = resolve));
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
-      await handler.close();
-      httpServer.closeAllConnections();
-      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      done();
-    })());
+  // A bad grace rejects without closing anything, so a later close() still works.
+  const close = (closeOptions: ServerCloseOptions = {}): Promise<void> =>
+    (closing ??= drain.close({ ...closeOptions, beforeCut: () => handler.close() }).then(done, (error: unknown) => {
+      closing = undefined;
+      throw error;
+    }));
   return { url: `http://${shown}:${port}${options.path ?? DEFAULT_MCP_PATH}`, closed, close };
 }
