@@ -22,7 +22,40 @@ class SlowSaver extends MemorySaver {
   }
 }
 
+/**
+ * A MemorySaver that stores checkpoints late, as a remote saver under load does: with durability
+ * 'async' LangGraph runs the next superstep while its checkpoint is still being stored.
+ */
+class LateCheckpointSaver extends MemorySaver {
+  readonly stored = new Set<string>();
+  readonly outcomesOn = new Set<string>();
+  override async put(...args: Parameters<MemorySaver['put']>): ReturnType<MemorySaver['put']> {
+    await sleepMs(100);
+    const saved = await super.put(...args);
+    this.stored.add(String(saved.configurable?.['checkpoint_id']));
+    return saved;
+  }
+  override async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string): Promise<void> {
+    if (writes.some(([channel]) => channel === OUTCOME_CHANNEL)) this.outcomesOn.add(String(config.configurable?.['checkpoint_id']));
+    return super.putWrites(config, writes, taskId);
+  }
+}
+
 describe('the outcome log', () => {
+  it('announces an outcome only once the checkpoint it is stored on is itself stored', async () => {
+    const saver = new LateCheckpointSaver();
+    const loop = createMasterAgentLoop({ agents: [{ id: 'w', capabilities: ['work'], maxConcurrency: 4, run: async (input) => input }], checkpointer: saver });
+    const unstoredAtAnnouncement: string[] = [];
+    loop.onEvent((event) => {
+      if (event.type !== 'orchestration.task.completed') return;
+      for (const id of saver.outcomesOn) if (!saver.stored.has(id)) unstoredAtAnnouncement.push(id);
+    });
+    const out = await loop.invoke(request([{ id: 'a', capability: 'work', input: 1 }, { id: 'b', capability: 'work', input: 2 }]), thread());
+    expect(out.status).toBe('completed');
+    expect(saver.outcomesOn.size).toBe(1);
+    expect(unstoredAtAnnouncement).toEqual([]);
+  });
+
   it('stores every outcome once, and outcomes that finish during a write share the next one', async () => {
     const saver = new SlowSaver(15);
     const loop = createMasterAgentLoop({

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
+import { NoError } from '../contracts/errors.js';
 import { superstepCheckpointOf } from './langgraph-seam.js';
 import type { TaskOutcome } from './run-task.js';
 
@@ -9,6 +10,8 @@ import type { TaskOutcome } from './run-task.js';
  */
 export const OUTCOME_CHANNEL = 'no.outcome';
 const BATCH_PREFIX = 'no.outcomes:';
+/** How long the first outcome waits for its superstep's checkpoint to be stored. @default 30_000 */
+export const CHECKPOINT_WAIT_MS = 30_000;
 
 /**
  * Where a coordinator pass stores each task's outcome the moment it is known: as pending writes on
@@ -39,6 +42,23 @@ export async function openOutcomeLog(config: LangGraphRunnableConfig): Promise<O
   if (at === undefined) return { stored: [], append: async () => {} };
   const { saver, address } = at;
   const tuple = await saver.getTuple(address);
+  // With durability 'async' (the default) LangGraph stores a superstep's checkpoint while the
+  // superstep already runs. An outcome written on a checkpoint that a crash then never stores would
+  // be lost with it, after its completion was announced: so the first write waits until the
+  // checkpoint is there.
+  let present = tuple !== undefined;
+  const checkpointStored = async (): Promise<void> => {
+    const deadline = Date.now() + CHECKPOINT_WAIT_MS;
+    for (let delay = 1; !present; delay = Math.min(delay * 2, 50)) {
+      if (Date.now() > deadline) {
+        throw new NoError('INTERNAL_ERROR', `the checkpointer has not stored checkpoint ${address.configurable.checkpoint_id} after ${CHECKPOINT_WAIT_MS} ms, so no task outcome can be stored durably: check that the checkpointer is reachable and its put() resolves`, {
+          details: { checkpointId: address.configurable.checkpoint_id, waitedMs: CHECKPOINT_WAIT_MS },
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      present = (await saver.getTuple(address)) !== undefined;
+    }
+  };
   const stored: TaskOutcome[] = [];
   for (const [taskId, channel, value] of tuple?.pendingWrites ?? []) {
     if (channel === OUTCOME_CHANNEL && taskId.startsWith(BATCH_PREFIX)) stored.push(value as TaskOutcome);
@@ -54,6 +74,7 @@ export async function openOutcomeLog(config: LangGraphRunnableConfig): Promise<O
       const batch = queue;
       queue = [];
       try {
+        if (!present) await checkpointStored();
         await saver.putWrites(address, batch.map((q) => [OUTCOME_CHANNEL, q.outcome]), `${BATCH_PREFIX}${pass}:${batches++}`);
         for (const q of batch) q.resolve();
       } catch (error) {
