@@ -1,6 +1,6 @@
 import { MemorySaver } from '@langchain/langgraph';
-import { createMasterAgentLoop, type AgentDefinition } from '../../src/loop/index';
-import { createAgentNetwork, createAgentRegistry } from '../../src/network/index';
+import { createMasterAgentLoop, type AgentDefinition, type MasterLoopOptions } from '../../src/loop/index';
+import { createAgentNetwork, createAgentRegistry, createKeyring } from '../../src/network/index';
 import type { EventEnvelope } from '../../src/contracts/index';
 import { loopWith, rejectionCode, request, sleepMs, thread } from './helpers';
 
@@ -127,42 +127,61 @@ describe('a task with consensus in the master loop', () => {
   });
 });
 
+/** Five voters; d and e hang until the first invoke is stopped (the "crash"); returns who the second invoke asked. */
+async function crashMidVote(options: { first?: Partial<MasterLoopOptions>; second?: Partial<MasterLoopOptions> } = {}) {
+  const saver = new MemorySaver();
+  const asked: string[] = [];
+  let blocked = true;
+  const hang = (ctx: { signal: AbortSignal }): Promise<unknown> =>
+    blocked ? new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true })) : Promise.resolve();
+  const agents = (): AgentDefinition[] => [
+    voter('a', 'yes', { asked }), voter('b', 'yes', { asked }), voter('c', 'no', { asked }),
+    { id: 'd', capabilities: ['answer'], run: async (_i, ctx) => (asked.push('d'), await hang(ctx), 'yes') },
+    { id: 'e', capabilities: ['answer'], run: async (_i, ctx) => (asked.push('e'), await hang(ctx), 'no') },
+  ];
+  const config = thread();
+  const stop = new AbortController();
+  const first = createMasterAgentLoop({ agents: agents(), checkpointer: saver, ...options.first })
+    .invoke(request([{ id: 'vote', capability: 'answer', consensus: { voters: 5 } }], { strategy: 'parallel' }), { ...config, signal: stop.signal })
+    .then(() => 'finished', () => 'stopped');
+  // a, b and c answer at once; d and e hang until the crash.
+  while (asked.length < 5) await sleepMs(2);
+  await sleepMs(30);
+  stop.abort(new Error('crash'));
+  expect(await first).toBe('stopped');
+  expect(asked.sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+  blocked = false;
+  asked.length = 0;
+  const events: EventEnvelope[] = [];
+  const second = createMasterAgentLoop({ agents: agents(), checkpointer: saver, ...options.second });
+  second.onEvent((e) => events.push(e));
+  const out = await second.invoke(null, config);
+  return { out, asked: asked.sort(), events };
+}
+
 describe('a consensus task after a crash', () => {
   it('resumes without asking again the voters whose ballots are in the checkpoint', async () => {
-    const saver = new MemorySaver();
-    const asked: string[] = [];
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    let blocked = true;
-    const slowGate = (): Promise<void> => (blocked ? gate : Promise.resolve());
-    const agents = (): AgentDefinition[] => [
-      voter('a', 'yes', { asked }), voter('b', 'yes', { asked }), voter('c', 'no', { asked }),
-      { id: 'd', capabilities: ['answer'], run: async (_i, ctx) => { asked.push('d'); if (blocked) await Promise.race([slowGate(), new Promise((_, r) => ctx.signal.addEventListener('abort', () => r(ctx.signal.reason), { once: true }))]); return 'yes'; } },
-      { id: 'e', capabilities: ['answer'], run: async (_i, ctx) => { asked.push('e'); if (blocked) await Promise.race([slowGate(), new Promise((_, r) => ctx.signal.addEventListener('abort', () => r(ctx.signal.reason), { once: true }))]); return 'no'; } },
-    ];
-    const config = thread();
-    const stop = new AbortController();
-    const events: EventEnvelope[] = [];
-    const first = createMasterAgentLoop({ agents: agents(), checkpointer: saver })
-      .invoke(request([{ id: 'vote', capability: 'answer', consensus: { voters: 5 } }], { strategy: 'parallel' }), { ...config, signal: stop.signal })
-      .then(() => 'finished', () => 'stopped');
-    // a, b and c answer at once; d and e hang until the "crash".
-    while (asked.length < 5) await sleepMs(2);
-    await sleepMs(30);
-    stop.abort(new Error('crash'));
-    expect(await first).toBe('stopped');
-    expect(asked.sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
-
-    blocked = false;
-    asked.length = 0;
-    const second = createMasterAgentLoop({ agents: agents(), checkpointer: saver });
-    second.onEvent((e) => events.push(e));
-    const out = await second.invoke(null, config);
+    const { out, asked, events } = await crashMidVote();
     expect(out.status).toBe('completed');
-    expect(asked.sort()).toEqual(['d', 'e']);
+    expect(asked).toEqual(['d', 'e']);
     expect(out.results['vote']).toBe('yes');
     expect(out.tasks['vote']!.consensus!.ballots.map((b) => b.voter)).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(decidedEvents(events)).toEqual([expect.objectContaining({ outcome: 'decided', support: 3, replayedBallots: 3 })]);
-    open();
+  });
+
+  it('keeps stored ballots across networks that share a keyring secret (another process)', async () => {
+    const secret = 'a-signing-secret-of-at-least-32-bytes!!';
+    const network = () => createAgentNetwork({ registry: createAgentRegistry(), keyring: createKeyring({ secret }) });
+    const { out, asked } = await crashMidVote({ first: { network: network() }, second: { network: network() } });
+    expect(asked).toEqual(['d', 'e']);
+    expect(out.results['vote']).toBe('yes');
+  });
+
+  it('asks again a voter whose stored ballot no longer verifies (keys lost with the process), never counting it', async () => {
+    const network = () => createAgentNetwork({ registry: createAgentRegistry() });
+    const { out, asked, events } = await crashMidVote({ first: { network: network() }, second: { network: network() } });
+    expect(asked).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(out.results['vote']).toBe('yes');
+    expect(decidedEvents(events)).toEqual([expect.objectContaining({ replayedBallots: 0, ballots: 5 })]);
   });
 });
