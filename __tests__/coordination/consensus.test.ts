@@ -142,6 +142,8 @@ describe('createConsensus().proposeAndVote', () => {
     const none = createConsensus({ network, voters: { capability: 'nobody' }, ask: () => 1 });
     await expect(none.proposeAndVote({ question: 'q' })).rejects.toThrow(/at least one voter/);
     expect(() => createConsensus({ network, voters: voters(3), method: 'plurality' as never, ask: () => 1 })).toThrow(/use one of majority, weighted, ranked, unanimous/);
+    const stranger = createConsensus({ network, voters: ['v1', 'ghost'], ask: () => 1 });
+    await expect(stranger.proposeAndVote({ question: 'q' })).rejects.toMatchObject({ code: 'AGENT_NOT_FOUND', message: expect.stringMatching(/ghost are not registered.*register them/) });
     const twice = createConsensus({ network, voters: ['v1', 'v1'], ask: () => 1 });
     const error = await twice.proposeAndVote({ question: 'q' }).catch((e: unknown) => e);
     expect(isNoError(error, 'INVALID_INPUT')).toBe(true);

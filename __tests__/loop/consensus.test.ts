@@ -115,6 +115,20 @@ describe('a task with consensus in the master loop', () => {
     expect(out.tasks['v']!.error!.message).toMatch(/needs 3 distinct agent\(s\) with capability 'answer', the pool has 1: add agents or lower consensus.voters/);
   });
 
+  it('is skipped, asking nobody, when a dependency failed', async () => {
+    const asked: string[] = [];
+    const broken: AgentDefinition = { id: 'w', capabilities: ['work'], run: async () => { throw new Error('boom'); } };
+    const { loop } = loopWith([broken, voter('a', 1, { asked }), voter('b', 1, { asked })], { retries: 0 });
+    const out = await loop.invoke(request([
+      { id: 'first', capability: 'work', retries: 0 },
+      { id: 'vote', capability: 'answer', dependsOn: ['first'], consensus: { voters: 2 } },
+    ]), thread());
+    expect(out.status).toBe('failed');
+    expect(out.tasks['vote']).toMatchObject({ status: 'skipped', attempts: 0 });
+    expect(out.tasks['vote']!.idempotencyKey).not.toMatch(/:/);
+    expect(asked).toEqual([]);
+  });
+
   it('signs ballots with the loop’s network identities when it has one', async () => {
     const registry = createAgentRegistry();
     const network = createAgentNetwork({ registry });

@@ -133,6 +133,10 @@ export function createConsensus(options: ConsensusOptions): Consensus {
     if (new Set(voters).size !== voters.length) {
       throw new NoError('INVALID_INPUT', 'each voter may be named once: remove the repeated voter ids', { details: { voters } });
     }
+    const unknown = voters.filter((id) => network.registry.get(id) === undefined);
+    if (unknown.length > 0) {
+      throw new NoError('AGENT_NOT_FOUND', `voter(s) ${unknown.join(', ')} are not registered in the network's registry: register them (registry.register({ id })) so their ballots can be verified`, { details: { voters: unknown } });
+    }
     if (voters.includes(tallyId)) {
       throw new NoError('INVALID_INPUT', `the tally ${tallyId} cannot vote: give the consensus another tallyId`, { details: { tallyId } });
     }

@@ -92,7 +92,11 @@ export async function runConsensusTask(task: Task, env: ConsensusTaskEnv): Promi
   const recoveries = votes.flatMap((v) => v.recoveries);
   const attempts = votes.reduce((n, v) => n + v.attempts, 0);
   const stopped = fresh.find((v) => v.status === 'cancelled' || v.status === 'skipped');
-  if (stopped) return { ...base, ...stopped, vote: undefined, errors, recoveries, attempts };
+  if (stopped) {
+    // The run stopped, or a dependency failed: the task ends as its voters did, under its own key.
+    const { vote: _vote, ...ended } = stopped;
+    return { ...ended, taskId: task.id, idempotencyKey: proposalId, errors, recoveries, attempts };
+  }
 
   const tally = tallyBallots({
     proposalId,
