@@ -4,10 +4,14 @@
  * ballots over the agent network), reports the accuracy of the decision next to the theory (the
  * chance that more than half of n independent voters are right), what else the vote ended with, the
  * time per decision and the agent calls per decision.
+ * The second table runs the same votes as tasks with `consensus` inside a master loop (MemorySaver,
+ * seven agents, every ballot checkpointed), so the time includes dispatch, signing and storage.
  * Run with `node --import tsx bench/consensus.bench.ts` (CONSENSUS_TRIALS=2000 for more).
  */
 import { createAgentNetwork, createAgentRegistry } from '../src/network/index.js';
 import { createConsensus } from '../src/coordination/index.js';
+import { createMasterAgentLoop, type AgentDefinition } from '../src/loop/index.js';
+import { MemorySaver } from '@langchain/langgraph';
 import { median, printTable, round } from './lib/loop-bench.js';
 
 const TRIALS = Number(process.env.CONSENSUS_TRIALS ?? 1000);
@@ -74,6 +78,40 @@ async function main(): Promise<void> {
     ['voters', 'accuracy', '± 95%', 'theory', 'wrong', 'tie', 'undecided', 'no quorum', 'ms / decision (median)', 'calls / decision'],
     rows.map((r) => [r.voters, r.accuracy, r.margin95, r.theory, r.wrong, r.tie, r.undecided, r.noQuorum, r.medianMs, r.callsPerDecision]));
   console.log(JSON.stringify({ bench: 'consensus', trials: TRIALS, pRight: P_RIGHT, rows }));
+  await inLoop();
+}
+
+const LOOP_TASKS = Number(process.env.CONSENSUS_LOOP_TASKS ?? 300);
+
+async function inLoop(): Promise<void> {
+  const rows = [];
+  for (const n of SIZES) {
+    let calls = 0;
+    const agents: AgentDefinition[] = Array.from({ length: 7 }, (_, i) => ({
+      id: `agent-${i + 1}`,
+      capabilities: ['answer'],
+      maxConcurrency: 4,
+      run: async () => {
+        calls++;
+        await new Promise((resolve) => setTimeout(resolve, 1 + Math.floor(random() * 3)));
+        return random() < P_RIGHT ? 'right' : `wrong-${Math.floor(random() * WRONG_ANSWERS)}`;
+      },
+    }));
+    const loop = createMasterAgentLoop({ agents, checkpointer: new MemorySaver() });
+    const tasks = Array.from({ length: LOOP_TASKS }, (_, i) => ({
+      id: `q${i}`, capability: 'answer', consensus: { voters: n }, fallback: { value: 'no decision' },
+    }));
+    const started = performance.now();
+    const out = await loop.invoke({ request: { tasks, strategy: 'parallel' as const } }, { configurable: { thread_id: `bench-${n}` } });
+    const ms = performance.now() - started;
+    const right = Object.values(out.results).filter((r) => r === 'right').length;
+    const undecided = Object.values(out.results).filter((r) => r === 'no decision').length;
+    rows.push({ voters: n, accuracy: round(right / LOOP_TASKS, 3), theory: round(theory(n), 3), undecided, msPerTask: round(ms / LOOP_TASKS, 2), callsPerTask: round(calls / LOOP_TASKS, 2) });
+  }
+  printTable(`tasks with consensus in a master loop (MemorySaver), ${LOOP_TASKS} tasks per size, 7 agents x 4 slots`,
+    ['voters', 'accuracy', 'theory', 'no decision', 'ms / task (wall, parallel)', 'calls / task'],
+    rows.map((r) => [r.voters, r.accuracy, r.theory, r.undecided, r.msPerTask, r.callsPerTask]));
+  console.log(JSON.stringify({ bench: 'consensus-loop', tasks: LOOP_TASKS, pRight: P_RIGHT, rows }));
 }
 
 void main();
