@@ -149,6 +149,23 @@ describe('createConsensus().proposeAndVote', () => {
     expect(isNoError(error, 'INVALID_INPUT')).toBe(true);
   });
 
+  it('asks at most maxConcurrent voters at once', async () => {
+    const network = setup(voters(5));
+    let running = 0;
+    let peak = 0;
+    const consensus = createConsensus({
+      network, voters: voters(5), maxConcurrent: 2,
+      ask: async () => {
+        peak = Math.max(peak, ++running);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        running--;
+        return 'x';
+      },
+    });
+    expect(await consensus.proposeAndVote({ question: 'q' })).toMatchObject({ outcome: 'decided', support: 5 });
+    expect(peak).toBe(2);
+  });
+
   it('stops when the caller aborts', async () => {
     const network = setup(voters(3));
     const controller = new AbortController();

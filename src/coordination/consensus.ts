@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { BALLOT_MESSAGE_TYPE, BallotPayloadSchema, type BallotPayload, type ConsensusDecision, type ConsensusMethod } from '../contracts/consensus.js';
-import { ConsensusMethodSchema } from '../contracts/consensus.js';
+import { BALLOT_MESSAGE_TYPE, BallotPayloadSchema, ConsensusMethodSchema, type BallotPayload, type ConsensusDecision, type ConsensusMethod } from '../contracts/consensus.js';
 import { NoError } from '../contracts/errors.js';
 import { createListeners, type Unsubscribe } from '../contracts/listeners.js';
 import type { DeliveredMessage } from '../contracts/network.js';
 import type { AgentNetwork } from '../network/index.js';
-import { timeout } from '../resilience/index.js';
+import { bulkhead, timeout, wrap } from '../resilience/index.js';
 import type { EqualityOptions } from './equality.js';
 import { decide, tallyBallots } from './tally.js';
 
@@ -67,6 +66,11 @@ export interface ConsensusOptions extends EqualityOptions {
   tallyId?: string;
   /** @default DEFAULT_VOTE_TIMEOUT_MS */
   timeoutMs?: number;
+  /**
+   * Voters asked at once, over all of this consensus's proposals (the timeout starts when a voter's
+   * turn comes). @default every voter at once
+   */
+  maxConcurrent?: number;
 }
 
 export interface Consensus {
@@ -110,6 +114,7 @@ export function createConsensus(options: ConsensusOptions): Consensus {
   }
   const tallyId = options.tallyId ?? DEFAULT_CONSENSUS_TALLY_ID;
   const timeoutMs = options.timeoutMs ?? DEFAULT_VOTE_TIMEOUT_MS;
+  const limit = options.maxConcurrent === undefined ? undefined : bulkhead({ maxConcurrent: options.maxConcurrent, maxQueue: Number.MAX_SAFE_INTEGER });
   const decisions = createListeners<ConsensusDecision>();
   // Ballots for proposals being voted on, by proposal id; anything else in the tally's mailbox is dropped.
   const open = new Map<string, DeliveredMessage[]>();
@@ -146,7 +151,8 @@ export function createConsensus(options: ConsensusOptions): Consensus {
   const castBallot = async (voter: string, proposalId: string, question: unknown, signal?: AbortSignal): Promise<boolean> => {
     let answer: unknown;
     try {
-      answer = await timeout(timeoutMs).execute(
+      const asked = timeout(timeoutMs);
+      answer = await (limit ? wrap(limit, asked) : asked).execute(
         async ({ signal: voteSignal }) => options.ask(voter, question, { proposalId, voter, signal: voteSignal }),
         signal,
       );
@@ -169,6 +175,9 @@ export function createConsensus(options: ConsensusOptions): Consensus {
       const voters = await votersNow();
       const quorum = coerceQuorum(voters.length, options.quorum);
       const proposalId = proposal.id ?? randomUUID();
+      if (typeof proposalId !== 'string' || proposalId.length < 1 || proposalId.length > 256) {
+        throw new NoError('INVALID_INPUT', 'a proposal id must be a string of 1 to 256 characters: shorten it, or leave it out for a new UUID', { details: { proposalId } });
+      }
       if (open.has(proposalId)) {
         throw new NoError('INVALID_INPUT', `proposal ${proposalId} is already being voted on: give each proposal its own id`, { details: { proposalId } });
       }
