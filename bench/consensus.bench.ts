@@ -106,11 +106,12 @@ async function inLoop(): Promise<void> {
     const ms = performance.now() - started;
     const right = Object.values(out.results).filter((r) => r === 'right').length;
     const undecided = Object.values(out.results).filter((r) => r === 'no decision').length;
-    rows.push({ voters: n, accuracy: round(right / LOOP_TASKS, 3), theory: round(theory(n), 3), undecided, msPerTask: round(ms / LOOP_TASKS, 2), callsPerTask: round(calls / LOOP_TASKS, 2) });
+    const accuracy = right / LOOP_TASKS;
+    rows.push({ voters: n, accuracy: round(accuracy, 3), margin95: round(1.96 * Math.sqrt((accuracy * (1 - accuracy)) / LOOP_TASKS), 3), theory: round(theory(n), 3), undecided, msPerTask: round(ms / LOOP_TASKS, 2), callsPerTask: round(calls / LOOP_TASKS, 2) });
   }
   printTable(`tasks with consensus in a master loop (MemorySaver), ${LOOP_TASKS} tasks per size, 7 agents x 4 slots`,
-    ['voters', 'accuracy', 'theory', 'no decision', 'ms / task (wall, parallel)', 'calls / task'],
-    rows.map((r) => [r.voters, r.accuracy, r.theory, r.undecided, r.msPerTask, r.callsPerTask]));
+    ['voters', 'accuracy', '± 95%', 'theory', 'no decision', 'ms / task (wall, parallel)', 'calls / task'],
+    rows.map((r) => [r.voters, r.accuracy, r.margin95, r.theory, r.undecided, r.msPerTask, r.callsPerTask]));
   console.log(JSON.stringify({ bench: 'consensus-loop', tasks: LOOP_TASKS, pRight: P_RIGHT, rows }));
 }
 
