@@ -64,6 +64,30 @@ describe('a task with consensus in the master loop', () => {
     expect(out.results['capital']).toBe('Paris, France');
   });
 
+  it('asks a judge agent whether answers say the same', async () => {
+    const judged: unknown[] = [];
+    const judge: AgentDefinition = {
+      id: 'judge', capabilities: ['judge'],
+      run: async (input) => {
+        const { kind, a, b } = input as { kind: string; a: string; b: string };
+        judged.push([kind, a, b]);
+        return { same: a.toLowerCase().includes('paris') && b.toLowerCase().includes('paris') };
+      },
+    };
+    const { loop } = loopWith([voter('a', 'Paris, France'), voter('b', 'paris'), voter('c', 'Lyon'), judge]);
+    const out = await loop.invoke(request([{ id: 'capital', capability: 'answer', input: 'capital of France?', consensus: { voters: 3, judge: { capability: 'judge' } } }]), thread());
+    expect(out.results['capital']).toBe('Paris, France');
+    expect(judged).toEqual([['consensus.judge', 'Paris, France', 'paris'], ['consensus.judge', 'Paris, France', 'Lyon']]);
+  });
+
+  it('fails the task, saying so, when the judge agent fails', async () => {
+    const judge: AgentDefinition = { id: 'judge', capabilities: ['judge'], run: async () => { throw new Error('judge offline'); } };
+    const { loop } = loopWith([voter('a', 'x'), voter('b', 'y'), voter('c', 'z'), judge], { retries: 0 });
+    const out = await loop.invoke(request([{ id: 'v', capability: 'answer', retries: 0, consensus: { voters: 3, judge: { capability: 'judge' } } }]), thread());
+    expect(out.status).toBe('failed');
+    expect(out.tasks['v']!.error!.message).toMatch(/could not compare its answers: the judge \(capability 'judge'\) failed: judge offline/);
+  });
+
   it('counts every voter against the concurrency limit', async () => {
     let running = 0;
     let peak = 0;

@@ -60,6 +60,12 @@ export const ConsensusSpecSchema = z
      * loop's `consensus` option. @default 'exact'
      */
     equality: z.enum(['exact', 'text']).default('exact'),
+    /**
+     * A judge agent: two answers count as the same when an agent of this capability, given
+     * `{ kind: 'consensus.judge', question, a, b }`, returns `true` (or `{ same: true }`). It runs
+     * under the run's limits, once per pair of distinct answers. @default none
+     */
+    judge: z.strictObject({ capability: z.string().min(1, 'consensus.judge.capability must name a capability').max(128) }).optional(),
     /** Weight of each voter (agent id) for `weighted`; a voter not named weighs 1. */
     weights: z.record(z.string(), z.number().nonnegative()).optional(),
   })

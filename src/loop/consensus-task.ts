@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BALLOT_MESSAGE_TYPE, type ConsensusDecision, type ConsensusSpec } from '../contracts/consensus.js';
 import type { DeliveredMessage } from '../contracts/network.js';
 import type { Task } from '../contracts/scheduler.js';
+import { NoError } from '../contracts/errors.js';
 import { coerceQuorum, decide, normalizeText, tallyBallots, verifyBallotSignature, type EqualityOptions } from '../coordination/index.js';
 import { createAgentNetwork, createAgentRegistry, createKeyring, type AgentNetwork, type Keyring } from '../network/index.js';
 import { runTask, type TaskOutcome, type TaskRunEnv } from './run-task.js';
@@ -106,8 +107,18 @@ export async function runConsensusTask(task: Task, env: ConsensusTaskEnv): Promi
     identityOf,
     weightOf: (voter) => spec.weights?.[voter] ?? 1,
   });
-  const equality: EqualityOptions = { ...(spec.equality === 'text' ? { normalize: normalizeText } : {}), ...env.equality };
-  const decision: ConsensusDecision = await decide(proposalId, voters, tally, { ...equality, method: spec.method, quorum, signal: env.signal });
+  const equality: EqualityOptions = {
+    ...(spec.equality === 'text' ? { normalize: normalizeText } : {}),
+    ...env.equality,
+    ...(spec.judge ? { judge: judgeAgent(task, spec.judge.capability, env) } : {}),
+  };
+  let decision: ConsensusDecision;
+  try {
+    decision = await decide(proposalId, voters, tally, { ...equality, method: spec.method, quorum, signal: env.signal });
+  } catch (error) {
+    return { ...base, errors, recoveries, attempts, durationMs: 0, status: env.signal.aborted ? 'cancelled' : 'failed',
+      error: { message: `consensus task '${task.id}' could not compare its answers: ${(error as Error).message}; check the judge (its agents, or the loop's consensus option)`, classification: 'agent-fault', code: 'TASK_FAILED' } };
+  }
   env.emitter.emit('no.consensus.decided', {
     taskId: task.id, proposalId, method: decision.method, outcome: decision.outcome,
     ...(decision.outcome === 'decided' ? { value: decision.value ?? null, support: decision.support } : {}),
@@ -122,4 +133,23 @@ export async function runConsensusTask(task: Task, env: ConsensusTaskEnv): Promi
   if (task.fallback?.value !== undefined) return { ...ended, status: 'completed', output: task.fallback.value, usedFallback: true };
   return { ...ended, status: 'failed',
     error: { message: `consensus task '${task.id}' reached no decision (${decision.outcome}: ${decision.reason}); add voters, lower the quorum, compare answers more loosely (consensus.equality, the loop's consensus option) or give the task a fallback value`, classification: 'agent-fault', code: 'TASK_FAILED' } };
+}
+
+/**
+ * Asks an agent of `capability` whether two answers say the same, as a task attempt of its own
+ * (limits, retries and timeouts apply). Its verdicts are not stored: a resumed vote asks again.
+ */
+function judgeAgent(task: Task, capability: string, env: ConsensusTaskEnv): NonNullable<EqualityOptions['judge']> {
+  let asked = 0;
+  return async (a, b) => {
+    const n = ++asked;
+    const outcome = await runTask({ ...task, capability, input: { kind: 'consensus.judge', question: task.input ?? null, a, b }, fallback: undefined, consensus: undefined }, {
+      ...env,
+      idempotencyKey: (id) => `${env.idempotencyKey(id)}:judge:${n}`,
+      onFatal: () => {},
+    });
+    if (outcome.status !== 'completed') throw new NoError('TASK_FAILED', `the judge (capability '${capability}') failed: ${outcome.error?.message ?? outcome.status}`, { details: { taskId: task.id, capability } });
+    const verdict = outcome.output as { same?: unknown } | boolean | null | undefined;
+    return verdict === true || (typeof verdict === 'object' && verdict !== null && verdict.same === true);
+  };
 }
