@@ -230,6 +230,12 @@ export type {
   NetworkSnapshot,
 } from './network/index.js';
 
+// Agents deciding together.
+export { createConsensus, normalizeText, ABSTAIN, DEFAULT_CONSENSUS_TALLY_ID, DEFAULT_VOTE_TIMEOUT_MS } from './coordination/index.js';
+export type { Consensus, ConsensusOptions, Proposal, VoteContext, EqualityOptions } from './coordination/index.js';
+export { ConsensusSpecSchema, ConsensusDecisionSchema, BALLOT_MESSAGE_TYPE } from './contracts/consensus.js';
+export type { ConsensusSpec, ConsensusSpecInput, ConsensusDecision, ConsensusMethod, ConsensusOutcome, CountedBallot, RejectedBallot, Abstention } from './contracts/consensus.js';
+
 // The current package's (@cortex-os/orchestration 1.0.0) surface, kept working: its 18 pinned values
 // (src/compat/surface.ts) and the graph builder an existing graph is upgraded from.
 export {

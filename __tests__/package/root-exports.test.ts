@@ -25,6 +25,9 @@ const PUBLIC_VALUES = [
   // network
   'createAgentNetwork', 'createAgentRegistry', 'createKeyring', 'DEFAULT_MAILBOX_CAPACITY', 'DEFAULT_SEND_TIMEOUT_MS',
   'DEFAULT_MAX_MESSAGE_BYTES', 'DEFAULT_MAX_MESSAGE_DEPTH',
+  // coordination
+  'createConsensus', 'normalizeText', 'ABSTAIN', 'DEFAULT_CONSENSUS_TALLY_ID', 'DEFAULT_VOTE_TIMEOUT_MS', 'ConsensusSpecSchema',
+  'ConsensusDecisionSchema', 'BALLOT_MESSAGE_TYPE',
   // the current package's surface
   'createCerebrumGraph', 'createCerebrumGraphBuilder', 'CerebrumAnnotation', 'createOrchestrationBus', 'createNetworkTransport',
   'OrchestrationEventTypes', 'ORCHESTRATION_EVENT_SCHEMAS', 'AgentRole', 'OrchestrationStrategy', 'OrchestrationTaskStatus',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AbstentionReasonSchema, BallotRejectionSchema, ConsensusMethodSchema, ConsensusOutcomeSchema } from './consensus.js';
 import { ConcreteStrategySchema, StrategySchema } from './scheduler.js';
 import { RecoveryActionTypeSchema, RecoveryLevelSchema } from './loop.js';
 import { RunStatusSchema } from './status.js';
@@ -28,6 +29,7 @@ export const NoEventTypes = {
   TaskCompensated: 'no.task.compensated',
   RunCompleted: 'no.run.completed',
   AgentStep: 'no.agent.step',
+  ConsensusDecided: 'no.consensus.decided',
 } as const;
 
 const meta = z.record(z.string(), z.unknown()).optional();
@@ -146,6 +148,26 @@ export const NO_EVENT_SCHEMAS = {
     update: z.unknown(),
     /** The namespace of the node's graph, as `stream(..., { subgraphs: true })` shows it. */
     namespace: z.array(z.string()),
+  }),
+  /**
+   * A consensus task's vote ended: decided, tied, short of its quorum, or undecided (no answer
+   * with more than half, or disagreement under 'unanimous'). Ballots that did not count are named.
+   */
+  [NoEventTypes.ConsensusDecided]: z.object({
+    taskId: id,
+    proposalId: id,
+    method: ConsensusMethodSchema,
+    outcome: ConsensusOutcomeSchema,
+    value: z.unknown().optional(),
+    support: z.number().nonnegative().optional(),
+    reason: z.string().optional(),
+    voters: z.number().int().nonnegative(),
+    quorum: z.number().int().positive(),
+    ballots: z.number().int().nonnegative(),
+    abstentions: z.array(z.object({ voter: z.string(), reason: AbstentionReasonSchema })),
+    rejected: z.array(z.object({ voter: z.string(), reason: BallotRejectionSchema })),
+    /** Ballots read back from the checkpoint (voters not asked again after a resume). */
+    replayedBallots: z.number().int().nonnegative(),
   }),
 } as const;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConsensusSpecSchema } from './consensus.js';
 import { IdSchema, NonNegativeNumberSchema, PositiveIntSchema, ResourceMapSchema } from './common.js';
 import { RunStatusSchema } from './status.js';
 
@@ -51,6 +52,11 @@ export const TaskSchema = z.strictObject({
   /** Retries for transient failures (attempts = retries + 1). */
   retries: z.number().int().min(0).max(100).optional(),
   fallback: TaskFallbackSchema.optional(),
+  /**
+   * Ask several agents and decide: the task runs once per voter, each on a distinct agent of its
+   * capability, and completes with the answer its voters decided on (see ConsensusSpecSchema).
+   */
+  consensus: ConsensusSpecSchema.optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 export type TaskInput = z.input<typeof TaskSchema>;

@@ -13,6 +13,7 @@ import { openOutcomeLog, type OutcomeLog } from './outcome-log.js';
 import { recordTaskEnded } from '../telemetry/metrics.js';
 import { deadlineError } from './run-deadline.js';
 import { loopClosedError } from './shutdown.js';
+import { ballotSigner, runConsensusTask, type ConsensusTaskEnv } from './consensus-task.js';
 import { runTask, stopError, type TaskOutcome, type TaskRunEnv } from './run-task.js';
 import { DEFAULT_ATTEMPT_TIMEOUT_MS, DEFAULT_TASK_RETRIES, threadIdOf, type LoopRuntime } from './runtime.js';
 import type { MasterLoopState } from './state.js';
@@ -48,6 +49,8 @@ export class CoordinatorRun {
   // pile up on one signal. It aborts with LangGraph's signal and when the run stops itself.
   private readonly scope: AbortScope;
   private readonly settled = new Set<string>();
+  /** Consensus votes stored by an interrupted try of this superstep, by task and voter. */
+  private readonly votes = new Map<string, Map<string, TaskOutcome>>();
   private log: OutcomeLog | undefined;
   private readonly deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onScopeAbort = (): void => this.dispatcher.cancel(stopError(this.scope.signal.reason).message);
@@ -130,7 +133,8 @@ export class CoordinatorRun {
     const log = await openOutcomeLog(this.config);
     this.log = log;
     for (const outcome of log.stored) {
-      if (this.byId.has(outcome.taskId) && !this.done.has(outcome.taskId)) await this.record(outcome, true);
+      if (outcome.vote !== undefined) this.storeVoteInMemory(outcome);
+      else if (this.byId.has(outcome.taskId) && !this.done.has(outcome.taskId)) await this.record(outcome, true);
     }
     const order = this.todo.filter((id) => !this.settled.has(id));
     const window = issueWindow(concurrencyLimit(this.plan, this.runtime.pool));
@@ -141,7 +145,8 @@ export class CoordinatorRun {
         const part = this.scope.child();
         let outcome: TaskOutcome;
         try {
-          outcome = await runTask(this.byId.get(taskId)!, this.envFor(part.signal));
+          const task = this.byId.get(taskId)!;
+          outcome = task.consensus ? await runConsensusTask(task, this.consensusEnvFor(task, part.signal)) : await runTask(task, this.envFor(part.signal));
         } finally {
           part.dispose();
         }
@@ -216,6 +221,29 @@ export class CoordinatorRun {
   /** Tasks completed, before this pass and in it. */
   completedCount(): number {
     return this.done.size + this.outcomes.filter((o) => o.status === 'completed').length;
+  }
+
+  private storeVoteInMemory(vote: TaskOutcome): void {
+    const votes = this.votes.get(vote.taskId) ?? new Map<string, TaskOutcome>();
+    votes.set(vote.vote!.voter, vote);
+    this.votes.set(vote.taskId, votes);
+  }
+
+  /** What a consensus task's run needs: a task's, the ballot signer, and its stored votes. */
+  private consensusEnvFor(task: Task, signal: AbortSignal): ConsensusTaskEnv {
+    const { runtime } = this;
+    return {
+      ...this.envFor(signal),
+      signer: ballotSigner(runtime.options.network, runtime),
+      storedVotes: this.votes.get(task.id) ?? new Map(),
+      ...(runtime.options.consensus ? { equality: runtime.options.consensus } : {}),
+      // Like an outcome: stored before the vote goes on, and never once LangGraph's signal stopped the run.
+      storeVote: async (vote) => {
+        const graphSignal = this.config.signal;
+        if (graphSignal?.aborted) throw graphSignal.reason ?? new NoError('ABORTED', 'run cancelled');
+        await this.log!.append(vote);
+      },
+    };
   }
 
   /** What one task's run needs; `signal` is the task's own (a child of the run's scope). */

@@ -2,6 +2,8 @@ import { isNoError, toError, type NoErrorCode } from '../contracts/errors.js';
 import type { TaskDistribution } from '../contracts/distribution.js';
 import type { AgentError, FailureClass, RecoveryAction } from '../contracts/loop.js';
 import type { Task } from '../contracts/scheduler.js';
+import type { ConsensusDecision } from '../contracts/consensus.js';
+import type { DeliveredMessage } from '../contracts/network.js';
 import type { TaskStatus } from '../contracts/status.js';
 import { classifyFailure, retry, timeout, wrap, type Backoff, type PolicyContext } from '../resilience/index.js';
 import type { AgentPool } from './agent-pool.js';
@@ -33,6 +35,13 @@ export interface TaskOutcome {
   recoveries: RecoveryAction[];
   /** What the task's agents sent and pulled over the network, so a resume can put it back. */
   messages?: MessageOp[];
+  /**
+   * One voter's part of a consensus task, stored as it ends so a resume does not ask the voter
+   * again: the signed ballot of its answer, or none when it failed (an abstention).
+   */
+  vote?: { voter: string; ballot?: DeliveredMessage };
+  /** A consensus task's decision, with the ballots it was decided from. */
+  consensus?: ConsensusDecision;
 }
 
 export interface TaskRunEnv {
@@ -60,6 +69,8 @@ export interface TaskRunEnv {
   now?: () => number;
   /** Runs each attempt's agent elsewhere (MasterLoopOptions.distribution); absent, in this process. */
   distribution?: TaskDistribution;
+  /** Agents the task never runs on (a consensus voter is pinned to its agent this way). @default none */
+  exclude?: ReadonlySet<string>;
 }
 
 /**
@@ -126,7 +137,7 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
     return { ...base, status: cancelled ? 'cancelled' : 'skipped', attempts: 0, durationMs: 0, usedFallback: false,
       error: { message: deps.reason, classification: cancelled ? 'fatal' : 'agent-fault', ...(cancelled ? { code: stopError(env.signal.reason).code } : {}) } };
   }
-  const st: AttemptState = { attempts: 0, retriesUsed: 0, exclude: new Set(), capability: task.capability, input: task.input, usedFallback: false };
+  const st: AttemptState = { attempts: 0, retriesUsed: 0, exclude: new Set(env.exclude), capability: task.capability, input: task.input, usedFallback: false };
   const maxRetries = task.retries ?? env.defaultRetries;
   const record = (action: RecoveryAction): RecoveryAction => {
     recoveries.push(action);
@@ -147,7 +158,7 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
     }
     st.capability = fb.capability ?? st.capability;
     st.input = fb.input ?? st.input;
-    st.exclude.clear();
+    st.exclude = new Set(env.exclude);
     return undefined;
   };
   const failed = (message: string, classification: FailureClass, code?: string): TaskOutcome => ({

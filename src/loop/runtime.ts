@@ -10,6 +10,7 @@ import type { ExponentialBackoffOptions } from '../resilience/index.js';
 import type { AdaptiveState, IntelligenceSchedulerOptions } from '../scheduler/index.js';
 import { createAuditTrail, type AuditTrail } from '../telemetry/audit.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { EqualityOptions } from '../coordination/index.js';
 import { createAgentPool, type AgentPool, type AgentPoolOptions } from './agent-pool.js';
 import type { AgentDefinition } from './agents.js';
 import type { EventListener } from './emitter.js';
@@ -122,6 +123,13 @@ export interface MasterLoopOptions {
    * @default undefined (no lease: the caller makes sure one process runs a thread)
    */
   leadership?: RunLeadership;
+  /**
+   * How the answers of a task with `consensus` are compared: `normalize`, `equals`, or a `judge`
+   * (an agent or model call deciding whether two answers say the same). A task's
+   * `consensus.equality: 'text'` normalizes text when no `normalize` is given here.
+   * @default answers are the same when their canonical JSON is
+   */
+  consensus?: EqualityOptions;
 }
 
 /** Everything the three nodes share for the life of one compiled loop. */
@@ -137,6 +145,8 @@ export interface LoopRuntime {
   toRequest(state: Record<string, unknown>): ExecutionRequestInput | undefined;
   /** The runs in flight and the signals of a graceful `close()`. */
   shutdown: LoopShutdown;
+  /** Signs consensus ballots when the loop has no `network`: made on first use, kept for the loop's life. */
+  ballotNetwork?: AgentNetwork;
 }
 
 /** Whether the loop learns: its own `learning`, else the scheduler's, else on. */
