@@ -136,8 +136,11 @@ export interface SharedKnowledge {
   confirmKnowledge(agentId: string, itemId: string, options?: OperationOptions & { scope?: string }): Promise<KnowledgeItem>;
   /** Reads a scope: every record verified on the way, what fails reported in `refused`. */
   getSharedKnowledge(agentId: string, query?: KnowledgeQuery): Promise<KnowledgeRead>;
-  /** The same, bound to one agent. */
-  forAgent(agentId: string): AgentKnowledge;
+  /**
+   * The same, bound to one agent; `defaults.provenance` is added to what it shares (its own fields
+   * win), e.g. the task and thread an agent in a loop runs for.
+   */
+  forAgent(agentId: string, defaults?: { provenance?: KnowledgeProvenance }): AgentKnowledge;
   readonly quorum: number;
 }
 
@@ -318,10 +321,11 @@ export function createSharedKnowledge(options: SharedKnowledgeOptions): SharedKn
       return { items, refused: refusals };
     },
 
-    forAgent(agentId) {
+    forAgent(agentId, defaults = {}) {
       const id = agentOf(agentId);
+      const base = parseWith(KnowledgeProvenanceSchema, defaults.provenance ?? {}, { code: 'INVALID_INPUT', what: 'provenance' });
       return {
-        share: (knowledge, o) => shared.shareKnowledge(id, knowledge, o),
+        share: (knowledge, o) => shared.shareKnowledge(id, { ...knowledge, provenance: { ...base, ...knowledge?.provenance } }, o),
         confirm: (itemId, o) => shared.confirmKnowledge(id, itemId, o),
         get: (query) => shared.getSharedKnowledge(id, query),
       };
