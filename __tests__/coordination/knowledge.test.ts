@@ -181,6 +181,35 @@ describe('shared knowledge', () => {
     expect(() => createSharedKnowledge({ store: new InMemoryStore(), network: createAgentNetwork(), quorum: 0 })).toThrow(/quorum/);
   });
 
+  it('prunes expired items with their confirmations, and leaves live ones and forgeries alone', async () => {
+    const { knowledge, store, advance } = setup({ ttlMs: 1_000 });
+    const old = await knowledge.shareKnowledge('a', fact('old'));
+    await knowledge.confirmKnowledge('b', old.id, { scope: 'team-a' });
+    advance(500);
+    const live = await knowledge.shareKnowledge('a', fact('live'));
+    const tampered = await knowledge.shareKnowledge('a', fact('tampered'));
+    const value = structuredClone((await store.get(ns(), tampered.id))!.value) as { message: { payload: { expiresAt: number } } };
+    value.message.payload.expiresAt = 0;
+    await store.put(ns(), tampered.id, value);
+    advance(600);
+    expect(await knowledge.pruneExpired({ scope: 'team-a' })).toBe(1);
+    expect(await store.get(ns(), old.id)).toBeNull();
+    expect(await store.search(ns(old.id))).toEqual([]);
+    expect(await store.get(ns(), live.id)).not.toBeNull();
+    expect(await store.get(ns(), tampered.id)).not.toBeNull();
+  });
+
+  it('records shares and confirmations in the audit trail, and binds ctx-style provenance with forAgent', async () => {
+    const { knowledge, network } = setup();
+    const agent = knowledge.forAgent('a', { provenance: { taskId: 't9', threadId: 'th' } });
+    const item = await agent.share({ ...fact('x'), provenance: { source: 'tool', taskId: 'own' } });
+    expect(item.provenance).toEqual({ taskId: 'own', threadId: 'th', source: 'tool' });
+    await knowledge.forAgent('b').confirm(item.id, { scope: 'team-a' });
+    const actions = network.audit.entries().map((e) => [e.actor, e.action, e.outcome]);
+    expect(actions).toEqual(expect.arrayContaining([['a', 'knowledge.share', 'success'], ['b', 'knowledge.confirm', 'success']]));
+    expect(await rejectionOf(knowledge.confirmKnowledge('b', 'no-such-item', { scope: 'team-a' }))).toMatchObject({ code: 'KNOWLEDGE_REFUSED', details: { reason: 'not-found' } });
+  });
+
   it('honours an aborted signal before touching the Store', async () => {
     const { knowledge, store } = setup();
     const controller = new AbortController();

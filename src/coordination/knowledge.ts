@@ -137,6 +137,11 @@ export interface SharedKnowledge {
   /** Reads a scope: every record verified on the way, what fails reported in `refused`. */
   getSharedKnowledge(agentId: string, query?: KnowledgeQuery): Promise<KnowledgeRead>;
   /**
+   * Deletes the scope's items whose signed expiry has passed, with their confirmations; returns how
+   * many items went. Records that do not verify are left for an operator to look at (reads refuse them).
+   */
+  pruneExpired(options?: OperationOptions & { scope?: string }): Promise<number>;
+  /**
    * The same, bound to one agent; `defaults.provenance` is added to what it shares (its own fields
    * win), e.g. the task and thread an agent in a loop runs for.
    */
@@ -241,14 +246,14 @@ export function createSharedKnowledge(options: SharedKnowledgeOptions): SharedKn
   }
 
   /** One verified item with its confirmations, or the refusal as a typed error. */
-  async function loadItem(scope: string, itemId: string, signal?: AbortSignal): Promise<KnowledgeItem> {
+  async function loadItem(scope: string, itemId: string, signal?: AbortSignal): Promise<{ item: KnowledgeItem; checked: Extract<Checked, { ok: true }> }> {
     signal?.throwIfAborted();
     const stored = await store.get([...root, scope], itemId);
     if (!stored) throw refused('not-found', `no knowledge item ${itemId} in scope '${scope}': share it first, or pass the scope it was shared in`, { itemId, scope });
     const checked = checkItem(stored, now());
     if (!checked.ok) throw refused(checked.reason, `knowledge item ${itemId} is refused: ${checked.why}`, { itemId, scope });
     const records = await store.search([...root, scope, itemId], { limit: readLimit });
-    return toItem(checked, confirmersOf(checked, records, []));
+    return { item: toItem(checked, confirmersOf(checked, records, [])), checked };
   }
 
   const shared: SharedKnowledge = {
@@ -272,24 +277,24 @@ export function createSharedKnowledge(options: SharedKnowledgeOptions): SharedKn
       const message = signer.sign(author, KNOWLEDGE_ITEM_TYPE, body, createdAt);
       o.signal?.throwIfAborted();
       await store.put([...root, scope], message.id, { record: 'item', kind: body.kind, author, message });
-      return loadItem(scope, message.id, o.signal);
+      audit?.append({ actor: author, action: 'knowledge.share', outcome: 'success', details: { scope, itemId: message.id, kind: body.kind } });
+      return (await loadItem(scope, message.id, o.signal)).item;
     },
 
     async confirmKnowledge(agentId, itemId, o = {}) {
       const confirmer = agentOf(agentId);
       const scope = scopeOf(o.scope);
-      const item = await loadItem(scope, itemId, o.signal);
+      const { item, checked } = await loadItem(scope, itemId, o.signal);
       if (item.author === confirmer) {
         throw refused('self-confirmation', `${confirmer} wrote item ${itemId} and cannot confirm it: another agent must`, { itemId, scope, agentId: confirmer });
       }
       if (item.confirmedBy.includes(confirmer)) return item;
-      const stored = (await store.get([...root, scope], itemId)) as Item;
-      const checked = checkItem(stored, now());
-      if (!checked.ok) throw refused(checked.reason, `knowledge item ${itemId} is refused: ${checked.why}`, { itemId, scope });
+      // The confirmation signs the digest of exactly what the author signed, so it vouches for nothing else.
       const message = signer.sign(confirmer, KNOWLEDGE_CONFIRMATION_TYPE, { itemId, scope, digest: checked.digest }, now());
       o.signal?.throwIfAborted();
       await store.put([...root, scope, itemId], confirmer, { record: 'confirmation', itemId, message });
-      return loadItem(scope, itemId, o.signal);
+      audit?.append({ actor: confirmer, action: 'knowledge.confirm', outcome: 'success', details: { scope, itemId } });
+      return (await loadItem(scope, itemId, o.signal)).item;
     },
 
     async getSharedKnowledge(agentId, query = {}) {
@@ -319,6 +324,23 @@ export function createSharedKnowledge(options: SharedKnowledgeOptions): SharedKn
         .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
       recordRefusals(reader, scope, refusals);
       return { items, refused: refusals };
+    },
+
+    async pruneExpired(o = {}) {
+      const scope = scopeOf(o.scope);
+      o.signal?.throwIfAborted();
+      const at = now();
+      const stored = (await store.search([...root, scope], { filter: { record: 'item' }, limit: readLimit })).filter((s) => s.namespace.length === root.length + 1);
+      let removed = 0;
+      for (const s of stored) {
+        const checked = checkItem(s, at);
+        if (checked.ok || checked.reason !== 'expired') continue;
+        o.signal?.throwIfAborted();
+        for (const confirmation of await store.search([...root, scope, s.key], { limit: readLimit })) await store.delete(confirmation.namespace, confirmation.key);
+        await store.delete([...root, scope], s.key);
+        removed++;
+      }
+      return removed;
     },
 
     forAgent(agentId, defaults = {}) {

@@ -1,6 +1,7 @@
 import type { BaseStore, Item } from '@langchain/langgraph';
 import { z } from 'zod';
 import type { AgentState } from '../contracts/loop.js';
+import { parseWith } from '../contracts/validate.js';
 import {
   addEvidence,
   adaptiveDelta,
@@ -39,6 +40,9 @@ async function searchAll(store: BaseStore, namespace: readonly string[]): Promis
     if (page.length < PAGE) return out;
   }
 }
+
+const parseHealth = (value: unknown): HealthContribution =>
+  parseWith(HealthContributionSchema, value, { code: 'STATE_MIGRATION_FAILED', what: `agent health share in the Store (${FEDERATED_NAMESPACES.agentHealth.join('/')}); delete the key to drop it` });
 
 const countsOf = (s: AgentState): Counts => ({ successes: s.totalSuccesses, failures: s.totalFailures, restarts: s.restarts });
 
@@ -87,7 +91,7 @@ export function createLearningLedger(options: LedgerOptions): LearningLedger {
   const ownHealth = (store: BaseStore): Promise<HealthContribution> =>
     (health ??= store
       .get([...FEDERATED_NAMESPACES.agentHealth], contributor)
-      .then((item) => (item ? HealthContributionSchema.parse(item.value) : { version: 1 as const, contributor, agents: {} })));
+      .then((item) => (item ? parseHealth(item.value) : { version: 1 as const, contributor, agents: {} })));
 
   let ownAdaptiveNow: AdaptiveContribution | undefined;
   let ownHealthNow: HealthContribution | undefined;
@@ -113,7 +117,7 @@ export function createLearningLedger(options: LedgerOptions): LearningLedger {
       ]);
       const own = ownAdaptiveNow ?? mine;
       const others = items.filter((item) => item.key !== contributor).map((item) => parseContribution(item.value));
-      const base = legacy ? (AdaptiveStateSchema.parse(legacy.value) as AdaptiveState) : undefined;
+      const base = legacy ? (parseWith(AdaptiveStateSchema, legacy.value, { what: 'adaptive state stored by an earlier version' }) as AdaptiveState) : undefined;
       if (!base && others.length === 0 && own.draws === 0 && Object.keys(own.classes).length === 0) return undefined;
       return mergeAdaptiveStates([own, ...others], { prior, ...(options.seed === undefined ? {} : { seed: options.seed }), ...(base ? { base } : {}) });
     },
@@ -126,7 +130,7 @@ export function createLearningLedger(options: LedgerOptions): LearningLedger {
       const [mine, items] = await Promise.all([ownHealth(store), searchAll(store, FEDERATED_NAMESPACES.agentHealth)]);
       ownHealthNow ??= mine;
       fold(pool, ownHealthNow);
-      const shares = [ownHealthNow, ...items.filter((item) => item.key !== contributor).map((item) => HealthContributionSchema.parse(item.value))];
+      const shares = [ownHealthNow, ...items.filter((item) => item.key !== contributor).map((item) => parseHealth(item.value))];
       const totals = new Map<string, Counts>();
       for (const share of shares) {
         for (const [agentId, c] of Object.entries(share.agents)) {
