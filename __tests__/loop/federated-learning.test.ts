@@ -77,6 +77,20 @@ describe('federated learning across loops on one Store', () => {
     expect(p1.agents['ok']!.successes).toBe(1);
   });
 
+  it('leaves out and audits another loop\'s share that does not parse, instead of failing every run', async () => {
+    const store = new InMemoryStore();
+    await store.put([...STORE_NAMESPACES.adaptiveContributions], 'broken', { version: 1, contributor: 'broken', draws: 0, classes: { etl: { parallel: { alpha: 'x' } } } });
+    await store.put([...STORE_NAMESPACES.agentHealth], 'broken', { version: 9 });
+    const worker: AgentDefinition = { id: 'w', capabilities: ['work'], maxConcurrency: 3, run: async () => 1 };
+    const { loop } = loopWith([worker], { store, learningId: 'p1' });
+    const out = await loop.invoke(wide('etl'), thread());
+    expect(out.status).toBe('completed');
+    const refused = loop.audit.entries().filter((e) => e.action === 'learning.share.refused');
+    // Read when planning and again when learning: audited each time it is left out.
+    expect([...new Set(refused.map((e) => e.details['namespace']))].sort()).toEqual(['langgraph-no/adaptive-contributions', 'langgraph-no/agent-health']);
+    expect(refused[0]!.details['error']).toMatch(/invalid/);
+  });
+
   it('refuses a learningId that is not a plain id', async () => {
     const worker: AgentDefinition = { id: 'w', capabilities: ['work'], run: async () => 1 };
     expect(() => loopWith([worker], { learningId: 'has space' })).toThrow(/learningId must be/);

@@ -13,6 +13,7 @@ import {
   type AdaptiveContribution,
   type AdaptiveState,
 } from '../scheduler/index.js';
+import type { AuditTrail } from '../telemetry/audit.js';
 import type { AgentPool } from './agent-pool.js';
 import { initialAgentState, migrateAgentState } from './agent-state.js';
 
@@ -66,6 +67,8 @@ export interface LearningLedger {
 
 export interface LedgerOptions {
   contributor: string;
+  /** Where another loop's share that does not parse is recorded (it is left out of the merge). */
+  audit?: AuditTrail;
   prior?: { alpha: number; beta: number };
   seed?: number;
 }
@@ -93,6 +96,22 @@ export function createLearningLedger(options: LedgerOptions): LearningLedger {
       .get([...FEDERATED_NAMESPACES.agentHealth], contributor)
       .then((item) => (item ? parseHealth(item.value) : { version: 1 as const, contributor, agents: {} })));
 
+  /**
+   * Other loops' shares that parse; one that does not (another version, a bad write) is left out and
+   * audited, so it cannot stop every loop on the Store from planning. This loop's own share still throws.
+   */
+  function othersOf<T>(items: readonly Item[], parse: (value: unknown) => T, namespace: readonly string[]): T[] {
+    return items.flatMap((item) => {
+      if (item.key === contributor) return [];
+      try {
+        return [parse(item.value)];
+      } catch (error) {
+        options.audit?.append({ actor: contributor, action: 'learning.share.refused', outcome: 'denied', details: { namespace: namespace.join('/'), key: item.key, error: (error as Error).message } });
+        return [];
+      }
+    });
+  }
+
   let ownAdaptiveNow: AdaptiveContribution | undefined;
   let ownHealthNow: HealthContribution | undefined;
 
@@ -116,7 +135,7 @@ export function createLearningLedger(options: LedgerOptions): LearningLedger {
         store.get([...LEGACY_ADAPTIVE.namespace], LEGACY_ADAPTIVE.key),
       ]);
       const own = ownAdaptiveNow ?? mine;
-      const others = items.filter((item) => item.key !== contributor).map((item) => parseContribution(item.value));
+      const others = othersOf(items, parseContribution, FEDERATED_NAMESPACES.adaptive);
       const base = legacy ? (parseWith(AdaptiveStateSchema, legacy.value, { what: 'adaptive state stored by an earlier version' }) as AdaptiveState) : undefined;
       if (!base && others.length === 0 && own.draws === 0 && Object.keys(own.classes).length === 0) return undefined;
       return mergeAdaptiveStates([own, ...others], { prior, ...(options.seed === undefined ? {} : { seed: options.seed }), ...(base ? { base } : {}) });
@@ -130,7 +149,7 @@ export function createLearningLedger(options: LedgerOptions): LearningLedger {
       const [mine, items] = await Promise.all([ownHealth(store), searchAll(store, FEDERATED_NAMESPACES.agentHealth)]);
       ownHealthNow ??= mine;
       fold(pool, ownHealthNow);
-      const shares = [ownHealthNow, ...items.filter((item) => item.key !== contributor).map((item) => parseHealth(item.value))];
+      const shares = [ownHealthNow, ...othersOf(items, parseHealth, FEDERATED_NAMESPACES.agentHealth)];
       const totals = new Map<string, Counts>();
       for (const share of shares) {
         for (const [agentId, c] of Object.entries(share.agents)) {

@@ -196,12 +196,14 @@ export function createLoopRuntime(
     });
   }
   const adaptive = options.scheduler?.adaptive;
+  const audit = options.audit ?? createAuditTrail();
   const ledger = createLearningLedger({
+    audit,
     contributor: options.learningId ?? randomUUID(),
     ...(adaptive?.prior ? { prior: adaptive.prior } : {}),
     ...(adaptive?.seed === undefined ? {} : { seed: adaptive.seed }),
   });
-  return { options, pool, audit: options.audit ?? createAuditTrail(), listeners, adaptiveState: undefined, toRequest, shutdown: createLoopShutdown(), ledger };
+  return { options, pool, audit, listeners, adaptiveState: undefined, toRequest, shutdown: createLoopShutdown(), ledger };
 }
 
 /**
