@@ -142,6 +142,19 @@ describe('shared knowledge', () => {
     expect(read.refused.map((r) => [r.key, r.reason]).sort()).toEqual([['r1', 'wrong-item'], ['r2', 'tampered'], ['r3', 'bad-signature']]);
   });
 
+  it('does not count an author\'s own confirmation written straight to the Store', async () => {
+    const { knowledge, store, network } = setup({ quorum: 1 });
+    const item = await knowledge.shareKnowledge('author', fact('x'));
+    await knowledge.confirmKnowledge('r1', item.id, { scope: 'team-a' });
+    const payload = ((await store.get(ns(item.id), 'r1'))!.value as { message: { payload: unknown } }).message.payload;
+    await store.delete(ns(item.id), 'r1');
+    const own = network.sign('author', { topic: 'knowledge' }, { type: 'knowledge.confirm', payload });
+    await store.put(ns(item.id), 'author', { record: 'confirmation', itemId: item.id, message: own });
+    const read = await knowledge.getSharedKnowledge('reader', { scope: 'team-a' });
+    expect(read.items[0]).toMatchObject({ confirmedBy: [], accepted: false });
+    expect(read.refused).toEqual([expect.objectContaining({ key: 'author', reason: 'self-confirmation' })]);
+  });
+
   it('stops counting a revoked agent\'s confirmation and refuses its items', async () => {
     const { knowledge, network } = setup({ quorum: 1 });
     const item = await knowledge.shareKnowledge('author', fact('x'));
