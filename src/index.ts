@@ -163,6 +163,30 @@ export type {
 // Swarm search: particle swarm optimisation whose evaluations are master-loop tasks.
 export { createSwarm, evaluateEach, CLERC_KENNEDY } from './coordination/index.js';
 export type { Swarm, SwarmOptions, SwarmProblem, SwarmResult, SwarmIteration, SwarmStopReason, SwarmBestMessage, BatchEvaluator, BatchContext, SwarmTopology } from './coordination/index.js';
+
+// Shared knowledge: signed, schema-checked items in a LangGraph Store, accepted once k agents confirm.
+export {
+  createSharedKnowledge,
+  DEFAULT_KNOWLEDGE_NAMESPACE,
+  DEFAULT_KNOWLEDGE_SCOPE,
+  DEFAULT_KNOWLEDGE_QUORUM,
+  DEFAULT_KNOWLEDGE_TTL_MS,
+} from './coordination/knowledge.js';
+export type {
+  SharedKnowledge,
+  SharedKnowledgeOptions,
+  AgentKnowledge,
+  KnowledgeInput,
+  KnowledgeItem,
+  KnowledgeQuery,
+  KnowledgeRead,
+  KnowledgeRefusal,
+} from './coordination/knowledge.js';
+export type { KnowledgeProvenance, KnowledgeRefusalReason } from './coordination/knowledge-record.js';
+
+// Federated learning: each process's share of what the adaptive engine learned, and their merge.
+export { mergeAdaptiveStates } from './scheduler/index.js';
+export type { AdaptiveContribution } from './scheduler/index.js';
 export { loopEvaluator } from './loop/index.js';
 export type { LoopEvaluatorOptions } from './loop/index.js';
 

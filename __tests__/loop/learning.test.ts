@@ -139,6 +139,7 @@ describe('learning on a DAG whose risky tasks clash', () => {
       expect(out.adjustment!.reason).toMatch(/^learning is off/);
     }
     expect(await store.get([...STORE_NAMESPACES.adaptive], ADAPTIVE_STATE_KEY)).toBeNull();
+    expect(await store.search([...STORE_NAMESPACES.adaptiveContributions])).toEqual([]);
     expect(events.map((e) => e.type)).not.toContain('no.schedule.adjusted');
   });
 

@@ -17,8 +17,11 @@ describe('learning and agent state across threads (Store)', () => {
     const out = await loop.invoke(wide('etl'), thread());
     expect(out.feedback).toMatchObject({ planId: out.plan!.id, strategy: 'parallel', taskClass: 'etl', totalTasks: 3, succeededTasks: 3, failedTasks: 0 });
     expect(out.adjustment).toMatchObject({ taskClass: 'etl', previousStrategy: 'parallel' });
-    const item = await store.get([...STORE_NAMESPACES.adaptive], ADAPTIVE_STATE_KEY);
-    expect(item?.value).toMatchObject({ version: 1, classes: { etl: { parallel: { runs: 1 } } } });
+    // The loop writes its own share under its own key; the single shared key is no longer written.
+    expect(await store.get([...STORE_NAMESPACES.adaptive], ADAPTIVE_STATE_KEY)).toBeNull();
+    const shares = await store.search([...STORE_NAMESPACES.adaptiveContributions]);
+    expect(shares).toHaveLength(1);
+    expect(shares[0]!.value).toMatchObject({ version: 1, classes: { etl: { parallel: { runs: 1 } } } });
   });
 
   it('changes the next run\'s strategy after runs of risky tasks that went badly, also from a new loop on the same Store', async () => {

@@ -18,6 +18,9 @@ const PUBLIC_VALUES = [
   'DEFAULT_TASK_RETRIES', 'DEFAULT_MAX_ROUNDS', 'RUN_TIMEOUT_CONFIG_KEY', 'DEFAULT_LOOP_CLOSE_GRACE_MS',
   // swarm search
   'createSwarm', 'evaluateEach', 'CLERC_KENNEDY', 'loopEvaluator',
+  // shared knowledge and federated learning
+  'createSharedKnowledge', 'DEFAULT_KNOWLEDGE_NAMESPACE', 'DEFAULT_KNOWLEDGE_SCOPE', 'DEFAULT_KNOWLEDGE_QUORUM',
+  'DEFAULT_KNOWLEDGE_TTL_MS', 'mergeAdaptiveStates',
   // tools
   'createToolLayer', 'createToolRegistry', 'createToolOrchestrator', 'defineTool', 'toLangChainTools', 'primitiveTools',
   'executionTools', 'dashboardTools', 'sandboxStatus', 'ToolCallError', 'isToolCallError', 'DEFAULT_RATE_LIMIT',

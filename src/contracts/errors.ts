@@ -41,6 +41,8 @@ export const NO_ERROR_CODES = [
   'SIGNATURE_INVALID',
   'MESSAGE_REFUSED',
   'MESSAGE_TOO_LARGE',
+  // shared knowledge: a record that cannot be vouched for, or a confirmation the rules refuse
+  'KNOWLEDGE_REFUSED',
 ] as const;
 
 export type NoErrorCode = (typeof NO_ERROR_CODES)[number];

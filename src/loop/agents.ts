@@ -1,5 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { Task } from '../contracts/scheduler.js';
+import type { AgentKnowledge } from '../coordination/knowledge.js';
 import { AGENT_ATTRIBUTES, GENAI_ATTRIBUTES, GENAI_OPERATIONS } from '../telemetry/names.js';
 import { withSpan } from '../telemetry/tracer.js';
 import { nestAgent, type AgentStep } from './agent-nesting.js';
@@ -26,6 +27,11 @@ export interface AgentRunContext {
   threadId: string;
   /** Messaging as this agent, when the loop has a network (MasterLoopOptions.network). */
   network?: AgentMessenger;
+  /**
+   * Shared knowledge as this agent, when the loop has one (MasterLoopOptions.knowledge): what it
+   * shares is signed as this agent, with this task, run and thread as provenance.
+   */
+  knowledge?: AgentKnowledge;
 }
 
 export type AgentFunction = (input: unknown, ctx: AgentRunContext) => unknown;

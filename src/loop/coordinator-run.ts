@@ -249,7 +249,7 @@ export class CoordinatorRun {
   /** What one task's run needs; `signal` is the task's own (a child of the run's scope). */
   private envFor(signal: AbortSignal): TaskRunEnv {
     const { runtime, session } = this;
-    const network = runtime.options.network;
+    const { network, knowledge } = runtime.options;
     return {
       dispatcher: this.dispatcher,
       pool: runtime.pool,
@@ -264,6 +264,9 @@ export class CoordinatorRun {
       backoff: exponentialBackoff(runtime.options.backoff),
       ...(runtime.options.recoveryStrategies ? { strategies: runtime.options.recoveryStrategies } : {}),
       ...(runtime.options.distribution ? { distribution: runtime.options.distribution } : {}),
+      ...(knowledge
+        ? { knowledge: (agentId: string, taskId: string) => knowledge.forAgent(agentId, { provenance: { taskId, runId: this.runId, threadId: this.threadId } }) }
+        : {}),
       onError: () => {},
       onRecovery: (action: RecoveryAction) => {
         runtime.audit.append({ actor: 'recovery', action: `recovery.${action.type}`, outcome: 'success', details: { ...action, runId: this.runId } });

@@ -1,5 +1,6 @@
 import { isNoError, toError, type NoErrorCode } from '../contracts/errors.js';
 import type { TaskDistribution } from '../contracts/distribution.js';
+import type { AgentKnowledge } from '../coordination/knowledge.js';
 import type { AgentError, FailureClass, RecoveryAction } from '../contracts/loop.js';
 import type { Task } from '../contracts/scheduler.js';
 import type { ConsensusDecision } from '../contracts/consensus.js';
@@ -71,6 +72,8 @@ export interface TaskRunEnv {
   distribution?: TaskDistribution;
   /** Agents the task never runs on (a consensus voter is pinned to its agent this way). @default none */
   exclude?: ReadonlySet<string>;
+  /** The shared knowledge as the agent sees it (MasterLoopOptions.knowledge). */
+  knowledge?: (agentId: string, taskId: string) => AgentKnowledge;
 }
 
 /**
@@ -184,7 +187,8 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
     const limitMs = task.timeoutMs ?? env.pool.definition(agentId).timeoutMs ?? env.defaultTimeoutMs;
     const ctx = { task, dependencies: deps.outputs, attempt: st.attempts, idempotencyKey: key, agentId, threadId: env.threadId,
       // Messaging stays in this process: an agent run by a distribution gets no `ctx.network`.
-      ...(env.messenger && !env.distribution ? { network: env.messenger(agentId, key, (op) => messages.push(op)) } : {}) };
+      ...(env.messenger && !env.distribution ? { network: env.messenger(agentId, key, (op) => messages.push(op)) } : {}),
+      ...(env.knowledge && !env.distribution ? { knowledge: env.knowledge(agentId, task.id) } : {}) };
     const onStep = (step: AgentStep): void => {
       env.emitter.emit('no.agent.step', { taskId: task.id, agentId, attempt: ctx.attempt, ...step });
     };

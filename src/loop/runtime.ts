@@ -1,10 +1,12 @@
 import type { BaseCheckpointSaver, BaseStore, LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { ResourceMap } from '../contracts/common.js';
+import { randomUUID } from 'node:crypto';
 import { NoError } from '../contracts/errors.js';
 import type { RunLeadership, TaskDistribution } from '../contracts/distribution.js';
 import type { EventEnvelope } from '../contracts/events.js';
 import { createListeners, type Listeners } from '../contracts/listeners.js';
 import type { ExecutionRequestInput } from '../contracts/scheduler.js';
+import type { SharedKnowledge } from '../coordination/knowledge.js';
 import type { AgentNetwork } from '../network/index.js';
 import type { ExponentialBackoffOptions } from '../resilience/index.js';
 import type { AdaptiveState, IntelligenceSchedulerOptions } from '../scheduler/index.js';
@@ -13,6 +15,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { EqualityOptions } from '../coordination/index.js';
 import { createAgentPool, type AgentPool, type AgentPoolOptions } from './agent-pool.js';
 import type { AgentDefinition } from './agents.js';
+import { createLearningLedger, FEDERATED_NAMESPACES, type LearningLedger } from './federated-learning.js';
 import type { EventListener } from './emitter.js';
 import { logEvents } from './event-log.js';
 import type { RecoveryStrategy } from './recovery-handler.js';
@@ -36,8 +39,18 @@ export const DEFAULT_TASK_RETRIES = 2;
 export const DEFAULT_MAX_ROUNDS = 2;
 /** Longest the recovery node waits for a broken agent's circuit before re-planning. @default 30_000 */
 export const DEFAULT_MAX_REPLAN_WAIT_MS = 30_000;
-/** Store namespaces the loop reads and writes. */
-export const STORE_NAMESPACES = { adaptive: ['langgraph-no', 'adaptive'], agents: ['langgraph-no', 'agents'] } as const;
+/**
+ * Store namespaces the loop reads and writes. `adaptive` (key ADAPTIVE_STATE_KEY) is the single
+ * learning state older versions wrote: it is read as a base and no longer written. What each loop
+ * learns goes to `adaptiveContributions` and `agentHealth` under its own `learningId`, and readers
+ * sum every loop's share; `agents` keeps each agent's latest state (circuit, latency, memory).
+ */
+export const STORE_NAMESPACES = {
+  adaptive: ['langgraph-no', 'adaptive'],
+  agents: ['langgraph-no', 'agents'],
+  adaptiveContributions: FEDERATED_NAMESPACES.adaptive,
+  agentHealth: FEDERATED_NAMESPACES.agentHealth,
+} as const;
 export const ADAPTIVE_STATE_KEY = 'engine';
 
 export interface MasterLoopLimits {
@@ -130,6 +143,21 @@ export interface MasterLoopOptions {
    * @default answers are the same when their canonical JSON is
    */
   consensus?: EqualityOptions;
+  /**
+   * This loop's key for what it learns in the Store (the adaptive engine's evidence and its agents'
+   * counters). Each loop writes only its own key and reads the sum of all of them, so loops in many
+   * processes on one PostgresStore learn together and a new process starts from what the others
+   * learned. Give a process the same id across restarts to carry on its own share; never give two
+   * live loops the same id (they would overwrite each other's share).
+   * @default a random UUID per loop
+   */
+  learningId?: string;
+  /**
+   * Shared knowledge (`createSharedKnowledge(...)`), handed to each agent as `ctx.knowledge`: share,
+   * confirm and read signed items as that agent, with the task and thread as provenance. Agents run
+   * by a `distribution` get none. @default undefined
+   */
+  knowledge?: SharedKnowledge;
 }
 
 /** Everything the three nodes share for the life of one compiled loop. */
@@ -147,6 +175,8 @@ export interface LoopRuntime {
   shutdown: LoopShutdown;
   /** Signs consensus ballots when the loop has no `network`: made on first use, kept for the loop's life. */
   ballotNetwork?: AgentNetwork;
+  /** This loop's share of federated learning in the Store. */
+  ledger: LearningLedger;
 }
 
 /** Whether the loop learns: its own `learning`, else the scheduler's, else on. */
@@ -170,7 +200,20 @@ export function createLoopRuntime(
   const listeners = createListeners<EventEnvelope>();
   if (options.onEvent) listeners.on(options.onEvent);
   if (options.logger) listeners.on(logEvents(options.logger));
-  return { options, pool, audit: options.audit ?? createAuditTrail(), listeners, adaptiveState: undefined, toRequest, shutdown: createLoopShutdown() };
+  if (options.learningId !== undefined && (typeof options.learningId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(options.learningId))) {
+    throw new NoError('INVALID_REQUEST', `learningId must be 1-128 letters, digits and . _ : - (one per process, e.g. the host name), got ${JSON.stringify(options.learningId)}`, {
+      details: { learningId: options.learningId },
+    });
+  }
+  const adaptive = options.scheduler?.adaptive;
+  const audit = options.audit ?? createAuditTrail();
+  const ledger = createLearningLedger({
+    audit,
+    contributor: options.learningId ?? randomUUID(),
+    ...(adaptive?.prior ? { prior: adaptive.prior } : {}),
+    ...(adaptive?.seed === undefined ? {} : { seed: adaptive.seed }),
+  });
+  return { options, pool, audit, listeners, adaptiveState: undefined, toRequest, shutdown: createLoopShutdown(), ledger };
 }
 
 /**

@@ -31,6 +31,18 @@ export {
   DEFAULT_CONFIDENCE_THRESHOLD,
 } from './adaptive.js';
 export type { AdaptiveDecisionEngine, AdaptiveEngineOptions, AdaptiveState, StrategyDraw, ChooseOptions } from './adaptive.js';
+export { DEFAULT_PRIOR, DEFAULT_ADAPTIVE_SEED } from './adaptive.js';
+export {
+  AdaptiveContributionSchema,
+  ADAPTIVE_CONTRIBUTION_VERSION,
+  MIN_MERGED_SHAPE,
+  emptyContribution,
+  parseContribution,
+  adaptiveDelta,
+  addEvidence,
+  mergeAdaptiveStates,
+} from './federated.js';
+export type { AdaptiveContribution, Evidence, MergeOptions } from './federated.js';
 export {
   rewardOf,
   speedOf,

@@ -8,7 +8,6 @@ import { loopClosedError } from '../shutdown.js';
 import { createAdaptiveEngine, runBaseline, taskClassOf, type AdaptiveState } from '../../scheduler/index.js';
 import { createRunEmitter, type RunEmitter } from '../emitter.js';
 import {
-  ADAPTIVE_STATE_KEY,
   DEFAULT_MAX_REPLAN_WAIT_MS,
   DEFAULT_MAX_ROUNDS,
   learningOf,
@@ -74,19 +73,17 @@ function feedbackOf(state: MasterLoopState, plan: ExecutionPlan, compensated: nu
 
 async function learn(runtime: LoopRuntime, config: LangGraphRunnableConfig, feedback: ExecutionFeedback, emitter: RunEmitter) {
   const store = config.store;
-  const stored = store ? await store.get([...STORE_NAMESPACES.adaptive], ADAPTIVE_STATE_KEY) : undefined;
+  // Everyone's learning merged; this run's step is added to this loop's own share only.
+  const before: AdaptiveState | undefined = (store ? await runtime.ledger.adaptiveState(store) : undefined) ?? runtime.adaptiveState;
   // The confidence estimate runs after every run: 500 samples (±2 %) instead of the engine's 2,000.
-  const engine = createAdaptiveEngine(
-    { samples: LOOP_CONFIDENCE_SAMPLES, ...runtime.options.scheduler?.adaptive },
-    (stored?.value as AdaptiveState | undefined) ?? runtime.adaptiveState,
-  );
+  const engine = createAdaptiveEngine({ samples: LOOP_CONFIDENCE_SAMPLES, ...runtime.options.scheduler?.adaptive }, before);
   // Without learning the run is only assessed, and nothing is written back: another loop sharing the
   // Store may be learning, and a stale copy must not overwrite what it learned.
   if (!learningOf(runtime.options)) return engine.assess(feedback);
   const adjustment = engine.adaptStrategy(feedback);
   const learned = engine.getState();
   runtime.adaptiveState = learned;
-  if (store) await store.put([...STORE_NAMESPACES.adaptive], ADAPTIVE_STATE_KEY, learned as unknown as Record<string, unknown>);
+  if (store) await runtime.ledger.recordAdaptive(store, before, learned);
   if (adjustment.changed) {
     emitter.emit('no.schedule.adjusted', {
       taskClass: adjustment.taskClass,
@@ -188,6 +185,7 @@ export function createRecoveryNode(runtime: LoopRuntime) {
     const feedback = feedbackOf(state, plan, compensated.length, runtime);
     const adjustment = await learn(runtime, config, feedback, emitter);
     if (config.store) {
+      await runtime.ledger.recordHealth(config.store, runtime.pool);
       for (const [agentId, agentState] of Object.entries(runtime.pool.states())) {
         await config.store.put([...STORE_NAMESPACES.agents], agentId, agentState as unknown as Record<string, unknown>);
       }

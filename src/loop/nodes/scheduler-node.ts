@@ -5,7 +5,7 @@ import type { ExecutionPlan, ExecutionRequestInput } from '../../contracts/sched
 import { createIntelligenceScheduler, type AdaptiveState } from '../../scheduler/index.js';
 import { createRunEmitter } from '../emitter.js';
 import { deadlineOf } from '../run-deadline.js';
-import { ADAPTIVE_STATE_KEY, assertDurable, learningOf, STORE_NAMESPACES, threadIdOf, type LoopRuntime, type MasterLoopLimits } from '../runtime.js';
+import { assertDurable, learningOf, STORE_NAMESPACES, threadIdOf, type LoopRuntime, type MasterLoopLimits } from '../runtime.js';
 import { RESET, type MasterLoopUpdate } from '../state.js';
 
 const minDefined = (a: number | undefined, b: number | undefined): number | undefined =>
@@ -52,8 +52,8 @@ export function createSchedulerNode(runtime: LoopRuntime) {
     const store = config.store;
     const learning = learningOf(runtime.options);
     // Without learning the plan does not depend on what was learned: no need to read it.
-    const stored = store && learning ? await store.get([...STORE_NAMESPACES.adaptive], ADAPTIVE_STATE_KEY) : undefined;
-    const adaptiveState = (stored?.value as AdaptiveState | undefined) ?? runtime.adaptiveState;
+    const merged = store && learning ? await runtime.ledger.adaptiveState(store) : undefined;
+    const adaptiveState: AdaptiveState | undefined = merged ?? runtime.adaptiveState;
     const planner = createIntelligenceScheduler({ ...runtime.options.scheduler, learning, ...(adaptiveState ? { adaptiveState } : {}) });
     const totalSlots = runtime.pool.ids().reduce((sum, id) => sum + (runtime.pool.definition(id).maxConcurrency ?? 1), 0);
     const plan = planner.planExecution(applyLimits(request, runtime.options.limits ?? {}, totalSlots));
@@ -61,7 +61,7 @@ export function createSchedulerNode(runtime: LoopRuntime) {
 
     if (store) {
       const agents = await store.search([...STORE_NAMESPACES.agents], { limit: 10_000 });
-      runtime.pool.restore(Object.fromEntries(agents.map((item) => [item.key, item.value])));
+      await runtime.ledger.restoreHealth(store, runtime.pool, Object.fromEntries(agents.map((item) => [item.key, item.value])));
     }
     const runId = randomUUID();
     const emitter = createRunEmitter({ writer: config.writer, listeners: runtime.listeners, correlationId: runId, threadId: threadIdOf(config), source: runtime.options.eventSource });
