@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AnomalySchema, CorrectionSchema } from './anomaly.js';
 import { ConcreteStrategySchema, StrategySchema } from './scheduler.js';
 import { RecoveryActionTypeSchema, RecoveryLevelSchema } from './loop.js';
 import { RunStatusSchema } from './status.js';
@@ -28,6 +29,9 @@ export const NoEventTypes = {
   TaskCompensated: 'no.task.compensated',
   RunCompleted: 'no.run.completed',
   AgentStep: 'no.agent.step',
+  AnomalyDetected: 'no.anomaly.detected',
+  AnomalyResolved: 'no.anomaly.resolved',
+  AnomalyCorrected: 'no.anomaly.corrected',
 } as const;
 
 const meta = z.record(z.string(), z.unknown()).optional();
@@ -147,6 +151,12 @@ export const NO_EVENT_SCHEMAS = {
     /** The namespace of the node's graph, as `stream(..., { subgraphs: true })` shows it. */
     namespace: z.array(z.string()),
   }),
+  /** A detector saw an agent, a tool or a run cross its bound for long enough (see createSelfHealing). */
+  [NoEventTypes.AnomalyDetected]: AnomalySchema,
+  /** The anomaly's measure came back within bounds for long enough. */
+  [NoEventTypes.AnomalyResolved]: AnomalySchema,
+  /** What self-healing did about an anomaly (or why it did nothing). */
+  [NoEventTypes.AnomalyCorrected]: CorrectionSchema,
 } as const;
 
 export const ALL_EVENT_SCHEMAS = { ...ORCHESTRATION_EVENT_SCHEMAS, ...NO_EVENT_SCHEMAS };

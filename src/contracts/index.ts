@@ -9,3 +9,4 @@ export * from './network.js';
 export * from './events.js';
 export * from './telemetry.js';
 export * from './distribution.js';
+export * from './anomaly.js';
