@@ -18,6 +18,8 @@ const PUBLIC_VALUES = [
   'DEFAULT_TASK_RETRIES', 'DEFAULT_MAX_ROUNDS', 'RUN_TIMEOUT_CONFIG_KEY', 'DEFAULT_LOOP_CLOSE_GRACE_MS',
   // swarm search
   'createSwarm', 'evaluateEach', 'CLERC_KENNEDY', 'loopEvaluator',
+  // anomaly detection and self-healing
+  'robustDetector', 'errorRateDetector', 'stallDetector', 'createSelfHealing', 'DEFAULT_QUARANTINE_MS', 'DEFAULT_HEALING_LADDERS',
   // tools
   'createToolLayer', 'createToolRegistry', 'createToolOrchestrator', 'defineTool', 'toLangChainTools', 'primitiveTools',
   'executionTools', 'dashboardTools', 'sandboxStatus', 'ToolCallError', 'isToolCallError', 'DEFAULT_RATE_LIMIT',
