@@ -86,7 +86,7 @@ describe('robustDetector', () => {
           const d = robustDetector({ trip: 2, minSamples: 5 });
           let previousSpike = true; // the first few are never spikes
           for (const { jitter, spike } of series) {
-            const isSpike = spike && !previousSpike;
+            const isSpike: boolean = spike && !previousSpike;
             previousSpike = isSpike;
             if (d.observe(isSpike ? base * 1_000 : base * (1 + jitter)) === 'detected') return false;
           }
