@@ -1,6 +1,8 @@
 import { ALL_EVENT_SCHEMAS, type EventEnvelope, type EventType } from '../../src/contracts/events';
 import type { Anomaly, Correction } from '../../src/contracts/anomaly';
 import { isNoError } from '../../src/contracts/errors';
+import { createListeners } from '../../src/contracts/listeners';
+import { createEventEnvelope } from '../../src/telemetry/events';
 import { createAgentPool, createSelfHealing, type AgentDefinition, type AgentFunction, type AnomalyNotice } from '../../src/loop/index';
 import { installTestTelemetry } from '../helpers/otel';
 import { loopWith, request, sleepMs, thread } from './helpers';
@@ -254,6 +256,24 @@ describe('createSelfHealing on a pool', () => {
     expect(seen.corrections.map((c) => [c.subjectType, c.action, c.outcome])).toEqual([['agent', 'none', 'skipped'], ['tool', 'none', 'skipped']]);
     expect(seen.corrections[0]!.reason).toMatch(/no action left for solo/);
     expect(pool.available('solo')).toBe(true);
+  });
+
+  it("watches tool layers' calls and reports a slow tool without touching the pool", async () => {
+    const pool = createAgentPool().add([{ id: 'a', capabilities: ['work'], run: async () => 'ok' }]);
+    const layer = createListeners<EventEnvelope>();
+    const healing = createSelfHealing({ pool, tools: [{ onEvent: layer.on }], intervalMs: 0, now });
+    const seen = watch(healing);
+    const call = (durationMs: number) =>
+      layer.emit(createEventEnvelope('no.tool.layer.invoked', { layer: 'primitive', tool: 'read', caller: 'a', success: true, durationMs }));
+    for (let i = 0; i < 20; i++) call(3);
+    expect(seen.notices).toEqual([]);
+    for (let i = 0; i < 3; i++) call(2_000);
+    expect(seen.notices[0]?.anomaly).toMatchObject({ kind: 'latency', subjectType: 'tool', subject: 'primitive/read' });
+    await until(() => seen.corrections.length === 1);
+    expect(seen.corrections[0]).toMatchObject({ action: 'none', outcome: 'skipped' });
+    healing.close();
+    call(2_000);
+    expect(seen.notices).toHaveLength(1);
   });
 
   it('only reports when autoCorrect is off; detectAndCorrect acts on demand', async () => {
