@@ -148,6 +148,25 @@ describe('createSelfHealing on a loop', () => {
     }
   });
 
+  it("does not count bad input against the agent that refused it", async () => {
+    const picky: AgentDefinition = {
+      id: 'a', capabilities: ['work'], maxConcurrency: 2,
+      run: async () => { throw Object.assign(new Error('input has no url'), { classification: 'bad-input' }); },
+    };
+    const other: AgentDefinition = { id: 'b', capabilities: ['work'], run: async () => 'ok' };
+    const { loop } = loopWith([picky, other]);
+    const healing = createSelfHealing({ loop, intervalMs: 0, detectors: { errorRate: { minSamples: 2 } } });
+    const seen = watch(healing);
+    try {
+      const out = await loop.invoke(request(independent(8)), thread());
+      expect(out.status).toBe('failed');
+      expect(seen.notices).toEqual([]);
+      expect(seen.corrections).toEqual([]);
+    } finally {
+      healing.close();
+    }
+  });
+
   it('moves the tasks of a stalled run off the agent that holds them', async () => {
     const hang: AgentDefinition = { id: 'a-hang', capabilities: ['work'], maxConcurrency: 2, run: async (_i, ctx) => { await sleepMs(60_000, ctx.signal); return 'never'; } };
     const ok: AgentDefinition = { id: 'b-ok', capabilities: ['work'], maxConcurrency: 1, run: async () => { await sleepMs(2); return 'ok'; } };

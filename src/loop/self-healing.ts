@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AnomalySchema, type Anomaly, type AnomalyKind, type Correction, type HealingAction } from '../contracts/anomaly.js';
+import { AnomalySchema, type Anomaly, type Correction } from '../contracts/anomaly.js';
 import { NoError } from '../contracts/errors.js';
 import type { EventEnvelope, EventPayload, EventType } from '../contracts/events.js';
 import { createListeners, type Listener, type Unsubscribe } from '../contracts/listeners.js';
@@ -23,6 +23,9 @@ import { recordAnomaly, recordHealingAction } from '../telemetry/metrics.js';
 import { ANOMALY_ATTRIBUTES, SPAN_NAMES } from '../telemetry/names.js';
 import { withSpan } from '../telemetry/tracer.js';
 import type { AgentPool } from './agent-pool.js';
+import { DEFAULT_HEALING_LADDERS, healingActions } from './healing-actions.js';
+
+export { DEFAULT_HEALING_LADDERS } from './healing-actions.js';
 
 /** Latency detector defaults: a 10 ms floor on the spread, so timer jitter is never an incident. */
 export const DEFAULT_LATENCY_DETECTOR: Required<RobustDetectorOptions> = { ...DEFAULT_ROBUST_DETECTOR, minSpread: 10 };
@@ -36,17 +39,6 @@ export const DEFAULT_ESCALATE_AFTER_MS = 10_000;
 export const DEFAULT_HEALING_INTERVAL_MS = 1_000;
 /** Runs followed for stalls; past it the least recently active is dropped. @default 10_000 */
 export const MAX_HEALED_RUNS = 10_000;
-
-/**
- * The actions tried for an agent, in order: each new action on an anomaly that stays open takes the
- * next one that applies. Slow calls are first treated as overload (fewer at once), errors and odd
- * outputs as a broken instance (a fresh one from the factory); quarantine is the last resort.
- */
-export const DEFAULT_HEALING_LADDERS: Readonly<Record<Exclude<AnomalyKind, 'stall'>, readonly HealingAction[]>> = {
-  latency: ['lower-concurrency', 'restart', 'quarantine'],
-  'error-rate': ['restart', 'quarantine', 'lower-concurrency'],
-  'output-size': ['restart', 'quarantine'],
-};
 
 /** What self-healing reads from a loop: its pool, its audit trail and its events. */
 export interface HealedLoop {
@@ -205,11 +197,10 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
   const subjects = new Map<string, Subject>();
   const open = new Map<string, Anomaly>();
   const runs = new Map<string, RunWatch>();
-  const quarantine = new Map<string, number>();
+  const actions = healingActions(pool, { now, quarantineMs });
+  const { quarantine, capped } = actions;
   // Per open agent anomaly: the ladder step reached and when the last action was taken.
   const steps = new Map<string, { step: number; at: number }>();
-  // Agents whose concurrency self-healing lowered: the cap is lifted when their anomalies resolve.
-  const capped = new Set<string>();
   const attemptStart = new Map<string, number>();
 
   const emit = <T extends EventType>(type: T, data: EventPayload<T>, correlationId?: string): void => {
@@ -217,7 +208,6 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
     events.emit(createEventEnvelope(type, data, { validate: false, ...(correlationId === undefined ? {} : { correlationId }) }));
   };
   const keyOf = (a: Pick<Anomaly, 'kind' | 'subjectType' | 'subject'>): string => `${a.subjectType}\u0000${a.subject}\u0000${a.kind}`;
-  const isAgent = (id: string): boolean => pool.ids().includes(id);
 
   function transition(t: Transition, base: Omit<Anomaly, 'id' | 'at'>): void {
     if (t === undefined) return;
@@ -284,83 +274,11 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
     }
   }
 
-  // --- actions ---------------------------------------------------------------------------------
-
-  /** Every capability of the agent is offered by another agent that is neither down nor quarantined. */
-  const replaceable = (agentId: string): boolean =>
-    pool.definition(agentId).capabilities.every((cap) =>
-      pool.capable(cap).some((other) => other !== agentId && !quarantine.has(other) && pool.health(other) !== 'unhealthy'));
-  const applies = (action: HealingAction, agentId: string): boolean => {
-    switch (action) {
-      case 'lower-concurrency':
-        return pool.concurrency(agentId) > 1;
-      case 'restart':
-        return pool.definition(agentId).factory !== undefined;
-      case 'quarantine':
-        return !quarantine.has(agentId) && replaceable(agentId);
-      default:
-        return false;
-    }
-  };
-
-  async function act(action: HealingAction, agentId: string): Promise<string> {
-    switch (action) {
-      case 'lower-concurrency': {
-        const to = Math.max(1, Math.floor(pool.concurrency(agentId) / 2));
-        pool.limit(agentId, to);
-        capped.add(agentId);
-        return `concurrency of ${agentId} lowered to ${to} until its anomalies resolve`;
-      }
-      case 'restart': {
-        const restarted = await pool.restart(agentId);
-        if (!restarted) throw new NoError('INVALID_REQUEST', `agent '${agentId}' could not restart: it has no factory or is restarting now; give it a factory`);
-        return `${agentId} rebuilt from its factory`;
-      }
-      case 'quarantine': {
-        pool.breaker(agentId).isolate();
-        quarantine.set(agentId, now() + quarantineMs);
-        return `${agentId} taken out of dispatch for ${quarantineMs} ms; its next attempts go to other agents`;
-      }
-      default:
-        return 'nothing to do';
-    }
-  }
-
-  function choose(anomaly: Anomaly): { action: HealingAction; agentIds: string[]; reason?: string } {
-    if (anomaly.subjectType === 'tool') return { action: 'none', agentIds: [], reason: `tool ${anomaly.subject} is not the pool's to heal; see its layer's limits` };
-    if (anomaly.subjectType === 'run') {
-      const agentIds = [...new Set(anomaly.agentIds ?? [])].filter(isAgent);
-      return agentIds.length === 0
-        ? { action: 'none', agentIds: [], reason: `run ${anomaly.subject} holds no agent: it waits for capacity or its dependencies` }
-        : { action: 'move-tasks', agentIds };
-    }
-    if (!isAgent(anomaly.subject)) return { action: 'none', agentIds: [], reason: `no agent '${anomaly.subject}' in the pool` };
-    if (anomaly.kind === 'stall') return { action: 'none', agentIds: [], reason: 'stalls are judged per run' };
-    const ladder = DEFAULT_HEALING_LADDERS[anomaly.kind];
-    const from = steps.get(keyOf(anomaly))?.step ?? 0;
-    for (let i = from; i < ladder.length; i++) {
-      if (applies(ladder[i]!, anomaly.subject)) {
-        steps.set(keyOf(anomaly), { step: i + 1, at: now() });
-        return { action: ladder[i]!, agentIds: [anomaly.subject] };
-      }
-    }
-    steps.set(keyOf(anomaly), { step: ladder.length, at: now() });
-    return { action: 'none', agentIds: [anomaly.subject], reason: `no action left for ${anomaly.subject} (${ladder.join(', ')} tried or not applicable)` };
-  }
-
-  async function moveTasks(agentIds: readonly string[]): Promise<string> {
-    const done: string[] = [];
-    for (const agentId of agentIds) {
-      if (applies('quarantine', agentId)) done.push(await act('quarantine', agentId));
-      else if (applies('restart', agentId)) done.push(await act('restart', agentId));
-    }
-    if (done.length === 0) throw new NoError('NO_CAPABLE_AGENT', `no agent can take over from ${agentIds.join(', ')} and none has a factory; add agents with the same capabilities`);
-    return done.join('; ');
-  }
-
   async function detectAndCorrect(input: Anomaly): Promise<Correction> {
     const anomaly = parseWith(AnomalySchema, input, { what: 'anomaly' });
-    const { action, agentIds, reason } = choose(anomaly);
+    const key = keyOf(anomaly);
+    const { action, agentIds, reason, step } = actions.choose(anomaly, steps.get(key)?.step ?? 0);
+    if (anomaly.subjectType === 'agent' && open.has(key)) steps.set(key, { step, at: now() });
     return withSpan(SPAN_NAMES.anomalyCorrect, {
       [ANOMALY_ATTRIBUTES.id]: anomaly.id,
       [ANOMALY_ATTRIBUTES.kind]: anomaly.kind,
@@ -372,7 +290,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
       let why = reason ?? '';
       if (action !== 'none') {
         try {
-          why = action === 'move-tasks' ? await moveTasks(agentIds) : await act(action, agentIds[0]!);
+          why = await actions.take(action, agentIds);
           outcome = 'applied';
         } catch (error) {
           outcome = 'failed';
@@ -415,7 +333,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
   function onLoopEvent(event: EventEnvelope): void {
     const runId = event.correlationId ?? 'unknown';
     const data = event.data as { taskId?: string; agentId?: string; attempt?: number; durationMs?: number; result?: unknown;
-      metadata?: { agentId?: unknown; attempt?: unknown; attempts?: unknown; replayed?: unknown } };
+      metadata?: { agentId?: unknown; attempt?: unknown; attempts?: unknown; replayed?: unknown; classification?: unknown } };
     switch (event.type) {
       case 'orchestration.task.started': {
         if (data.agentId === undefined) return;
@@ -444,7 +362,9 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         attemptStart.delete(key);
         r?.inFlight.delete(key);
         progress(runId, r);
-        observe({ subjectType: 'agent', subject: agentId, ok: false });
+        // Bad input and a stopped run are not the agent's fault; the pool's own failure count skips them too.
+        const classification = data.metadata?.classification;
+        if (classification === 'transient' || classification === 'agent-fault') observe({ subjectType: 'agent', subject: agentId, ok: false });
         return;
       }
       case 'no.agent.step':
