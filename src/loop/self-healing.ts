@@ -201,7 +201,6 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
   const { quarantine, capped } = actions;
   // Per open agent anomaly: the ladder step reached and when the last action was taken.
   const steps = new Map<string, { step: number; at: number }>();
-  const attemptStart = new Map<string, number>();
 
   const emit = <T extends EventType>(type: T, data: EventPayload<T>, correlationId?: string): void => {
     if (events.size === 0) return;
@@ -338,7 +337,6 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
       case 'orchestration.task.started': {
         if (data.agentId === undefined) return;
         const key = `${runId}\u0000${data.taskId}\u0000${data.attempt}`;
-        attemptStart.set(key, now());
         run(runId)?.inFlight.set(key, data.agentId);
         return;
       }
@@ -347,7 +345,6 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         const r = run(runId);
         if (typeof agentId !== 'string' || data.metadata?.replayed === true) return progress(runId, r);
         const key = `${runId}\u0000${data.taskId}\u0000${String(data.metadata?.attempts)}`;
-        attemptStart.delete(key);
         r?.inFlight.delete(key);
         progress(runId, r);
         observe({ subjectType: 'agent', subject: agentId, ok: true, ...(data.durationMs === undefined ? {} : { latencyMs: data.durationMs }),
@@ -359,7 +356,6 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         const r = run(runId);
         if (typeof agentId !== 'string') return progress(runId, r);
         const key = `${runId}\u0000${data.taskId}\u0000${String(data.metadata?.attempt)}`;
-        attemptStart.delete(key);
         r?.inFlight.delete(key);
         progress(runId, r);
         // Bad input and a stopped run are not the agent's fault; the pool's own failure count skips them too.
@@ -374,7 +370,6 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         const r = runs.get(runId);
         if (r) {
           progress(runId, r);
-          for (const key of r.inFlight.keys()) attemptStart.delete(key);
           runs.delete(runId);
         }
         return;
