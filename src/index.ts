@@ -190,6 +190,20 @@ export type { AdaptiveContribution } from './scheduler/index.js';
 export { loopEvaluator } from './loop/index.js';
 export type { LoopEvaluatorOptions } from './loop/index.js';
 
+// Anomaly detection and self-healing: robust detectors (pure) and the loop-facing healer.
+export { robustDetector, errorRateDetector, stallDetector } from './coordination/anomaly.js';
+export type {
+  RobustDetector,
+  RobustDetectorOptions,
+  ErrorRateDetector,
+  ErrorRateDetectorOptions,
+  StallDetector,
+  StallDetectorOptions,
+} from './coordination/anomaly.js';
+export { createSelfHealing, DEFAULT_QUARANTINE_MS, DEFAULT_HEALING_LADDERS } from './loop/index.js';
+export type { SelfHealing, SelfHealingOptions, SelfHealingDetectors, HealedLoop, HealedTools, CallObservation, AnomalyNotice } from './loop/index.js';
+export type { Anomaly, AnomalyKind, AnomalySubjectType, Correction, HealingAction } from './contracts/index.js';
+
 // The multi-layer tool system.
 export {
   createToolLayer,

@@ -35,6 +35,9 @@ describe('event contracts', () => {
     [OrchestrationEventTypes.DecisionMade, { decisionId: 'd', outcome: 'o', confidence: 1.1 }, 'confidence'],
     [OrchestrationEventTypes.ResourceAllocated, { resourceId: 'cpu', taskId: 't', amount: 0 }, 'amount'],
     [NoEventTypes.ToolLayerInvoked, { layer: 'kernel', tool: 't', caller: 'c', success: true, durationMs: 1 }, 'layer'],
+    [NoEventTypes.AnomalyDetected, { id: 'x', kind: 'slowness', subjectType: 'agent', subject: 'a', value: 1, baseline: 0, threshold: 1, message: '', at: 0 }, 'kind'],
+    [NoEventTypes.AnomalyResolved, { id: 'x', kind: 'stall', subjectType: 'queue', subject: 'r', value: 1, baseline: 0, threshold: 1, message: '', at: 0 }, 'subjectType'],
+    [NoEventTypes.AnomalyCorrected, { anomalyId: 'x', kind: 'latency', subjectType: 'agent', subject: 'a', action: 'reboot', outcome: 'applied', agentIds: [], reason: '', at: 0 }, 'action'],
   ])('the %s payload rejects a bad field', (type, payload, field) => {
     expectRejected(ALL_EVENT_SCHEMAS[type as keyof typeof ALL_EVENT_SCHEMAS], payload, field);
   });

@@ -21,6 +21,8 @@ const PUBLIC_VALUES = [
   // shared knowledge and federated learning
   'createSharedKnowledge', 'DEFAULT_KNOWLEDGE_NAMESPACE', 'DEFAULT_KNOWLEDGE_SCOPE', 'DEFAULT_KNOWLEDGE_QUORUM',
   'DEFAULT_KNOWLEDGE_TTL_MS', 'mergeAdaptiveStates',
+  // anomaly detection and self-healing
+  'robustDetector', 'errorRateDetector', 'stallDetector', 'createSelfHealing', 'DEFAULT_QUARANTINE_MS', 'DEFAULT_HEALING_LADDERS',
   // tools
   'createToolLayer', 'createToolRegistry', 'createToolOrchestrator', 'defineTool', 'toLangChainTools', 'primitiveTools',
   'executionTools', 'dashboardTools', 'sandboxStatus', 'ToolCallError', 'isToolCallError', 'DEFAULT_RATE_LIMIT',

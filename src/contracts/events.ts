@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AbstentionReasonSchema, BallotRejectionSchema, ConsensusMethodSchema, ConsensusOutcomeSchema } from './consensus.js';
+import { AnomalySchema, CorrectionSchema } from './anomaly.js';
 import { ConcreteStrategySchema, StrategySchema } from './scheduler.js';
 import { RecoveryActionTypeSchema, RecoveryLevelSchema } from './loop.js';
 import { RunStatusSchema } from './status.js';
@@ -30,6 +31,9 @@ export const NoEventTypes = {
   RunCompleted: 'no.run.completed',
   AgentStep: 'no.agent.step',
   ConsensusDecided: 'no.consensus.decided',
+  AnomalyDetected: 'no.anomaly.detected',
+  AnomalyResolved: 'no.anomaly.resolved',
+  AnomalyCorrected: 'no.anomaly.corrected',
 } as const;
 
 const meta = z.record(z.string(), z.unknown()).optional();
@@ -169,6 +173,12 @@ export const NO_EVENT_SCHEMAS = {
     /** Ballots read back from the checkpoint (voters not asked again after a resume). */
     replayedBallots: z.number().int().nonnegative(),
   }),
+  /** A detector saw an agent, a tool or a run cross its bound for long enough (see createSelfHealing). */
+  [NoEventTypes.AnomalyDetected]: AnomalySchema,
+  /** The anomaly's measure came back within bounds for long enough. */
+  [NoEventTypes.AnomalyResolved]: AnomalySchema,
+  /** What self-healing did about an anomaly (or why it did nothing). */
+  [NoEventTypes.AnomalyCorrected]: CorrectionSchema,
 } as const;
 
 export const ALL_EVENT_SCHEMAS = { ...ORCHESTRATION_EVENT_SCHEMAS, ...NO_EVENT_SCHEMAS };

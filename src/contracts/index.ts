@@ -10,3 +10,4 @@ export * from './events.js';
 export * from './telemetry.js';
 export * from './distribution.js';
 export * from './consensus.js';
+export * from './anomaly.js';

@@ -21,6 +21,8 @@ export interface AgentPoolOptions {
 interface Member {
   definition: AgentDefinition;
   maxConcurrency: number;
+  /** A runtime cap below maxConcurrency (self-healing lowers it); undefined when none. */
+  cap: number | undefined;
   runner: AgentRunner;
   breaker: CircuitBreaker;
   state: AgentState;
@@ -43,6 +45,17 @@ export interface AgentPool {
   available(agentId: string): boolean;
   /** Running tasks / slots, 0..1. */
   load(agentId: string): number;
+  /**
+   * Caps the agent's concurrency below its definition's `maxConcurrency` while the loop runs (tasks
+   * already running go on; no new one starts while the agent holds the cap or more); undefined lifts
+   * the cap. A cap above the definition's limit changes nothing: limits are hard.
+   *
+   * @example
+   * pool.limit('w1', 1); // one task at a time until pool.limit('w1', undefined)
+   */
+  limit(agentId: string, maxConcurrency: number | undefined): void;
+  /** The concurrency the agent may use now: its definition's limit, or the cap set by `limit`. */
+  concurrency(agentId: string): number;
   health(agentId: string): AgentHealth;
   begin(agentId: string): void;
   end(agentId: string): void;
@@ -125,6 +138,7 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
           runner: definition.run,
           breaker: circuitBreaker({ ...options.breaker, now, load: () => pool.utilization() }),
           state: initialAgentState(config.id, now()),
+          cap: undefined,
           restarting: false,
         });
       }
@@ -144,12 +158,28 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
     },
     available(agentId) {
       const m = member(agentId);
-      if (m.restarting || m.state.activeTasks >= m.maxConcurrency) return false;
+      if (m.restarting || m.state.activeTasks >= Math.min(m.maxConcurrency, m.cap ?? m.maxConcurrency)) return false;
       const circuit = m.breaker.state;
       // Half-open lets exactly one trial through: only an idle agent may take it.
       return circuit === 'closed' || (circuit === 'half-open' && m.state.activeTasks === 0);
     },
     load: (agentId) => member(agentId).state.activeTasks / member(agentId).maxConcurrency,
+    limit(agentId, maxConcurrency) {
+      const m = member(agentId);
+      if (maxConcurrency !== undefined && (!Number.isInteger(maxConcurrency) || maxConcurrency < 1)) {
+        throw new NoError('INVALID_NUMBER', `agent '${agentId}': a concurrency cap must be an integer >= 1, got ${String(maxConcurrency)}; pass undefined to lift the cap`, {
+          details: { agentId, maxConcurrency },
+        });
+      }
+      const before = pool.concurrency(agentId);
+      m.cap = maxConcurrency;
+      // A lifted cap frees slots: runs waiting for one must hear of it.
+      if (pool.concurrency(agentId) > before) capacityFreed.emit();
+    },
+    concurrency(agentId) {
+      const m = member(agentId);
+      return Math.min(m.maxConcurrency, m.cap ?? m.maxConcurrency);
+    },
     health(agentId) {
       const m = member(agentId);
       const circuit = m.breaker.state;

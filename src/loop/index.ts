@@ -41,3 +41,14 @@ export { createMessenger, openNetworkSession, undelivered, LOOP_HEARTBEAT_INTERV
 export type { AgentMessenger, MessengerScope, NetworkSession } from './messaging.js';
 export { loopEvaluator, DEFAULT_SWARM_THREAD_PREFIX } from './swarm-evaluator.js';
 export type { LoopEvaluatorOptions } from './swarm-evaluator.js';
+export {
+  createSelfHealing,
+  DEFAULT_LATENCY_DETECTOR,
+  DEFAULT_OUTPUT_SIZE_DETECTOR,
+  DEFAULT_QUARANTINE_MS,
+  DEFAULT_ESCALATE_AFTER_MS,
+  DEFAULT_HEALING_INTERVAL_MS,
+  DEFAULT_HEALING_LADDERS,
+  MAX_HEALED_RUNS,
+} from './self-healing.js';
+export type { SelfHealing, SelfHealingOptions, SelfHealingDetectors, HealedLoop, HealedTools, CallObservation, AnomalyNotice } from './self-healing.js';

@@ -14,6 +14,8 @@ interface Instruments {
   attemptFailures: Counter;
   retries: Counter;
   recoveries: Counter;
+  anomalies: Counter;
+  healingActions: Counter;
   toolDuration: Histogram;
 }
 
@@ -64,6 +66,8 @@ function instruments(): Instruments {
     attemptFailures: meter.createCounter(o.attemptFailures.name, options(o.attemptFailures)),
     retries: meter.createCounter(o.retries.name, options(o.retries)),
     recoveries: meter.createCounter(o.recoveries.name, options(o.recoveries)),
+    anomalies: meter.createCounter(o.anomalies.name, options(o.anomalies)),
+    healingActions: meter.createCounter(o.healingActions.name, options(o.healingActions)),
     toolDuration: meter.createHistogram(o.toolDuration.name, options(o.toolDuration)),
   };
   meter.createObservableGauge(o.runsActive.name, options(o.runsActive)).addCallback((result) => result.observe(runSources.size));
@@ -141,6 +145,14 @@ export function recordRecovery(action: string, level: string, agentId: string | 
   const i = instruments();
   i.recoveries.add(1, { action, level });
   if (action === 'retry-with-backoff') i.retries.add(1, { agent_id: agentId ?? 'none' });
+}
+
+export function recordAnomaly(labels: { kind: string; subject_type: string }): void {
+  instruments().anomalies.add(1, labels);
+}
+
+export function recordHealingAction(labels: { kind: string; action: string; outcome: string }): void {
+  instruments().healingActions.add(1, labels);
 }
 
 /** Adds a live pass to the run and backlog gauges; returns the function that removes it. */

@@ -10,6 +10,17 @@ export const SPAN_NAMES = {
   toolInvoke: 'no.tool.invoke',
   messageDeliver: 'no.message.deliver',
   swarmIteration: 'no.swarm.iteration',
+  anomalyCorrect: 'no.anomaly.correct',
+} as const;
+
+/** Attributes of a self-healing action's span. */
+export const ANOMALY_ATTRIBUTES = {
+  id: 'no.anomaly.id',
+  kind: 'no.anomaly.kind',
+  subjectType: 'no.anomaly.subject_type',
+  subject: 'no.anomaly.subject',
+  action: 'no.anomaly.action',
+  outcome: 'no.anomaly.outcome',
 } as const;
 
 export const SCHEDULER_ATTRIBUTES = {
@@ -137,6 +148,18 @@ export const OPERATOR_METRICS = {
     description: "1 for the state each agent's circuit breaker is in, 0 for the other states",
     unit: '1',
     labels: ['agent_id', 'state'],
+  },
+  anomalies: {
+    name: 'no_anomalies_total',
+    description: 'Anomalies detected, by kind and subject type (agent, tool, run)',
+    unit: '1',
+    labels: ['kind', 'subject_type'],
+  },
+  healingActions: {
+    name: 'no_healing_actions_total',
+    description: 'Self-healing actions, by anomaly kind, action and outcome',
+    unit: '1',
+    labels: ['kind', 'action', 'outcome'],
   },
   toolDuration: {
     name: 'no_tool_duration_seconds',

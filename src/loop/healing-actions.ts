@@ -1,0 +1,115 @@
+import type { Anomaly, AnomalyKind, HealingAction } from '../contracts/anomaly.js';
+import { NoError } from '../contracts/errors.js';
+import type { AgentPool } from './agent-pool.js';
+
+/**
+ * The actions tried for an agent, in order: each new action on an anomaly that stays open takes the
+ * next one that applies. Slow calls are first treated as overload (fewer at once), errors and odd
+ * outputs as a broken instance (a fresh one from the factory); quarantine is the last resort.
+ */
+export const DEFAULT_HEALING_LADDERS: Readonly<Record<Exclude<AnomalyKind, 'stall'>, readonly HealingAction[]>> = {
+  latency: ['lower-concurrency', 'restart', 'quarantine'],
+  'error-rate': ['restart', 'quarantine', 'lower-concurrency'],
+  'output-size': ['restart', 'quarantine'],
+};
+
+export interface HealingChoice {
+  action: HealingAction;
+  agentIds: string[];
+  /** Why nothing is done, when the action is `none`. */
+  reason?: string;
+  /** The ladder step reached (the next choice for the same anomaly starts there). */
+  step: number;
+}
+
+/** What self-healing does to a pool; the pool's own state (breakers, caps) holds the effects. */
+export interface HealingActions {
+  /** The action for the anomaly, from ladder step `fromStep` on (0 for a new anomaly). */
+  choose(anomaly: Anomaly, fromStep: number): HealingChoice;
+  /** Takes the action; resolves to what it did, rejects with a NoError when it could not. */
+  take(action: HealingAction, agentIds: readonly string[]): Promise<string>;
+  /** Agent id -> epoch ms its quarantine ends. */
+  readonly quarantine: Map<string, number>;
+  /** Agents whose concurrency was lowered (the cap is lifted when their anomalies resolve). */
+  readonly capped: Set<string>;
+}
+
+export function healingActions(pool: AgentPool, options: { now: () => number; quarantineMs: number }): HealingActions {
+  const quarantine = new Map<string, number>();
+  const capped = new Set<string>();
+  const isAgent = (id: string): boolean => pool.ids().includes(id);
+  /** Every capability of the agent is offered by another agent that is neither down nor quarantined. */
+  const replaceable = (agentId: string): boolean =>
+    pool.definition(agentId).capabilities.every((cap) =>
+      pool.capable(cap).some((other) => other !== agentId && !quarantine.has(other) && pool.health(other) !== 'unhealthy'));
+  const applies = (action: HealingAction, agentId: string): boolean => {
+    switch (action) {
+      case 'lower-concurrency':
+        return pool.concurrency(agentId) > 1;
+      case 'restart':
+        return pool.definition(agentId).factory !== undefined;
+      case 'quarantine':
+        return !quarantine.has(agentId) && replaceable(agentId);
+      default:
+        return false;
+    }
+  };
+
+  async function act(action: HealingAction, agentId: string): Promise<string> {
+    switch (action) {
+      case 'lower-concurrency': {
+        const to = Math.max(1, Math.floor(pool.concurrency(agentId) / 2));
+        pool.limit(agentId, to);
+        capped.add(agentId);
+        return `concurrency of ${agentId} lowered to ${to} until its anomalies resolve`;
+      }
+      case 'restart': {
+        const restarted = await pool.restart(agentId);
+        if (!restarted) throw new NoError('INVALID_REQUEST', `agent '${agentId}' could not restart: it has no factory or is restarting now; give it a factory`);
+        return `${agentId} rebuilt from its factory`;
+      }
+      case 'quarantine': {
+        pool.breaker(agentId).isolate();
+        quarantine.set(agentId, options.now() + options.quarantineMs);
+        return `${agentId} taken out of dispatch for ${options.quarantineMs} ms; its next attempts go to other agents`;
+      }
+      default:
+        return 'nothing to do';
+    }
+  }
+
+  // A stalled run's attempts are stuck on their agents: those with a stand-in leave dispatch (the
+  // next attempts, the stuck ones' retries included, go to the others), the rest are rebuilt.
+  async function moveTasks(agentIds: readonly string[]): Promise<string> {
+    const done: string[] = [];
+    for (const agentId of agentIds) {
+      if (applies('quarantine', agentId)) done.push(await act('quarantine', agentId));
+      else if (applies('restart', agentId)) done.push(await act('restart', agentId));
+    }
+    if (done.length === 0) throw new NoError('NO_CAPABLE_AGENT', `no agent can take over from ${agentIds.join(', ')} and none has a factory; add agents with the same capabilities`);
+    return done.join('; ');
+  }
+
+  return {
+    quarantine,
+    capped,
+    choose(anomaly, fromStep) {
+      if (anomaly.subjectType === 'tool') return { action: 'none', agentIds: [], step: 0, reason: `tool ${anomaly.subject} is not the pool's to heal; see its layer's limits` };
+      if (anomaly.subjectType === 'run') {
+        const agentIds = [...new Set(anomaly.agentIds ?? [])].filter(isAgent);
+        return agentIds.length === 0
+          ? { action: 'none', agentIds: [], step: 0, reason: `run ${anomaly.subject} holds no agent: it waits for capacity or its dependencies` }
+          : { action: 'move-tasks', agentIds, step: 0 };
+      }
+      if (!isAgent(anomaly.subject)) return { action: 'none', agentIds: [], step: 0, reason: `no agent '${anomaly.subject}' in the pool` };
+      if (anomaly.kind === 'stall') return { action: 'none', agentIds: [], step: 0, reason: 'stalls are judged per run' };
+      const ladder = DEFAULT_HEALING_LADDERS[anomaly.kind];
+      for (let i = fromStep; i < ladder.length; i++) {
+        if (applies(ladder[i]!, anomaly.subject)) return { action: ladder[i]!, agentIds: [anomaly.subject], step: i + 1 };
+      }
+      return { action: 'none', agentIds: [anomaly.subject], step: ladder.length,
+        reason: `no action left for ${anomaly.subject} (${ladder.join(', ')} tried or not applicable)` };
+    },
+    take: (action, agentIds) => (action === 'move-tasks' ? moveTasks(agentIds) : act(action, agentIds[0]!)),
+  };
+}

@@ -1,0 +1,440 @@
+import { randomUUID } from 'node:crypto';
+import { AnomalySchema, type Anomaly, type Correction } from '../contracts/anomaly.js';
+import { NoError } from '../contracts/errors.js';
+import type { EventEnvelope, EventPayload, EventType } from '../contracts/events.js';
+import { createListeners, type Listener, type Unsubscribe } from '../contracts/listeners.js';
+import { parseWith } from '../contracts/validate.js';
+import {
+  DEFAULT_ROBUST_DETECTOR,
+  errorRateDetector,
+  robustDetector,
+  stallDetector,
+  type ErrorRateDetector,
+  type ErrorRateDetectorOptions,
+  type RobustDetector,
+  type RobustDetectorOptions,
+  type StallDetector,
+  type StallDetectorOptions,
+  type Transition,
+} from '../coordination/anomaly.js';
+import { createAuditTrail, type AuditTrail } from '../telemetry/audit.js';
+import { createEventEnvelope } from '../telemetry/events.js';
+import { recordAnomaly, recordHealingAction } from '../telemetry/metrics.js';
+import { ANOMALY_ATTRIBUTES, SPAN_NAMES } from '../telemetry/names.js';
+import { withSpan } from '../telemetry/tracer.js';
+import type { AgentPool } from './agent-pool.js';
+import { DEFAULT_HEALING_LADDERS, healingActions } from './healing-actions.js';
+
+export { DEFAULT_HEALING_LADDERS } from './healing-actions.js';
+
+/** Latency detector defaults: a 10 ms floor on the spread, so timer jitter is never an incident. */
+export const DEFAULT_LATENCY_DETECTOR: Required<RobustDetectorOptions> = { ...DEFAULT_ROBUST_DETECTOR, minSpread: 10 };
+/** Output-size detector defaults: both sides (an agent that starts answering empty is anomalous too). */
+export const DEFAULT_OUTPUT_SIZE_DETECTOR: Required<RobustDetectorOptions> = { ...DEFAULT_ROBUST_DETECTOR, side: 'both', minSpread: 64 };
+/** How long a quarantined agent stays out of dispatch before it gets a fresh start. @default 60_000 */
+export const DEFAULT_QUARANTINE_MS = 60_000;
+/** An agent anomaly still open this long after its last action gets the next action. @default 10_000 */
+export const DEFAULT_ESCALATE_AFTER_MS = 10_000;
+/** One stall round, and how often quarantines and escalations are checked. @default 1_000 */
+export const DEFAULT_HEALING_INTERVAL_MS = 1_000;
+/** Runs followed for stalls; past it the least recently active is dropped. @default 10_000 */
+export const MAX_HEALED_RUNS = 10_000;
+
+/** What self-healing reads from a loop: its pool, its audit trail and its events. */
+export interface HealedLoop {
+  readonly pool: AgentPool;
+  readonly audit?: AuditTrail;
+  onEvent(listener: (event: EventEnvelope) => void): () => void;
+}
+
+/** Something whose events carry tool calls (`no.tool.layer.invoked`): a tool layer. */
+export interface HealedTools {
+  onEvent(listener: (event: EventEnvelope) => void): () => void;
+}
+
+/** One observation of an agent's or a tool's call, for `observe` (the loop's events make them too). */
+export interface CallObservation {
+  subjectType: 'agent' | 'tool';
+  subject: string;
+  ok: boolean;
+  /** Duration of a successful call (failures feed the error rate only). */
+  latencyMs?: number;
+  /** Size of a successful call's output, in bytes of its JSON. */
+  outputBytes?: number;
+}
+
+export interface SelfHealingDetectors {
+  /** @default DEFAULT_LATENCY_DETECTOR; false turns it off. */
+  latency?: RobustDetectorOptions | false;
+  /** @default DEFAULT_ERROR_RATE_DETECTOR; false turns it off. */
+  errorRate?: ErrorRateDetectorOptions | false;
+  /** @default DEFAULT_OUTPUT_SIZE_DETECTOR; false turns it off (and no output is serialized). */
+  outputSize?: RobustDetectorOptions | false;
+  /** Rounds (each `intervalMs`) a run may go without a task ending. @default { rounds: 30 }; false turns it off. */
+  stall?: StallDetectorOptions | false;
+}
+
+export interface SelfHealingOptions {
+  /** The loop to watch and heal (its pool, audit trail and events). Either `loop` or `pool`. */
+  loop?: HealedLoop;
+  /** A pool alone: fed through `observe` and `tick`. */
+  pool?: AgentPool;
+  /** Tool layers whose calls are watched (anomalies are reported; tools are not the pool's to heal). */
+  tools?: readonly HealedTools[];
+  /** Where every action is recorded. @default the loop's audit trail, else a new one */
+  audit?: AuditTrail;
+  detectors?: SelfHealingDetectors;
+  /** Act on each detection at once; false only reports (call `detectAndCorrect` yourself). @default true */
+  autoCorrect?: boolean;
+  /** @default DEFAULT_QUARANTINE_MS */
+  quarantineMs?: number;
+  /** @default DEFAULT_ESCALATE_AFTER_MS */
+  escalateAfterMs?: number;
+  /** @default DEFAULT_HEALING_INTERVAL_MS; 0 runs rounds only when `tick()` is called. */
+  intervalMs?: number;
+  now?: () => number;
+}
+
+/** An anomaly as it opens (`detected`) and as it closes (`resolved`). */
+export interface AnomalyNotice {
+  state: 'detected' | 'resolved';
+  anomaly: Anomaly;
+}
+
+export interface SelfHealing {
+  /**
+   * Picks an action for the anomaly and takes it: for an agent, the next applicable step of its
+   * kind's ladder (`restart` from the factory, `quarantine`, `lower-concurrency`); for a stalled
+   * run, `move-tasks` off the agents holding it; for a tool, `none`. Each action is an event, a
+   * span, a metric and an audit record. Never rejects for a failed action: the correction says so.
+   */
+  detectAndCorrect(anomaly: Anomaly): Promise<Correction>;
+  /** Feeds one call to the detectors (the loop's and tools' events do so on their own). */
+  observe(observation: CallObservation): void;
+  /** Every anomaly as it is detected and as it resolves; returns an unsubscribe function. */
+  onAnomaly(listener: Listener<AnomalyNotice>): Unsubscribe;
+  /** Every correction; returns an unsubscribe function. */
+  onCorrection(listener: Listener<Correction>): Unsubscribe;
+  /** `no.anomaly.detected`, `no.anomaly.resolved` and `no.anomaly.corrected` as CloudEvents envelopes. */
+  onEvent(listener: Listener<EventEnvelope>): Unsubscribe;
+  /** The anomalies open now. */
+  anomalies(): Anomaly[];
+  /** Agents quarantined now, with the epoch ms each is released at. */
+  quarantined(): Record<string, number>;
+  /** One round: stall counts, quarantine releases, escalations (the timer calls it). */
+  tick(): Promise<void>;
+  /** Stops the timer and the subscriptions; caps and quarantines set so far stay. */
+  close(): void;
+}
+
+interface Subject {
+  latency?: RobustDetector;
+  errors?: ErrorRateDetector;
+  output?: RobustDetector;
+}
+
+interface RunWatch {
+  stall: StallDetector;
+  /** attempt key -> agent id */
+  inFlight: Map<string, string>;
+}
+
+function check(name: string, value: number, min: number): void {
+  if (!Number.isFinite(value) || value < min) {
+    throw new NoError('INVALID_NUMBER', `self-healing option ${name} must be a number >= ${min}, got ${String(value)}; leave it out for the default`, {
+      details: { [name]: value },
+    });
+  }
+}
+
+const sizeOf = (value: unknown): number | undefined => {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? 0 : Buffer.byteLength(text);
+  } catch {
+    // A result JSON cannot hold (a cycle, a BigInt) has no size to judge.
+    return undefined;
+  }
+};
+
+/**
+ * Watches a loop's agents (latency, error rate, output size), its tools and its runs (stalls) with
+ * robust detectors and heals what degrades: an anomaly opens only after several outliers in a row
+ * and closes after several normal calls, so one slow call is not an incident.
+ *
+ * @example
+ * const healing = createSelfHealing({ loop });
+ * healing.onAnomaly(({ state, anomaly }) => log(state, anomaly.message));
+ * healing.onCorrection((c) => log(`${c.action} on ${c.agentIds.join(',')}: ${c.outcome}`));
+ */
+export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
+  const given = options.loop?.pool ?? options.pool;
+  if (!given) throw new NoError('INVALID_REQUEST', 'createSelfHealing needs a loop or a pool to heal: pass { loop } (a master loop) or { pool }');
+  const pool: AgentPool = given;
+  const now = options.now ?? Date.now;
+  const audit = options.audit ?? options.loop?.audit ?? createAuditTrail();
+  const quarantineMs = options.quarantineMs ?? DEFAULT_QUARANTINE_MS;
+  const escalateAfterMs = options.escalateAfterMs ?? DEFAULT_ESCALATE_AFTER_MS;
+  const intervalMs = options.intervalMs ?? DEFAULT_HEALING_INTERVAL_MS;
+  check('quarantineMs', quarantineMs, 0);
+  check('escalateAfterMs', escalateAfterMs, 0);
+  check('intervalMs', intervalMs, 0);
+  const autoCorrect = options.autoCorrect ?? true;
+  const d = options.detectors ?? {};
+  const latencyOptions = d.latency === false ? undefined : { ...DEFAULT_LATENCY_DETECTOR, ...d.latency };
+  const outputOptions = d.outputSize === false ? undefined : { ...DEFAULT_OUTPUT_SIZE_DETECTOR, ...d.outputSize };
+  const errorOptions = d.errorRate === false ? undefined : { ...d.errorRate };
+  const stallOptions = d.stall === false ? undefined : { ...d.stall };
+  // Built once so a bad option fails here, not at the first call.
+  if (latencyOptions) robustDetector(latencyOptions);
+  if (outputOptions) robustDetector(outputOptions);
+  if (errorOptions) errorRateDetector(errorOptions);
+  if (stallOptions) stallDetector(stallOptions);
+
+  const noticed = createListeners<AnomalyNotice>();
+  const corrected = createListeners<Correction>();
+  const events = createListeners<EventEnvelope>();
+  const subjects = new Map<string, Subject>();
+  const open = new Map<string, Anomaly>();
+  const runs = new Map<string, RunWatch>();
+  const actions = healingActions(pool, { now, quarantineMs });
+  const { quarantine, capped } = actions;
+  // Per open agent anomaly: the ladder step reached and when the last action was taken.
+  const steps = new Map<string, { step: number; at: number }>();
+
+  const emit = <T extends EventType>(type: T, data: EventPayload<T>, correlationId?: string): void => {
+    if (events.size === 0) return;
+    events.emit(createEventEnvelope(type, data, { validate: false, ...(correlationId === undefined ? {} : { correlationId }) }));
+  };
+  const keyOf = (a: Pick<Anomaly, 'kind' | 'subjectType' | 'subject'>): string => `${a.subjectType}\u0000${a.subject}\u0000${a.kind}`;
+
+  function transition(t: Transition, base: Omit<Anomaly, 'id' | 'at'>): void {
+    if (t === undefined) return;
+    const key = keyOf(base);
+    if (t === 'detected') {
+      const anomaly: Anomaly = { ...base, id: randomUUID(), at: now() };
+      open.set(key, anomaly);
+      recordAnomaly({ kind: anomaly.kind, subject_type: anomaly.subjectType });
+      emit('no.anomaly.detected', anomaly, anomaly.subjectType === 'run' ? anomaly.subject : undefined);
+      noticed.emit({ state: 'detected', anomaly });
+      // A correction never rejects for a failed action; anything else is a bug, surfaced as the listener rule does.
+      if (autoCorrect) void detectAndCorrect(anomaly).catch((error: unknown) => queueMicrotask(() => { throw error; }));
+      return;
+    }
+    const was = open.get(key);
+    if (!was) return;
+    open.delete(key);
+    steps.delete(key);
+    const anomaly: Anomaly = { ...was, value: base.value, baseline: base.baseline, threshold: base.threshold, message: `resolved: ${was.message}`, at: now() };
+    emit('no.anomaly.resolved', anomaly, anomaly.subjectType === 'run' ? anomaly.subject : undefined);
+    noticed.emit({ state: 'resolved', anomaly });
+    if (anomaly.subjectType === 'agent' && capped.has(anomaly.subject) && !hasOpen(anomaly.subject)) {
+      capped.delete(anomaly.subject);
+      pool.limit(anomaly.subject, undefined);
+    }
+  }
+  const hasOpen = (agentId: string): boolean => [...open.values()].some((a) => a.subjectType === 'agent' && a.subject === agentId);
+
+  function subjectOf(type: 'agent' | 'tool', id: string): Subject {
+    const key = `${type}\u0000${id}`;
+    let s = subjects.get(key);
+    if (!s) {
+      s = {
+        ...(latencyOptions ? { latency: robustDetector(latencyOptions) } : {}),
+        ...(errorOptions ? { errors: errorRateDetector(errorOptions) } : {}),
+        ...(outputOptions ? { output: robustDetector(outputOptions) } : {}),
+      };
+      subjects.set(key, s);
+    }
+    return s;
+  }
+
+  function observe(o: CallObservation): void {
+    const s = subjectOf(o.subjectType, o.subject);
+    const who = `${o.subjectType} ${o.subject}`;
+    if (s.errors) {
+      const t = s.errors.observe(!o.ok);
+      const rate = s.errors.rate;
+      transition(t, { kind: 'error-rate', subjectType: o.subjectType, subject: o.subject, value: rate, baseline: 0,
+        threshold: errorOptions?.threshold ?? 0.5, message: `${who} fails ${Math.round(rate * 100)}% of its calls` });
+    }
+    if (!o.ok) return;
+    if (s.latency && o.latencyMs !== undefined) {
+      const bound = s.latency.bound;
+      const t = s.latency.observe(o.latencyMs);
+      transition(t, { kind: 'latency', subjectType: o.subjectType, subject: o.subject, value: o.latencyMs, baseline: s.latency.baseline ?? 0,
+        threshold: bound ?? 0, message: `${who} took ${Math.round(o.latencyMs)} ms, above ${Math.round(bound ?? 0)} ms (median ${Math.round(s.latency.baseline ?? 0)} ms)` });
+    }
+    if (s.output && o.outputBytes !== undefined) {
+      const bound = s.output.bound;
+      const t = s.output.observe(o.outputBytes);
+      transition(t, { kind: 'output-size', subjectType: o.subjectType, subject: o.subject, value: o.outputBytes, baseline: s.output.baseline ?? 0,
+        threshold: bound ?? 0, message: `${who} returned ${o.outputBytes} bytes, far from its median of ${Math.round(s.output.baseline ?? 0)}` });
+    }
+  }
+
+  async function detectAndCorrect(input: Anomaly): Promise<Correction> {
+    const anomaly = parseWith(AnomalySchema, input, { what: 'anomaly' });
+    const key = keyOf(anomaly);
+    const { action, agentIds, reason, step } = actions.choose(anomaly, steps.get(key)?.step ?? 0);
+    if (anomaly.subjectType === 'agent' && open.has(key)) steps.set(key, { step, at: now() });
+    return withSpan(SPAN_NAMES.anomalyCorrect, {
+      [ANOMALY_ATTRIBUTES.id]: anomaly.id,
+      [ANOMALY_ATTRIBUTES.kind]: anomaly.kind,
+      [ANOMALY_ATTRIBUTES.subjectType]: anomaly.subjectType,
+      [ANOMALY_ATTRIBUTES.subject]: anomaly.subject,
+      [ANOMALY_ATTRIBUTES.action]: action,
+    }, async (span) => {
+      let outcome: Correction['outcome'] = 'skipped';
+      let why = reason ?? '';
+      if (action !== 'none') {
+        try {
+          why = await actions.take(action, agentIds);
+          outcome = 'applied';
+        } catch (error) {
+          outcome = 'failed';
+          why = error instanceof Error ? error.message : String(error);
+        }
+      }
+      span.setAttribute(ANOMALY_ATTRIBUTES.outcome, outcome);
+      const correction: Correction = { anomalyId: anomaly.id, kind: anomaly.kind, subjectType: anomaly.subjectType, subject: anomaly.subject,
+        action, outcome, agentIds, reason: why, at: now() };
+      recordHealingAction({ kind: anomaly.kind, action, outcome });
+      audit.append({ actor: 'self-healing', action: `anomaly.${action}`, outcome: outcome === 'failed' ? 'failure' : 'success',
+        details: { anomalyId: anomaly.id, kind: anomaly.kind, subjectType: anomaly.subjectType, subject: anomaly.subject, agentIds, outcome, reason: why, value: anomaly.value } });
+      emit('no.anomaly.corrected', correction, anomaly.subjectType === 'run' ? anomaly.subject : undefined);
+      corrected.emit(correction);
+      return correction;
+    });
+  }
+
+  // --- the loop's events -----------------------------------------------------------------------
+
+  function run(runId: string): RunWatch | undefined {
+    if (!stallOptions) return undefined;
+    let r = runs.get(runId);
+    if (r) {
+      runs.delete(runId);
+    } else {
+      r = { stall: stallDetector(stallOptions), inFlight: new Map() };
+    }
+    // Re-inserted on each event: insertion order is recency order, so the oldest idle run goes first.
+    runs.set(runId, r);
+    if (runs.size > MAX_HEALED_RUNS) runs.delete(runs.keys().next().value as string);
+    return r;
+  }
+  const progress = (runId: string, r: RunWatch | undefined): void => {
+    if (!r) return;
+    transition(r.stall.progress(), { kind: 'stall', subjectType: 'run', subject: runId, value: 0, baseline: 0,
+      threshold: stallOptions?.rounds ?? 0, message: `run ${runId} made no progress` });
+  };
+
+  function onLoopEvent(event: EventEnvelope): void {
+    const runId = event.correlationId ?? 'unknown';
+    const data = event.data as { taskId?: string; agentId?: string; attempt?: number; durationMs?: number; result?: unknown;
+      metadata?: { agentId?: unknown; attempt?: unknown; attempts?: unknown; replayed?: unknown; classification?: unknown } };
+    switch (event.type) {
+      case 'orchestration.task.started': {
+        if (data.agentId === undefined) return;
+        const key = `${runId}\u0000${data.taskId}\u0000${data.attempt}`;
+        run(runId)?.inFlight.set(key, data.agentId);
+        return;
+      }
+      case 'orchestration.task.completed': {
+        const agentId = data.metadata?.agentId;
+        const r = run(runId);
+        if (typeof agentId !== 'string' || data.metadata?.replayed === true) return progress(runId, r);
+        const key = `${runId}\u0000${data.taskId}\u0000${String(data.metadata?.attempts)}`;
+        r?.inFlight.delete(key);
+        progress(runId, r);
+        observe({ subjectType: 'agent', subject: agentId, ok: true, ...(data.durationMs === undefined ? {} : { latencyMs: data.durationMs }),
+          ...(outputOptions ? (() => { const size = sizeOf(data.result); return size === undefined ? {} : { outputBytes: size }; })() : {}) });
+        return;
+      }
+      case 'orchestration.task.failed': {
+        const agentId = data.metadata?.agentId;
+        const r = run(runId);
+        if (typeof agentId !== 'string') return progress(runId, r);
+        const key = `${runId}\u0000${data.taskId}\u0000${String(data.metadata?.attempt)}`;
+        r?.inFlight.delete(key);
+        progress(runId, r);
+        // Bad input and a stopped run are not the agent's fault; the pool's own failure count skips them too.
+        const classification = data.metadata?.classification;
+        if (classification === 'transient' || classification === 'agent-fault') observe({ subjectType: 'agent', subject: agentId, ok: false });
+        return;
+      }
+      case 'no.agent.step':
+        progress(runId, run(runId));
+        return;
+      case 'no.run.completed': {
+        const r = runs.get(runId);
+        if (r) {
+          progress(runId, r);
+          runs.delete(runId);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+  function onToolEvent(event: EventEnvelope): void {
+    if (event.type !== 'no.tool.layer.invoked') return;
+    const data = event.data as EventPayload<'no.tool.layer.invoked'>;
+    observe({ subjectType: 'tool', subject: `${data.layer}/${data.tool}`, ok: data.success, latencyMs: data.durationMs });
+  }
+  const subscriptions = [
+    ...(options.loop ? [options.loop.onEvent(onLoopEvent)] : []),
+    ...(options.tools ?? []).map((t) => t.onEvent(onToolEvent)),
+  ];
+
+  async function tick(): Promise<void> {
+    const at = now();
+    for (const [agentId, until] of quarantine) {
+      if (until > at) continue;
+      quarantine.delete(agentId);
+      pool.breaker(agentId).reset();
+      // A fresh start: the agent's old anomalies close, and its detectors forget the bad spell.
+      for (const a of [...open.values()]) {
+        if (a.subjectType === 'agent' && a.subject === agentId) transition('resolved', a);
+      }
+      subjects.delete(`agent\u0000${agentId}`);
+    }
+    for (const [runId, r] of runs) {
+      transition(r.stall.round(), { kind: 'stall', subjectType: 'run', subject: runId, value: r.stall.idleRounds, baseline: 0,
+        threshold: stallOptions?.rounds ?? 0, message: `run ${runId} has had no task end for ${r.stall.idleRounds} rounds`,
+        agentIds: [...new Set(r.inFlight.values())] });
+    }
+    if (!autoCorrect) return;
+    const pending: Promise<Correction>[] = [];
+    for (const [key, a] of open) {
+      const last = steps.get(key);
+      if (a.subjectType !== 'agent' || a.kind === 'stall' || last === undefined || quarantine.has(a.subject)) continue;
+      // Once the ladder is spent, the anomaly waits for its resolution or a quarantine's end.
+      if (last.step < DEFAULT_HEALING_LADDERS[a.kind].length && at - last.at >= escalateAfterMs) pending.push(detectAndCorrect(a));
+    }
+    await Promise.all(pending);
+  }
+
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (intervalMs > 0) {
+    timer = setInterval(() => void tick().catch((error: unknown) => queueMicrotask(() => { throw error; })), intervalMs);
+    // Self-healing never keeps a process alive on its own.
+    timer.unref();
+  }
+
+  return {
+    detectAndCorrect,
+    observe,
+    onAnomaly: noticed.on,
+    onCorrection: corrected.on,
+    onEvent: events.on,
+    anomalies: () => [...open.values()],
+    quarantined: () => Object.fromEntries(quarantine),
+    tick,
+    close() {
+      clearInterval(timer);
+      for (const off of subscriptions) off();
+    },
+  };
+}
