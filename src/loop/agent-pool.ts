@@ -33,6 +33,11 @@ export interface AgentPool {
   add(definitions: readonly AgentDefinition[]): AgentPool;
   /** {@link AgentPool.add} as a promise, for callers that set up agents asynchronously. */
   initializeAgents(definitions: readonly AgentDefinition[]): Promise<AgentPool>;
+  /**
+   * Removes an idle agent (an autoscaler shrinking the pool). Throws AGENT_BUSY while it runs a task
+   * or restarts, so no running task loses its agent; AGENT_NOT_FOUND when there is no such agent.
+   */
+  remove(agentId: string): void;
   ids(): string[];
   definition(agentId: string): AgentDefinition;
   runner(agentId: string): AgentRunner;
@@ -128,7 +133,19 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
           restarting: false,
         });
       }
+      // Runs waiting for an agent of these capabilities may start now.
+      if (definitions.length > 0) capacityFreed.emit();
       return pool;
+    },
+    remove(agentId) {
+      const m = member(agentId);
+      if (m.state.activeTasks > 0 || m.restarting) {
+        throw new NoError('AGENT_BUSY', `agent '${agentId}' is running ${m.state.activeTasks} task(s)${m.restarting ? ' or restarting' : ''}; remove it once it is idle (load(id) === 0)`, {
+          details: { agentId, activeTasks: m.state.activeTasks, restarting: m.restarting },
+        });
+      }
+      members.delete(agentId);
+      capableCache.clear();
     },
     ids: () => [...members.keys()],
     definition: (agentId) => member(agentId).definition,

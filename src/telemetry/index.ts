@@ -28,10 +28,12 @@ export {
   recordRecovery,
   trackRun,
   trackCircuits,
+  trackPool,
+  recordPoolScaled,
   liveRuns,
   CIRCUIT_STATES,
 } from './metrics.js';
-export type { RunGaugeSource, CircuitSource } from './metrics.js';
+export type { RunGaugeSource, CircuitSource, PoolGaugeSource } from './metrics.js';
 export { useMeterProvider, noMeterProvider } from './provider.js';
 export { redact, REDACTED, DEFAULT_SECRET_KEY_PATTERN } from './redact.js';
 export { createAuditTrail, verifyAuditEntries, DEFAULT_AUDIT_MAX_ENTRIES, AUDIT_GENESIS_HASH } from './audit.js';

@@ -1,0 +1,227 @@
+import { NoError, isNoError } from '../contracts/errors.js';
+import { createListeners } from '../contracts/listeners.js';
+import {
+  scalingPolicy,
+  validateScalingLimits,
+  type ScalingDecision,
+  type ScalingLimits,
+  type ScalingPolicy,
+  type ScalingPolicyOptions,
+} from '../coordination/autoscale-policy.js';
+import type { AuditTrail } from '../telemetry/audit.js';
+import { recordPoolScaled, trackPool } from '../telemetry/metrics.js';
+import type { AgentPool } from './agent-pool.js';
+import type { AgentRunner } from './agents.js';
+
+/** How one capability's agents are made, and how many there may be. */
+export interface AutoscaledCapability extends ScalingLimits {
+  /** Builds a new agent's runner; also the agent's restart factory. */
+  factory: () => AgentRunner | Promise<AgentRunner>;
+  /** Tasks each new agent runs at once. @default 1 */
+  maxConcurrency?: number;
+  /** Per-attempt timeout of each new agent. */
+  timeoutMs?: number;
+  /** New agents are named `${idPrefix}-${n}`. @default `${capability}-auto` */
+  idPrefix?: string;
+}
+
+export interface AutoscalerOptions extends ScalingPolicyOptions {
+  pool: AgentPool;
+  capabilities: Record<string, AutoscaledCapability>;
+  /**
+   * Hard limit on the whole pool's agents (the autoscaled ones and any others); growth stops there
+   * even when a capability is under its max. Set it to what the loop's `maxConcurrent` or the host
+   * affords. @default Infinity (only each capability's max applies)
+   */
+  maxAgents?: number;
+  /** Every change is appended here as `pool.scale-up` / `pool.scale-down` by actor `autoscaler`. */
+  audit?: AuditTrail;
+  now?: () => number;
+}
+
+/** What one capability saw since the last allocation. */
+export interface CapabilityWorkload {
+  /** Tasks waiting for an agent of the capability now. */
+  backlog: number;
+  /** Tasks that arrived since the last allocation. @default 0 */
+  arrivals?: number;
+  /** Durations (ms) of tasks that ended since the last allocation. @default [] */
+  durationsMs?: readonly number[];
+}
+
+export type Workload = Record<string, CapabilityWorkload>;
+
+export interface AllocationResult extends ScalingDecision {
+  capability: string;
+  from: number;
+  to: number;
+  added: string[];
+  removed: string[];
+}
+
+export interface ScaleEvent {
+  capability: string;
+  direction: 'up' | 'down';
+  agentIds: string[];
+  from: number;
+  to: number;
+  reason: ScalingDecision['reason'];
+  at: number;
+}
+
+/** A pool that grows and shrinks per capability from agent factories. */
+export interface Autoscaler {
+  /**
+   * Feeds the workload to each capability's forecast and moves the pool toward what it asks for:
+   * adds agents from the factory, removes only idle agents it added, never past `max` or `maxAgents`,
+   * never below `min`. Calls run one after another, so two calls never overshoot a limit together.
+   */
+  optimizeAllocation(workload: Workload, options?: { signal?: AbortSignal }): Promise<AllocationResult[]>;
+  /** Agents of the capability in the pool now (those the autoscaler added and any others). */
+  agents(capability: string): number;
+  /** What the policy asked for at the last allocation (the `no_pool_desired_agents` gauge). */
+  desired(capability: string): number;
+  /** The backlog the last allocation saw (the `no_pool_backlog` gauge). */
+  backlog(capability: string): number;
+  /** The autoscaled capabilities. */
+  capabilities(): string[];
+  /** Called after every change; returns an unsubscribe function. */
+  onScale(listener: (event: ScaleEvent) => void): () => void;
+  /** Stops reporting to the pool gauges. */
+  close(): void;
+}
+
+interface Slot {
+  spec: AutoscaledCapability;
+  policy: ScalingPolicy;
+  owned: string[];
+  desired: number;
+  backlog: number;
+  seq: number;
+}
+
+/**
+ * @example
+ * const scaler = createAutoscaler({ pool, capabilities: { summarize: { min: 1, max: 8, factory: () => summarizeAgent } } });
+ * await scaler.optimizeAllocation({ summarize: { backlog: 12, arrivals: 30, durationsMs: [800, 950] } });
+ */
+export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
+  const { pool } = options;
+  const now = options.now ?? Date.now;
+  const maxAgents = options.maxAgents ?? Infinity;
+  if (!(maxAgents >= 1)) {
+    throw new NoError('INVALID_REQUEST', `maxAgents must be ≥ 1 (got ${maxAgents}); leave it out for no pool-wide limit`, { details: { maxAgents } });
+  }
+  const slots = new Map<string, Slot>();
+  for (const [capability, spec] of Object.entries(options.capabilities)) {
+    validateScalingLimits(capability, spec);
+    if (typeof spec.factory !== 'function') {
+      throw new NoError('INVALID_REQUEST', `capability '${capability}': factory must be a function that returns an agent runner`, { details: { capability } });
+    }
+    slots.set(capability, { spec, policy: scalingPolicy(spec, options), owned: [], desired: spec.min, backlog: 0, seq: 0 });
+  }
+  const scaled = createListeners<ScaleEvent>();
+  const slotOf = (capability: string): Slot => {
+    const slot = slots.get(capability);
+    if (!slot) {
+      throw new NoError('INVALID_REQUEST', `capability '${capability}' is not autoscaled; add it to the autoscaler's capabilities`, { details: { capability } });
+    }
+    return slot;
+  };
+  const count = (capability: string): number => pool.capable(capability).length;
+  const busy = (capability: string): number => pool.capable(capability).filter((id) => pool.load(id) > 0).length;
+
+  const announce = (capability: string, direction: 'up' | 'down', agentIds: string[], from: number, reason: ScalingDecision['reason']): void => {
+    if (agentIds.length === 0) return;
+    const event: ScaleEvent = { capability, direction, agentIds, from, to: count(capability), reason, at: now() };
+    recordPoolScaled(capability, direction, agentIds.length);
+    options.audit?.append({ actor: 'autoscaler', action: `pool.scale-${direction}`, outcome: 'success', details: { ...event } });
+    if (scaled.size > 0) scaled.emit(event);
+  };
+
+  const grow = async (capability: string, slot: Slot, target: number, signal?: AbortSignal): Promise<string[]> => {
+    const added: string[] = [];
+    while (count(capability) < Math.min(target, slot.spec.max) && pool.ids().length < maxAgents) {
+      signal?.throwIfAborted();
+      const run = await slot.spec.factory();
+      signal?.throwIfAborted();
+      // The factory may have taken a while: the limits are checked again before the agent joins.
+      if (count(capability) >= slot.spec.max || pool.ids().length >= maxAgents) break;
+      let id: string;
+      do id = `${slot.spec.idPrefix ?? `${capability}-auto`}-${++slot.seq}`;
+      while (pool.ids().includes(id));
+      pool.add([{ id, capabilities: [capability], run, factory: slot.spec.factory, maxConcurrency: slot.spec.maxConcurrency ?? 1,
+        ...(slot.spec.timeoutMs === undefined ? {} : { timeoutMs: slot.spec.timeoutMs }) }]);
+      slot.owned.push(id);
+      added.push(id);
+    }
+    return added;
+  };
+
+  const shrink = (capability: string, slot: Slot, target: number): string[] => {
+    const removed: string[] = [];
+    // Newest first; a busy agent stays (the pool refuses it) and is tried again next time.
+    for (let i = slot.owned.length - 1; i >= 0 && count(capability) > Math.max(target, slot.spec.min); i--) {
+      const id = slot.owned[i]!;
+      if (pool.load(id) > 0) continue;
+      try {
+        pool.remove(id);
+      } catch (error) {
+        if (isNoError(error) && error.code === 'AGENT_BUSY') continue;
+        if (!(isNoError(error) && error.code === 'AGENT_NOT_FOUND')) throw error;
+      }
+      slot.owned.splice(i, 1);
+      removed.push(id);
+    }
+    return removed;
+  };
+
+  const allocate = async (workload: Workload, signal?: AbortSignal): Promise<AllocationResult[]> => {
+    const results: AllocationResult[] = [];
+    for (const [capability, slot] of slots) {
+      signal?.throwIfAborted();
+      const w = workload[capability] ?? { backlog: 0 };
+      const from = count(capability);
+      slot.backlog = w.backlog;
+      const decision = slot.policy.observe(
+        { arrivals: w.arrivals ?? 0, durationsMs: w.durationsMs ?? [], backlog: w.backlog, busy: busy(capability), current: from },
+        now(),
+      );
+      slot.desired = decision.desired;
+      let added: string[] = [];
+      let removed: string[] = [];
+      if (decision.target > from) {
+        try {
+          added = await grow(capability, slot, decision.target, signal);
+        } finally {
+          slot.policy.applied(from, count(capability), now());
+          announce(capability, 'up', added, from, decision.reason);
+        }
+      } else if (decision.target < from) {
+        removed = shrink(capability, slot, decision.target);
+        slot.policy.applied(from, count(capability), now());
+        announce(capability, 'down', removed, from, decision.reason);
+      }
+      results.push({ ...decision, capability, from, to: count(capability), added, removed });
+    }
+    return results;
+  };
+
+  let chain: Promise<unknown> = Promise.resolve();
+  const scaler: Autoscaler = {
+    optimizeAllocation(workload, callOptions = {}) {
+      const next = chain.then(() => allocate(workload, callOptions.signal));
+      chain = next.catch(() => undefined);
+      return next;
+    },
+    agents: (capability) => (slotOf(capability), count(capability)),
+    desired: (capability) => slotOf(capability).desired,
+    backlog: (capability) => slotOf(capability).backlog,
+    capabilities: () => [...slots.keys()],
+    onScale: scaled.on,
+    close: () => untrack(),
+  };
+  // Held weakly by the gauges: a dropped autoscaler stops being reported.
+  const untrack = trackPool(scaler);
+  return scaler;
+}
