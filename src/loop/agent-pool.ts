@@ -69,6 +69,13 @@ export interface AgentPool {
   /** Running tasks / slots over the whole pool, 0..1. */
   utilization(): number;
   /**
+   * Task slots a run may plan for: every agent's `maxConcurrency` plus the headroom autoscalers
+   * declared, so a run planned while the pool is small may use the agents added while it runs.
+   */
+  slots(): number;
+  /** Declares (or with 0 clears) the slots an autoscaler may still add under `key`. */
+  setHeadroom(key: string, slots: number): void;
+  /**
    * When the agent's open circuit lets a trial through (epoch ms): now or earlier if it already may,
    * undefined when the circuit is not open or is held open until a reset.
    */
@@ -88,6 +95,7 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
   const capableCache = new Map<string | undefined, readonly string[]>();
   // Other runs still need the wake-up when one run's listener fails: the listener rule guarantees it.
   const capacityFreed = createListeners();
+  const headroom = new Map<string, number>();
 
   const member = (agentId: string): Member => {
     const found = members.get(agentId);
@@ -249,6 +257,16 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
       const snap = member(agentId).breaker.snapshot();
       if (snap.state === 'closed' || snap.isolated || snap.openedAt === undefined) return undefined;
       return snap.state === 'half-open' ? now() : snap.openedAt + recoveryTimeoutMs;
+    },
+    slots() {
+      let total = 0;
+      for (const m of members.values()) total += m.maxConcurrency;
+      for (const extra of headroom.values()) total += extra;
+      return total;
+    },
+    setHeadroom(key, slots) {
+      if (slots > 0) headroom.set(key, slots);
+      else headroom.delete(key);
     },
     utilization() {
       let active = 0;

@@ -105,6 +105,8 @@ interface Slot {
  * const scaler = createAutoscaler({ pool, capabilities: { summarize: { min: 1, max: 8, factory: () => summarizeAgent } } });
  * await scaler.optimizeAllocation({ summarize: { backlog: 12, arrivals: 30, durationsMs: [800, 950] } });
  */
+let autoscalers = 0;
+
 export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
   const { pool } = options;
   const now = options.now ?? Date.now;
@@ -130,6 +132,22 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
   };
   const count = (capability: string): number => pool.capable(capability).length;
   const busy = (capability: string): number => pool.capable(capability).filter((id) => pool.load(id) > 0).length;
+
+  // Runs planned now size their concurrency from the pool's slots: the agents this autoscaler may
+  // still add count, or a run that starts on a small pool could never use the agents added for it.
+  const headroomKey = `autoscaler-${++autoscalers}`;
+  const declareHeadroom = (): void => {
+    let slotsLeft = 0;
+    let agentsLeft = 0;
+    for (const [capability, slot] of slots) {
+      const left = Math.max(0, slot.spec.max - count(capability));
+      agentsLeft += left;
+      slotsLeft += left * (slot.spec.maxConcurrency ?? 1);
+    }
+    const room = Math.max(0, maxAgents - pool.ids().length);
+    const perAgent = agentsLeft === 0 ? 0 : slotsLeft / agentsLeft;
+    pool.setHeadroom(headroomKey, Math.min(slotsLeft, Math.ceil(room * perAgent)));
+  };
 
   const announce = (capability: string, direction: 'up' | 'down', agentIds: string[], from: number, reason: ScalingDecision['reason']): void => {
     if (agentIds.length === 0) return;
@@ -204,6 +222,7 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
       }
       results.push({ ...decision, capability, from, to: count(capability), added, removed });
     }
+    declareHeadroom();
     return results;
   };
 
@@ -219,9 +238,13 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
     backlog: (capability) => slotOf(capability).backlog,
     capabilities: () => [...slots.keys()],
     onScale: scaled.on,
-    close: () => untrack(),
+    close() {
+      untrack();
+      pool.setHeadroom(headroomKey, 0);
+    },
   };
   // Held weakly by the gauges: a dropped autoscaler stops being reported.
   const untrack = trackPool(scaler);
+  declareHeadroom();
   return scaler;
 }
