@@ -240,6 +240,7 @@ export type { Autoscaler, AutoscalerOptions, AutoscaledCapability, Workload, Cap
 export {
   scalingPolicy,
   DEFAULT_FORECAST_ALPHA,
+  DEFAULT_FORECAST_WINDOW_MS,
   DEFAULT_TARGET_UTILIZATION,
   DEFAULT_DRAIN_WINDOW_MS,
   DEFAULT_SCALE_UP_COOLDOWN_MS,

@@ -16,11 +16,17 @@ describe('scaling policy', () => {
   });
 
   it('smooths arrivals, so one quiet interval after a burst does not halve the forecast', () => {
-    const policy = scalingPolicy({ min: 0, max: 100 }, { alpha: 0.3 });
+    const policy = scalingPolicy({ min: 0, max: 100 }, { forecastWindowMs: 10_000 });
     policy.observe({ ...idle, current: 0 }, 0);
     policy.observe({ ...idle, arrivals: 20, durationsMs: [1_000], current: 0 }, 1_000);
-    const after = policy.observe({ ...idle, current: 0 }, 2_000);
-    expect(after.arrivalRatePerSec).toBeCloseTo(14);
+    // A quiet second weighs 1 - e^(-1 s / 10 s); asked every 100 ms instead, the result is the same.
+    expect(policy.observe({ ...idle, current: 0 }, 2_000).arrivalRatePerSec).toBeCloseTo(20 * Math.exp(-0.1));
+    const often = scalingPolicy({ min: 0, max: 100 }, { forecastWindowMs: 10_000 });
+    often.observe({ ...idle, current: 0 }, 0);
+    often.observe({ ...idle, arrivals: 20, current: 0 }, 1_000);
+    let last = 0;
+    for (let t = 1_100; t <= 2_000; t += 100) last = often.observe({ ...idle, current: 0 }, t).arrivalRatePerSec;
+    expect(last).toBeCloseTo(20 * Math.exp(-0.1));
   });
 
   it('adds the agents that drain a backlog within the drain window', () => {
@@ -36,7 +42,7 @@ describe('scaling policy', () => {
     expect(policy.observe({ ...idle, current: 0 }, 100_000)).toMatchObject({ desired: 2, target: 2 });
   });
 
-  it('waits out the scale-up cool-down, and the longer scale-down cool-down after any change', () => {
+  it('waits out the scale-up cool-down, and shrinks only to the largest size asked for within the scale-down window', () => {
     const policy = scalingPolicy({ min: 0, max: 10 }, { scaleUpCooldownMs: 1_000, scaleDownCooldownMs: 5_000, drainWindowMs: 1_000 });
     const up = policy.observe({ ...idle, backlog: 3, durationsMs: [1_000], current: 1 }, 0);
     expect(up.target).toBe(3);
@@ -44,9 +50,10 @@ describe('scaling policy', () => {
     expect(policy.observe({ ...idle, backlog: 6, current: 3 }, 500)).toMatchObject({ target: 3, reason: 'cooldown' });
     expect(policy.observe({ ...idle, backlog: 6, current: 3 }, 1_000).target).toBe(6);
     policy.applied(3, 6, 1_000);
-    // Idle now: it may shrink only 5 s after the last change.
+    // Idle now: 6 was asked for at 1 s, so it holds until that leaves the 5 s window.
     expect(policy.observe({ ...idle, current: 6 }, 4_000)).toMatchObject({ target: 6, reason: 'cooldown' });
-    expect(policy.observe({ ...idle, current: 6 }, 6_000).target).toBeLessThan(6);
+    expect(policy.observe({ ...idle, current: 6 }, 6_000).target).toBe(6);
+    expect(policy.observe({ ...idle, current: 6 }, 6_001).target).toBeLessThan(6);
   });
 
   it('holds its size while the wanted drop is inside the hysteresis margin', () => {

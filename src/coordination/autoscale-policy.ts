@@ -1,14 +1,23 @@
 import { NoError } from '../contracts/errors.js';
 
-/** Weight of the newest interval in the arrival-rate and duration averages. @default 0.3 */
+/** Weight of the newest interval's mean duration in the duration average. @default 0.3 */
 export const DEFAULT_FORECAST_ALPHA = 0.3;
+/**
+ * Time constant of the arrival-rate average: an interval of length Δ weighs 1 - e^(-Δ/window), so
+ * the forecast does not depend on how often it is asked, and a few arrivals in a short interval at a
+ * low rate do not look like a burst (a real burst shows first as backlog). @default 10_000
+ */
+export const DEFAULT_FORECAST_WINDOW_MS = 10_000;
 /** Busy share the pool is sized for: λ·D / target agents. @default 0.85 */
 export const DEFAULT_TARGET_UTILIZATION = 0.85;
 /** Time within which a backlog should be drained by the agents added for it. @default 2_000 */
 export const DEFAULT_DRAIN_WINDOW_MS = 2_000;
 /** Least time between two scale-ups of one capability. @default 1_000 */
 export const DEFAULT_SCALE_UP_COOLDOWN_MS = 1_000;
-/** Least time after any change before a capability shrinks. @default 10_000 */
+/**
+ * Scale-down stabilization window: a capability shrinks only to the largest size asked for within
+ * this window, so a lull between two bursts does not drop agents the next burst needs. @default 10_000
+ */
 export const DEFAULT_SCALE_DOWN_COOLDOWN_MS = 10_000;
 /** A capability shrinks only when it wants at least this many agents fewer than it has. @default 1 */
 export const DEFAULT_SCALE_DOWN_HYSTERESIS = 1;
@@ -23,6 +32,8 @@ export interface ScalingLimits {
 export interface ScalingPolicyOptions {
   /** @default DEFAULT_FORECAST_ALPHA */
   alpha?: number;
+  /** @default DEFAULT_FORECAST_WINDOW_MS */
+  forecastWindowMs?: number;
   /** @default DEFAULT_TARGET_UTILIZATION */
   targetUtilization?: number;
   /** @default DEFAULT_DRAIN_WINDOW_MS */
@@ -66,7 +77,7 @@ export interface ScalingDecision {
 export interface ScalingPolicy {
   /** Feeds one observation taken at `now` (epoch ms) and returns the decision. Deterministic. */
   observe(observation: CapabilityObservation, now: number): ScalingDecision;
-  /** Tells the policy the pool moved to `size` at `now`, which restarts the cool-downs. */
+  /** Tells the policy the pool moved to `size` at `now`; a growth restarts the scale-up cool-down. */
   applied(from: number, size: number, now: number): void;
 }
 
@@ -99,6 +110,8 @@ export function scalingPolicy(limits: ScalingLimits, options: ScalingPolicyOptio
   const targetUtilization = options.targetUtilization ?? DEFAULT_TARGET_UTILIZATION;
   check(alpha > 0 && alpha <= 1, `alpha must be in (0, 1] (got ${alpha})`, { alpha });
   check(targetUtilization > 0 && targetUtilization <= 1, `targetUtilization must be in (0, 1] (got ${targetUtilization})`, { targetUtilization });
+  const forecastWindowMs = options.forecastWindowMs ?? DEFAULT_FORECAST_WINDOW_MS;
+  check(forecastWindowMs > 0, `forecastWindowMs must be > 0 (got ${forecastWindowMs})`, { forecastWindowMs });
   const drainWindowMs = options.drainWindowMs ?? DEFAULT_DRAIN_WINDOW_MS;
   const upCooldown = options.scaleUpCooldownMs ?? DEFAULT_SCALE_UP_COOLDOWN_MS;
   const downCooldown = options.scaleDownCooldownMs ?? DEFAULT_SCALE_DOWN_COOLDOWN_MS;
@@ -107,7 +120,8 @@ export function scalingPolicy(limits: ScalingLimits, options: ScalingPolicyOptio
   let duration: number | undefined; // ms
   let lastAt: number | undefined;
   let lastUpAt = -Infinity;
-  let lastChangeAt = -Infinity;
+  // What the policy asked for recently, for the scale-down stabilization window; oldest first.
+  const recent: Array<{ at: number; desired: number }> = [];
   const clamp = (n: number): number => Math.min(limits.max, Math.max(limits.min, n));
 
   return {
@@ -116,24 +130,34 @@ export function scalingPolicy(limits: ScalingLimits, options: ScalingPolicyOptio
       lastAt = now;
       if (elapsed > 0) {
         const r = o.arrivals / elapsed;
-        rate = rate === undefined ? r : rate + alpha * (r - rate);
+        rate = rate === undefined ? r : rate + (1 - Math.exp(-elapsed / forecastWindowMs)) * (r - rate);
       }
-      for (const d of o.durationsMs) if (Number.isFinite(d) && d >= 0) duration = duration === undefined ? d : duration + alpha * (d - duration);
+      // One EWMA step per interval, on the interval's mean: a burst of short tasks ending together
+      // would otherwise wipe out what long tasks taught, whatever their share of the work.
+      const valid = o.durationsMs.filter((d) => Number.isFinite(d) && d >= 0);
+      if (valid.length > 0) {
+        const mean = valid.reduce((sum, d) => sum + d, 0) / valid.length;
+        duration = duration === undefined ? mean : duration + alpha * (mean - duration);
+      }
       const d = duration ?? 0;
       const steady = Math.ceil(((rate ?? 0) * d) / targetUtilization - 1e-9);
       // Without a duration yet, one agent per waiting task is the only estimate there is.
-      const drain = o.backlog === 0 ? 0 : d === 0 ? o.backlog : Math.ceil((o.backlog * d) / drainWindowMs);
+      // A waiting task needs at most one agent, however long it runs.
+      const drain = o.backlog === 0 ? 0 : d === 0 ? o.backlog : Math.min(o.backlog, Math.ceil((o.backlog * d) / drainWindowMs));
       const wanted = Math.max(steady, o.busy + drain);
       const desired = clamp(wanted);
       let reason: ScalingDecision['reason'] =
         desired !== wanted ? (wanted > limits.max ? 'max' : 'min') : drain > 0 ? 'backlog' : desired < o.current ? 'idle' : 'forecast';
+      recent.push({ at: now, desired });
+      while (recent.length > 0 && recent[0]!.at < now - downCooldown) recent.shift();
       let target = o.current;
       if (o.current < limits.min || o.current > limits.max) target = clamp(o.current);
       else if (desired > o.current) {
         if (now - lastUpAt >= upCooldown) target = desired;
         else reason = 'cooldown';
       } else if (desired < o.current) {
-        if (o.current - desired >= hysteresis && now - lastChangeAt >= downCooldown) target = desired;
+        const stable = recent.reduce((most, r) => Math.max(most, r.desired), desired);
+        if (o.current - stable >= hysteresis) target = stable;
         else reason = 'cooldown';
       } else reason = reason === 'backlog' || reason === 'forecast' ? 'steady' : reason;
       return { desired, target, arrivalRatePerSec: (rate ?? 0) * 1000, durationMs: d, reason };
@@ -141,7 +165,6 @@ export function scalingPolicy(limits: ScalingLimits, options: ScalingPolicyOptio
     applied(from, size, now) {
       if (size === from) return;
       if (size > from) lastUpAt = now;
-      lastChangeAt = now;
     },
   };
 }
