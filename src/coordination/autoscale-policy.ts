@@ -151,8 +151,7 @@ export function scalingPolicy(limits: ScalingLimits, options: ScalingPolicyOptio
       recent.push({ at: now, desired });
       while (recent.length > 0 && recent[0]!.at < now - downCooldown) recent.shift();
       let target = o.current;
-      if (o.current < limits.min || o.current > limits.max) target = clamp(o.current);
-      else if (desired > o.current) {
+      if (desired > o.current) {
         if (now - lastUpAt >= upCooldown) target = desired;
         else reason = 'cooldown';
       } else if (desired < o.current) {
@@ -160,6 +159,8 @@ export function scalingPolicy(limits: ScalingLimits, options: ScalingPolicyOptio
         if (o.current - stable >= hysteresis) target = stable;
         else reason = 'cooldown';
       } else reason = reason === 'backlog' || reason === 'forecast' ? 'steady' : reason;
+      // The limits win over cool-downs: a pool outside them moves inside at once.
+      target = clamp(target);
       return { desired, target, arrivalRatePerSec: (rate ?? 0) * 1000, durationMs: d, reason };
     },
     applied(from, size, now) {
