@@ -52,8 +52,8 @@ describe('scaling policy', () => {
     policy.applied(3, 6, 1_000);
     // Idle now: 6 was asked for at 1 s, so it holds until that leaves the 5 s window.
     expect(policy.observe({ ...idle, current: 6 }, 4_000)).toMatchObject({ target: 6, reason: 'cooldown' });
-    expect(policy.observe({ ...idle, current: 6 }, 6_000).target).toBe(6);
-    expect(policy.observe({ ...idle, current: 6 }, 6_001).target).toBeLessThan(6);
+    expect(policy.observe({ ...idle, current: 6 }, 5_999).target).toBe(6);
+    expect(policy.observe({ ...idle, current: 6 }, 6_000).target).toBeLessThan(6);
   });
 
   it('holds its size while the wanted drop is inside the hysteresis margin', () => {

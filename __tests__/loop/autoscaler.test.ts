@@ -160,4 +160,26 @@ describe('work stealing inside a loop', () => {
     expect(used.size).toBe(4);
     autoscaled.close();
   });
+
+  it('follows a live run on its own: grows on the waiting tasks it sees, then shrinks back to min once idle', async () => {
+    const used = new Set<string>();
+    const work: AgentRunner = async (_input, ctx) => (await sleepMs(40, ctx.signal), 'done');
+    const { loop } = loopWith([{ id: 'seed', capabilities: ['work'], run: work }]);
+    const scaler = createAutoscaler({ pool: loop.pool, drainWindowMs: 100, scaleUpCooldownMs: 0, scaleDownCooldownMs: 50, forecastWindowMs: 50,
+      capabilities: { work: { min: 1, max: 5, factory: () => work } } });
+    loop.onEvent((e) => {
+      const agentId = (e.data as { agentId?: string } | undefined)?.agentId;
+      if (e.type === 'orchestration.task.started' && agentId) used.add(agentId);
+    });
+    const ac = new AbortController();
+    scaler.run({ intervalMs: 10, signal: ac.signal });
+    const tasks = Array.from({ length: 20 }, (_, i) => ({ id: `t${i}`, capability: 'work' }));
+    const out = await loop.invoke(request(tasks), thread());
+    expect(out.status).toBe('completed');
+    expect(used.size).toBeGreaterThan(2);
+    await sleepMs(250);
+    expect(loop.pool.capable('work')).toHaveLength(1);
+    ac.abort();
+    scaler.close();
+  });
 });

@@ -148,8 +148,8 @@ export function scalingPolicy(limits: ScalingLimits, options: ScalingPolicyOptio
       const desired = clamp(wanted);
       let reason: ScalingDecision['reason'] =
         desired !== wanted ? (wanted > limits.max ? 'max' : 'min') : drain > 0 ? 'backlog' : desired < o.current ? 'idle' : 'forecast';
+      while (recent.length > 0 && recent[0]!.at <= now - downCooldown) recent.shift();
       recent.push({ at: now, desired });
-      while (recent.length > 0 && recent[0]!.at < now - downCooldown) recent.shift();
       let target = o.current;
       if (desired > o.current) {
         if (now - lastUpAt >= upCooldown) target = desired;

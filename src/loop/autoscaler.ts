@@ -9,7 +9,7 @@ import {
   type ScalingPolicyOptions,
 } from '../coordination/autoscale-policy.js';
 import type { AuditTrail } from '../telemetry/audit.js';
-import { recordPoolScaled, trackPool } from '../telemetry/metrics.js';
+import { liveBacklogByCapability, recordPoolScaled, trackPool } from '../telemetry/metrics.js';
 import type { AgentPool } from './agent-pool.js';
 import type { AgentRunner } from './agents.js';
 
@@ -85,6 +85,18 @@ export interface Autoscaler {
   backlog(capability: string): number;
   /** The autoscaled capabilities. */
   capabilities(): string[];
+  /**
+   * The workload as this process sees it: tasks of its live runs waiting for an agent of each
+   * capability, attempts started on the capability's agents since the last call, and their mean
+   * latency. One loop per process is the case it reads exactly; with several, pass your own workload.
+   */
+  observedWorkload(): Workload;
+  /**
+   * Calls `optimizeAllocation(observedWorkload())` every `intervalMs` until the signal aborts or the
+   * returned function is called. A failed allocation (a factory that throws) goes to `onError`,
+   * else it is rethrown on a microtask, and the next tick runs as usual.
+   */
+  run(options: { intervalMs: number; signal?: AbortSignal; onError?: (error: unknown) => void }): () => void;
   /** Called after every change; returns an unsubscribe function. */
   onScale(listener: (event: ScaleEvent) => void): () => void;
   /** Stops reporting to the pool gauges. */
@@ -226,6 +238,29 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
     return results;
   };
 
+  // Attempts seen per agent at the last observation, so arrivals are counted once.
+  const seen = new Map<string, number>();
+  const observedWorkload = (): Workload => {
+    const waiting = liveBacklogByCapability();
+    const states = pool.states();
+    const out: Workload = {};
+    for (const capability of slots.keys()) {
+      let arrivals = 0;
+      const durationsMs: number[] = [];
+      for (const id of pool.capable(capability)) {
+        const s = states[id];
+        if (!s) continue;
+        const attempts = s.totalSuccesses + s.totalFailures + s.activeTasks;
+        arrivals += Math.max(0, attempts - (seen.get(id) ?? 0));
+        seen.set(id, attempts);
+        if (s.totalSuccesses > 0) durationsMs.push(s.avgLatencyMs);
+      }
+      out[capability] = { backlog: waiting.get(capability) ?? 0, arrivals, durationsMs };
+    }
+    for (const id of seen.keys()) if (!states[id]) seen.delete(id);
+    return out;
+  };
+
   let chain: Promise<unknown> = Promise.resolve();
   const scaler: Autoscaler = {
     optimizeAllocation(workload, callOptions = {}) {
@@ -237,6 +272,23 @@ export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
     desired: (capability) => slotOf(capability).desired,
     backlog: (capability) => slotOf(capability).backlog,
     capabilities: () => [...slots.keys()],
+    observedWorkload,
+    run({ intervalMs, signal, onError }) {
+      if (!(intervalMs > 0)) {
+        throw new NoError('INVALID_REQUEST', `intervalMs must be > 0 (got ${intervalMs}); 500 to 5000 ms suits most pools`, { details: { intervalMs } });
+      }
+      const fail = onError ?? ((error: unknown) => queueMicrotask(() => { throw error; }));
+      const timer = setInterval(() => {
+        if (signal?.aborted) return stop();
+        scaler.optimizeAllocation(observedWorkload(), signal ? { signal } : {}).catch((error: unknown) => {
+          if (!signal?.aborted) fail(error);
+        });
+      }, intervalMs);
+      timer.unref?.();
+      const stop = (): void => clearInterval(timer);
+      signal?.addEventListener('abort', stop, { once: true });
+      return stop;
+    },
     onScale: scaled.on,
     close() {
       untrack();

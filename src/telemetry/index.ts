@@ -31,6 +31,7 @@ export {
   trackPool,
   recordPoolScaled,
   liveRuns,
+  liveBacklogByCapability,
   CIRCUIT_STATES,
 } from './metrics.js';
 export type { RunGaugeSource, CircuitSource, PoolGaugeSource } from './metrics.js';

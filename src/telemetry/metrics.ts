@@ -30,6 +30,8 @@ export interface PoolGaugeSource {
 export interface RunGaugeSource {
   running(): number;
   backlog(): number;
+  /** Tasks waiting for an agent now, by capability ('' for none). */
+  waitingByCapability?(): ReadonlyMap<string, number>;
 }
 
 /** The part of an agent pool the breaker gauge reads. */
@@ -190,6 +192,13 @@ export function trackPool(source: PoolGaugeSource): () => void {
 /** Adds a pool to the breaker gauge, held weakly. */
 export function trackCircuits(pool: CircuitSource): void {
   circuitSources.add(new WeakRef(pool));
+}
+
+/** Tasks of the live passes in this process that wait for an agent now, by capability. */
+export function liveBacklogByCapability(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const source of runSources) for (const [capability, n] of source.waitingByCapability?.() ?? []) out.set(capability, (out.get(capability) ?? 0) + n);
+  return out;
 }
 
 /** What the run gauges show now: live passes in this process, their running tasks and their backlog. */
