@@ -120,7 +120,8 @@ export function scalingPolicy(limits: ScalingLimits, options: ScalingPolicyOptio
   let duration: number | undefined; // ms
   let lastAt: number | undefined;
   let lastUpAt = -Infinity;
-  // What the policy asked for recently, for the scale-down stabilization window; oldest first.
+  // The window's maxima, oldest first and decreasing (a monotonic queue): an ask smaller than a later
+  // one can never be the window's largest again, so memory stays small however often it is asked.
   const recent: Array<{ at: number; desired: number }> = [];
   const clamp = (n: number): number => Math.min(limits.max, Math.max(limits.min, n));
 
@@ -149,13 +150,14 @@ export function scalingPolicy(limits: ScalingLimits, options: ScalingPolicyOptio
       let reason: ScalingDecision['reason'] =
         desired !== wanted ? (wanted > limits.max ? 'max' : 'min') : drain > 0 ? 'backlog' : desired < o.current ? 'idle' : 'forecast';
       while (recent.length > 0 && recent[0]!.at <= now - downCooldown) recent.shift();
+      while (recent.length > 0 && recent[recent.length - 1]!.desired <= desired) recent.pop();
       recent.push({ at: now, desired });
       let target = o.current;
       if (desired > o.current) {
         if (now - lastUpAt >= upCooldown) target = desired;
         else reason = 'cooldown';
       } else if (desired < o.current) {
-        const stable = recent.reduce((most, r) => Math.max(most, r.desired), desired);
+        const stable = recent[0]!.desired;
         if (o.current - stable >= hysteresis) target = stable;
         else reason = 'cooldown';
       } else reason = reason === 'backlog' || reason === 'forecast' ? 'steady' : reason;
