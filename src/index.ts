@@ -271,6 +271,21 @@ export type {
 // Agents deciding together.
 export { createConsensus, normalizeText, ABSTAIN, DEFAULT_CONSENSUS_TALLY_ID, DEFAULT_VOTE_TIMEOUT_MS } from './coordination/index.js';
 export type { Consensus, ConsensusOptions, Proposal, VoteContext, EqualityOptions } from './coordination/index.js';
+
+// Load balancing: an autoscaled pool (EWMA forecast per capability, min/max, cool-downs).
+export { createAutoscaler } from './loop/index.js';
+export type { Autoscaler, AutoscalerOptions, AutoscaledCapability, Workload, CapabilityWorkload, AllocationResult, ScaleEvent } from './loop/index.js';
+export {
+  scalingPolicy,
+  DEFAULT_FORECAST_ALPHA,
+  DEFAULT_FORECAST_WINDOW_MS,
+  DEFAULT_TARGET_UTILIZATION,
+  DEFAULT_DRAIN_WINDOW_MS,
+  DEFAULT_SCALE_UP_COOLDOWN_MS,
+  DEFAULT_SCALE_DOWN_COOLDOWN_MS,
+  DEFAULT_SCALE_DOWN_HYSTERESIS,
+} from './coordination/autoscale-policy.js';
+export type { ScalingPolicy, ScalingPolicyOptions, ScalingLimits, ScalingDecision, CapabilityObservation } from './coordination/autoscale-policy.js';
 export { ConsensusSpecSchema, ConsensusDecisionSchema, BALLOT_MESSAGE_TYPE } from './contracts/consensus.js';
 export type { ConsensusSpec, ConsensusSpecInput, ConsensusDecision, ConsensusMethod, ConsensusOutcome, CountedBallot, RejectedBallot, Abstention } from './contracts/consensus.js';
 

@@ -33,6 +33,9 @@ const PUBLIC_VALUES = [
   // coordination
   'createConsensus', 'normalizeText', 'ABSTAIN', 'DEFAULT_CONSENSUS_TALLY_ID', 'DEFAULT_VOTE_TIMEOUT_MS', 'ConsensusSpecSchema',
   'ConsensusDecisionSchema', 'BALLOT_MESSAGE_TYPE',
+  // load balancing
+  'createAutoscaler', 'scalingPolicy', 'DEFAULT_FORECAST_ALPHA', 'DEFAULT_FORECAST_WINDOW_MS', 'DEFAULT_TARGET_UTILIZATION', 'DEFAULT_DRAIN_WINDOW_MS',
+  'DEFAULT_SCALE_UP_COOLDOWN_MS', 'DEFAULT_SCALE_DOWN_COOLDOWN_MS', 'DEFAULT_SCALE_DOWN_HYSTERESIS',
   // the current package's surface
   'createCerebrumGraph', 'createCerebrumGraphBuilder', 'CerebrumAnnotation', 'createOrchestrationBus', 'createNetworkTransport',
   'OrchestrationEventTypes', 'ORCHESTRATION_EVENT_SCHEMAS', 'AgentRole', 'OrchestrationStrategy', 'OrchestrationTaskStatus',

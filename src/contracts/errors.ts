@@ -22,6 +22,8 @@ export const NO_ERROR_CODES = [
   'TASK_FAILED',
   'RUN_FAILED',
   'AGENT_NOT_FOUND',
+  // a pool refuses to remove an agent that is running a task or restarting
+  'AGENT_BUSY',
   'STATE_MIGRATION_FAILED',
   // shutdown: a loop that is closing takes no new runs
   'LOOP_CLOSED',

@@ -35,6 +35,11 @@ export interface AgentPool {
   add(definitions: readonly AgentDefinition[]): AgentPool;
   /** {@link AgentPool.add} as a promise, for callers that set up agents asynchronously. */
   initializeAgents(definitions: readonly AgentDefinition[]): Promise<AgentPool>;
+  /**
+   * Removes an idle agent (an autoscaler shrinking the pool). Throws AGENT_BUSY while it runs a task
+   * or restarts, so no running task loses its agent; AGENT_NOT_FOUND when there is no such agent.
+   */
+  remove(agentId: string): void;
   ids(): string[];
   definition(agentId: string): AgentDefinition;
   runner(agentId: string): AgentRunner;
@@ -77,6 +82,13 @@ export interface AgentPool {
   /** Running tasks / slots over the whole pool, 0..1. */
   utilization(): number;
   /**
+   * Task slots a run may plan for: every agent's `maxConcurrency` plus the headroom autoscalers
+   * declared, so a run planned while the pool is small may use the agents added while it runs.
+   */
+  slots(): number;
+  /** Declares (or with 0 clears) the slots an autoscaler may still add under `key`. */
+  setHeadroom(key: string, slots: number): void;
+  /**
    * When the agent's open circuit lets a trial through (epoch ms): now or earlier if it already may,
    * undefined when the circuit is not open or is held open until a reset.
    */
@@ -96,6 +108,7 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
   const capableCache = new Map<string | undefined, readonly string[]>();
   // Other runs still need the wake-up when one run's listener fails: the listener rule guarantees it.
   const capacityFreed = createListeners();
+  const headroom = new Map<string, number>();
 
   const member = (agentId: string): Member => {
     const found = members.get(agentId);
@@ -142,7 +155,19 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
           restarting: false,
         });
       }
+      // Runs waiting for an agent of these capabilities may start now.
+      if (definitions.length > 0) capacityFreed.emit();
       return pool;
+    },
+    remove(agentId) {
+      const m = member(agentId);
+      if (m.state.activeTasks > 0 || m.restarting) {
+        throw new NoError('AGENT_BUSY', `agent '${agentId}' is running ${m.state.activeTasks} task(s)${m.restarting ? ' or restarting' : ''}; remove it once it is idle (load(id) === 0)`, {
+          details: { agentId, activeTasks: m.state.activeTasks, restarting: m.restarting },
+        });
+      }
+      members.delete(agentId);
+      capableCache.clear();
     },
     ids: () => [...members.keys()],
     definition: (agentId) => member(agentId).definition,
@@ -262,6 +287,16 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
       const snap = member(agentId).breaker.snapshot();
       if (snap.state === 'closed' || snap.isolated || snap.openedAt === undefined) return undefined;
       return snap.state === 'half-open' ? now() : snap.openedAt + recoveryTimeoutMs;
+    },
+    slots() {
+      let total = 0;
+      for (const m of members.values()) total += m.maxConcurrency;
+      for (const extra of headroom.values()) total += extra;
+      return total;
+    },
+    setHeadroom(key, slots) {
+      if (slots > 0) headroom.set(key, slots);
+      else headroom.delete(key);
     },
     utilization() {
       let active = 0;

@@ -87,6 +87,13 @@ export class Dispatcher {
     return Math.max(0, ready - this.running);
   }
 
+  /** Tasks waiting for an agent or resources now, by capability ('' for none): an autoscaler's backlog. */
+  waitingByCapability(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const w of this.waiting) out.set(w.capability ?? '', (out.get(w.capability ?? '') ?? 0) + 1);
+    return out;
+  }
+
   /** Tasks running now (for tests and metrics). */
   get runningCount(): number {
     return this.running;

@@ -17,6 +17,8 @@ export { RUN_TIMEOUT_CONFIG_KEY } from './run-deadline.js';
 export type { RunDeadline } from './run-deadline.js';
 export { createAgentPool, DEFAULT_LATENCY_ALPHA } from './agent-pool.js';
 export type { AgentPool, AgentPoolOptions } from './agent-pool.js';
+export { createAutoscaler } from './autoscaler.js';
+export type { Autoscaler, AutoscalerOptions, AutoscaledCapability, Workload, CapabilityWorkload, AllocationResult, ScaleEvent } from './autoscaler.js';
 export { invokeAgent, isRunnableLike } from './agents.js';
 export { AGENT_NAMESPACE, nestAgent } from './agent-nesting.js';
 export type { AgentStep, AgentNesting, NestAgentOptions } from './agent-nesting.js';

@@ -27,7 +27,7 @@ export function dispatchTasks(plan: ExecutionPlan): DispatchTask[] {
  */
 export function concurrencyLimit(plan: ExecutionPlan, pool: AgentPool): number {
   if (plan.strategy === 'sequential-safe') return 1;
-  const slots = pool.ids().reduce((n, id) => n + (pool.definition(id).maxConcurrency ?? 1), 0);
+  const slots = pool.slots();
   return Math.min(plan.constraints.maxConcurrentAgents ?? slots, slots);
 }
 

@@ -31,10 +31,13 @@ export {
   recordHealingAction,
   trackRun,
   trackCircuits,
+  trackPool,
+  recordPoolScaled,
   liveRuns,
+  liveBacklogByCapability,
   CIRCUIT_STATES,
 } from './metrics.js';
-export type { RunGaugeSource, CircuitSource } from './metrics.js';
+export type { RunGaugeSource, CircuitSource, PoolGaugeSource } from './metrics.js';
 export { useMeterProvider, noMeterProvider } from './provider.js';
 export { redact, REDACTED, DEFAULT_SECRET_KEY_PATTERN } from './redact.js';
 export { createAuditTrail, verifyAuditEntries, DEFAULT_AUDIT_MAX_ENTRIES, AUDIT_GENESIS_HASH } from './audit.js';

@@ -17,12 +17,23 @@ interface Instruments {
   anomalies: Counter;
   healingActions: Counter;
   toolDuration: Histogram;
+  poolScaleActions: Counter;
+}
+
+/** What an autoscaled pool reports to the pool gauges when a reader collects. */
+export interface PoolGaugeSource {
+  capabilities(): readonly string[];
+  agents(capability: string): number;
+  desired(capability: string): number;
+  backlog(capability: string): number;
 }
 
 /** What a live coordinator pass reports to the gauges when a reader collects. */
 export interface RunGaugeSource {
   running(): number;
   backlog(): number;
+  /** Tasks waiting for an agent now, by capability ('' for none). */
+  waitingByCapability?(): ReadonlyMap<string, number>;
 }
 
 /** The part of an agent pool the breaker gauge reads. */
@@ -39,6 +50,7 @@ const runSources = new Set<RunGaugeSource>();
 // Loops are made and dropped freely (one per request, in tests by the hundred): a pool is held
 // weakly, so tracking it never keeps a dropped loop alive.
 const circuitSources = new Set<WeakRef<CircuitSource>>();
+const poolSources = new Set<WeakRef<PoolGaugeSource>>();
 
 const options = (m: MetricDefinition) => ({
   description: m.description,
@@ -69,7 +81,23 @@ function instruments(): Instruments {
     anomalies: meter.createCounter(o.anomalies.name, options(o.anomalies)),
     healingActions: meter.createCounter(o.healingActions.name, options(o.healingActions)),
     toolDuration: meter.createHistogram(o.toolDuration.name, options(o.toolDuration)),
+    poolScaleActions: meter.createCounter(o.poolScaleActions.name, options(o.poolScaleActions)),
   };
+  const poolGauge = (m: MetricDefinition, read: (source: PoolGaugeSource, capability: string) => number): void => {
+    meter.createObservableGauge(m.name, options(m)).addCallback((result) => {
+      for (const ref of poolSources) {
+        const source = ref.deref();
+        if (!source) {
+          poolSources.delete(ref);
+          continue;
+        }
+        for (const capability of source.capabilities()) result.observe(read(source, capability), { capability });
+      }
+    });
+  };
+  poolGauge(o.poolAgents, (s, c) => s.agents(c));
+  poolGauge(o.poolDesiredAgents, (s, c) => s.desired(c));
+  poolGauge(o.poolBacklog, (s, c) => s.backlog(c));
   meter.createObservableGauge(o.runsActive.name, options(o.runsActive)).addCallback((result) => result.observe(runSources.size));
   meter.createObservableGauge(o.tasksRunning.name, options(o.tasksRunning)).addCallback((result) => {
     let total = 0;
@@ -161,9 +189,28 @@ export function trackRun(source: RunGaugeSource): () => void {
   return () => void runSources.delete(source);
 }
 
+/** Counts agents an autoscaler added or removed. */
+export function recordPoolScaled(capability: string, direction: 'up' | 'down', count: number): void {
+  instruments().poolScaleActions.add(count, { capability, direction });
+}
+
+/** Adds an autoscaled pool to the pool gauges, held weakly; returns the function that removes it. */
+export function trackPool(source: PoolGaugeSource): () => void {
+  const ref = new WeakRef(source);
+  poolSources.add(ref);
+  return () => void poolSources.delete(ref);
+}
+
 /** Adds a pool to the breaker gauge, held weakly. */
 export function trackCircuits(pool: CircuitSource): void {
   circuitSources.add(new WeakRef(pool));
+}
+
+/** Tasks of the live passes in this process that wait for an agent now, by capability. */
+export function liveBacklogByCapability(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const source of runSources) for (const [capability, n] of source.waitingByCapability?.() ?? []) out.set(capability, (out.get(capability) ?? 0) + n);
+  return out;
 }
 
 /** What the run gauges show now: live passes in this process, their running tasks and their backlog. */

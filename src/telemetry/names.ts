@@ -161,6 +161,25 @@ export const OPERATOR_METRICS = {
     unit: '1',
     labels: ['kind', 'action', 'outcome'],
   },
+  poolAgents: { name: 'no_pool_agents', description: 'Agents an autoscaled pool holds now, by capability', unit: '1', labels: ['capability'] },
+  poolDesiredAgents: {
+    name: 'no_pool_desired_agents',
+    description: 'Agents the autoscaling policy asks for, by capability (within min and max); an outside autoscaler may scale workers on it',
+    unit: '1',
+    labels: ['capability'],
+  },
+  poolBacklog: {
+    name: 'no_pool_backlog',
+    description: 'Tasks waiting for an agent of the capability at the last allocation',
+    unit: '1',
+    labels: ['capability'],
+  },
+  poolScaleActions: {
+    name: 'no_pool_scale_actions_total',
+    description: 'Agents added or removed by the autoscaler, by capability and direction',
+    unit: '1',
+    labels: ['capability', 'direction'],
+  },
   toolDuration: {
     name: 'no_tool_duration_seconds',
     description: 'Tool call latency through the security gate, by layer and tool',

@@ -89,7 +89,8 @@ function coordinatePass(runtime: LoopRuntime) {
       [COORDINATION_ATTRIBUTES.participantIds]: agentIds.join(','),
     };
     // The pass's running tasks and backlog, read when a metric reader collects.
-    const untrack = trackRun({ running: () => run.dispatcher.runningCount, backlog: () => run.dispatcher.backlog() });
+    const untrack = trackRun({ running: () => run.dispatcher.runningCount, backlog: () => run.dispatcher.backlog(),
+      waitingByCapability: () => run.dispatcher.waitingByCapability() });
     return withSpan(SPAN_NAMES.coordinationExecute, attributes, async (span) => {
       let failure: unknown;
       try {

@@ -55,7 +55,7 @@ export function createSchedulerNode(runtime: LoopRuntime) {
     const merged = store && learning ? await runtime.ledger.adaptiveState(store) : undefined;
     const adaptiveState: AdaptiveState | undefined = merged ?? runtime.adaptiveState;
     const planner = createIntelligenceScheduler({ ...runtime.options.scheduler, learning, ...(adaptiveState ? { adaptiveState } : {}) });
-    const totalSlots = runtime.pool.ids().reduce((sum, id) => sum + (runtime.pool.definition(id).maxConcurrency ?? 1), 0);
+    const totalSlots = runtime.pool.slots();
     const plan = planner.planExecution(applyLimits(request, runtime.options.limits ?? {}, totalSlots));
     checkCapabilities(plan, runtime);
 
