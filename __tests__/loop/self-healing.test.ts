@@ -86,7 +86,8 @@ describe('createSelfHealing on a loop', () => {
     const jittery = (id: string, maxConcurrency: number): AgentDefinition => ({
       id, capabilities: ['work'], maxConcurrency,
       run: async (_input, ctx) => {
-        await sleepMs(2 + Math.floor(Math.random() * 12), ctx.signal);
+        // Calls of 20-60 ms: a loaded test machine's timer jitter (a few ms, sometimes tens) is not an incident.
+        await sleepMs(20 + Math.floor(Math.random() * 40), ctx.signal);
         return { id: ctx.task.id, text: 'y'.repeat(200 + Math.floor(Math.random() * 50)) };
       },
     });
