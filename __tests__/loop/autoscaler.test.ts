@@ -123,6 +123,8 @@ describe('createAutoscaler', () => {
     const scaler = createAutoscaler({ pool, capabilities: { a: { min: 0, max: 1, factory } } });
     expect((thrown(() => scaler.desired('zzz')) as Error).message).toMatch(/add it to the autoscaler's capabilities/);
     scaler.close();
+    expect((thrown(() => createAutoscaler({} as never)) as Error).message).toMatch(/needs the pool to scale: pass \{ pool: loop.pool/);
+    expect((thrown(() => createAutoscaler({ pool, capabilities: {} })) as Error).message).toMatch(/at least one capability/);
   });
 });
 

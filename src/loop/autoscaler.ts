@@ -120,7 +120,13 @@ interface Slot {
 let autoscalers = 0;
 
 export function createAutoscaler(options: AutoscalerOptions): Autoscaler {
-  const { pool } = options;
+  const pool = (options as Partial<AutoscalerOptions> | undefined)?.pool;
+  if (typeof pool?.capable !== 'function') {
+    throw new NoError('INVALID_REQUEST', 'createAutoscaler needs the pool to scale: pass { pool: loop.pool, capabilities: { <capability>: { min, max, factory } } }', { details: {} });
+  }
+  if (typeof options.capabilities !== 'object' || options.capabilities === null || Object.keys(options.capabilities).length === 0) {
+    throw new NoError('INVALID_REQUEST', 'createAutoscaler needs at least one capability to scale: capabilities: { <capability>: { min, max, factory } }', { details: {} });
+  }
   const now = options.now ?? Date.now;
   const maxAgents = options.maxAgents ?? Infinity;
   if (!(maxAgents >= 1)) {
