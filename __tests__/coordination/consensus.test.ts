@@ -147,6 +147,9 @@ describe('createConsensus().proposeAndVote', () => {
     const twice = createConsensus({ network, voters: ['v1', 'v1'], ask: () => 1 });
     const error = await twice.proposeAndVote({ question: 'q' }).catch((e: unknown) => e);
     expect(isNoError(error, 'INVALID_INPUT')).toBe(true);
+    expect(() => createConsensus({} as never)).toThrow(/needs the agent network the ballots travel on/);
+    expect(() => createConsensus({ network } as never)).toThrow(/needs voters/);
+    expect(() => createConsensus({ network, voters: voters(3) } as never)).toThrow(/needs ask/);
   });
 
   it('asks at most maxConcurrent voters at once', async () => {

@@ -72,6 +72,7 @@ describe('shared knowledge', () => {
     knowledge.registerKind('rumour', z.string());
     await expect(knowledge.shareKnowledge('a', { kind: 'rumour', scope: 'team-a', content: 'x' })).resolves.toMatchObject({ kind: 'rumour' });
     expect(await rejectionOf(knowledge.shareKnowledge('a', { ...fact('x'), scope: 'no.dots' }))).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(() => createSharedKnowledge(undefined as never)).toThrow(/pass createSharedKnowledge\(\{ store: new InMemoryStore\(\)/);
   });
 
   it('refuses an expired item on read (with the reason) and on confirm', async () => {

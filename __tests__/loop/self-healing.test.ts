@@ -321,6 +321,7 @@ describe('createSelfHealing on a pool', () => {
       return undefined;
     };
     expect(codeOf(() => createSelfHealing({}))).toBe('INVALID_REQUEST');
+    expect(codeOf(() => createSelfHealing(undefined as never))).toBe('INVALID_REQUEST');
     const pool = createAgentPool().add([{ id: 'a', capabilities: ['work'], run: async () => 'ok' }]);
     expect(codeOf(() => createSelfHealing({ pool, quarantineMs: -1 }))).toBe('INVALID_NUMBER');
     expect(codeOf(() => createSelfHealing({ pool, detectors: { latency: { trip: 0 } } }))).toBe('INVALID_NUMBER');

@@ -102,6 +102,16 @@ export interface Consensus {
  * if (decision.outcome === 'decided') console.log(decision.value);
  */
 export function createConsensus(options: ConsensusOptions): Consensus {
+  const given = (options ?? {}) as Partial<ConsensusOptions>;
+  if (typeof given.network?.sendMessage !== 'function') {
+    throw new NoError('INVALID_REQUEST', 'createConsensus needs the agent network the ballots travel on: pass { network: createAgentNetwork(), voters, ask }', { details: {} });
+  }
+  if (given.voters === undefined) {
+    throw new NoError('INVALID_REQUEST', 'createConsensus needs voters: agent ids (["a", "b", "c"]) or { capability }', { details: {} });
+  }
+  if (typeof given.ask !== 'function') {
+    throw new NoError('INVALID_REQUEST', "createConsensus needs ask: (voter, question, { signal }) => the voter's answer", { details: {} });
+  }
   const { network } = options;
   const method = ConsensusMethodSchema.safeParse(options.method ?? 'majority');
   if (!method.success) {

@@ -166,7 +166,7 @@ function refused(reason: KnowledgeRefusalReason, message: string, details: Recor
  * const { items } = await knowledge.getSharedKnowledge('writer', { scope: 'team-a', acceptedOnly: true });
  */
 export function createSharedKnowledge(options: SharedKnowledgeOptions): SharedKnowledge {
-  const { store } = options;
+  const { store } = options ?? ({} as Partial<SharedKnowledgeOptions>);
   if (store === undefined || typeof (store as { search?: unknown }).search !== 'function') {
     throw new NoError('INVALID_INPUT', 'shared knowledge lives in a LangGraph Store: pass createSharedKnowledge({ store: new InMemoryStore(), ... }) or a PostgresStore', {
       details: { option: 'store' },

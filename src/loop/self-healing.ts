@@ -168,7 +168,7 @@ const sizeOf = (value: unknown): number | undefined => {
  * healing.onCorrection((c) => log(`${c.action} on ${c.agentIds.join(',')}: ${c.outcome}`));
  */
 export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
-  const given = options.loop?.pool ?? options.pool;
+  const given = options?.loop?.pool ?? options?.pool;
   if (!given) throw new NoError('INVALID_REQUEST', 'createSelfHealing needs a loop or a pool to heal: pass { loop } (a master loop) or { pool }');
   const pool: AgentPool = given;
   const now = options.now ?? Date.now;
