@@ -2,7 +2,7 @@
 import { isLoopback } from './observe/server.js';
 import { createDashboardDemo } from './observe/dashboard/demo.js';
 import { DEFAULT_DASHBOARD_PORT, serveDashboard, type DashboardServer } from './observe/dashboard/serve.js';
-import { parseFlags, positiveNumber, UsageError } from './cli-args.js';
+import { parseFlags, positiveNumber, tokenOf, UsageError } from './cli-args.js';
 
 export const DASHBOARD_USAGE = `Usage: langgraph-no dashboard --demo [options]
 
@@ -13,9 +13,10 @@ SIGTERM or SIGINT stops starting runs, lets running ones end and closes the serv
 
   --demo                run the demo workload (required)
   --port N              port to serve on (default: ${DEFAULT_DASHBOARD_PORT}; 0 = any free port)
-  --host ADDR           listen address (default: 127.0.0.1); any other needs --token-env
+  --host ADDR           listen address (default: 127.0.0.1); any other needs a token
   --token-env VAR       read the bearer token from environment variable VAR (at least 16 characters);
                         never on the command line, where other users see it in ps
+  --token-file PATH     the same, the token read from a file (one line; e.g. a mounted secret)
   --every S             start a demo run every S seconds (default: 5)
   -h, --help            show this help
 `;
@@ -36,6 +37,7 @@ export function parseDashboardArgs(args: string[], env: NodeJS.ProcessEnv = proc
     port: { type: 'string' },
     host: { type: 'string' },
     'token-env': { type: 'string' },
+    'token-file': { type: 'string' },
     every: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -44,12 +46,9 @@ export function parseDashboardArgs(args: string[], env: NodeJS.ProcessEnv = proc
   const port = flags.port === undefined ? DEFAULT_DASHBOARD_PORT : flags.port === '0' ? 0 : positiveNumber('--port', flags.port, true);
   if (port > 65_535) throw new UsageError(`--port must be at most 65535, got ${port}`);
   const host = flags.host ?? '127.0.0.1';
-  let token: string | undefined;
-  if (flags['token-env'] !== undefined) {
-    token = env[flags['token-env']];
-    if (token === undefined || token === '') throw new UsageError(`--token-env ${flags['token-env']}: that environment variable is not set`);
-  } else if (!isLoopback(host)) {
-    throw new UsageError(`--host ${host} serves beyond this machine: add --token-env VAR with a secret of at least 16 characters in VAR`);
+  const token = tokenOf(flags, env);
+  if (token === undefined && !isLoopback(host)) {
+    throw new UsageError(`--host ${host} serves beyond this machine: add --token-env VAR or --token-file PATH with a secret of at least 16 characters`);
   }
   return { port, host, everyMs: flags.every === undefined ? 5_000 : positiveNumber('--every', flags.every, false) * 1_000, ...(token === undefined ? {} : { token }) };
 }

@@ -5,10 +5,10 @@
  * `langgraph-no dashboard --demo` serves the live dashboard over a demo workload. Usage
  * errors exit 2, runtime failures 1.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ToolLayerLevel } from './contracts/tools.js';
-import { graceFlag, list, parseFlags, positiveNumber, UsageError } from './cli-args.js';
+import { graceFlag, list, parseFlags, positiveNumber, tokenOf, UsageError } from './cli-args.js';
 import { onShutdownSignals } from './cli-shutdown.js';
 import { runWorker } from './cli-worker.js';
 import { runDashboard } from './cli-dashboard.js';
@@ -102,33 +102,6 @@ export interface McpCommand {
 
 const LEVELS: readonly CliLayer[] = ['primitive', 'execution', 'dashboard', 'orchestration'];
 const HTTP_ONLY = ['bind', 'token-env', 'token-file', 'allowed-host', 'max-sessions', 'max-sessions-per-client', 'session-idle-timeout', 'trust-proxy', 'shutdown-grace'] as const;
-
-/**
- * The token of --token-env or --token-file. A mistake names the variable or file, never the value:
- * usage errors are printed, and this one would print the secret.
- */
-function tokenOf(values: { 'token-env'?: string; 'token-file'?: string }, env: NodeJS.ProcessEnv): string | undefined {
-  const { 'token-env': variable, 'token-file': file } = values;
-  if (variable !== undefined && file !== undefined) throw new UsageError('--token-env and --token-file contradict each other: pass one');
-  let token: string | undefined;
-  if (variable !== undefined) {
-    token = env[variable];
-    if (token === undefined) throw new UsageError(`--token-env ${variable}: the environment variable ${variable} is not set`);
-  } else if (file !== undefined) {
-    try {
-      token = readFileSync(resolve(file), 'utf8');
-    } catch (error) {
-      throw new UsageError(`--token-file '${file}' cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  }
-  if (token === undefined) return undefined;
-  token = token.trim();
-  const source = variable !== undefined ? `the environment variable ${variable}` : `the file '${file}'`;
-  if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
-    throw new UsageError(`${source} must hold one token of at least ${MIN_TOKEN_LENGTH} characters without spaces, e.g. from: openssl rand -base64 32`);
-  }
-  return token;
-}
 
 /** Parses `mcp`'s flags; throws UsageError for anything wrong. `env` is where --token-env looks. */
 export function parseMcpArgs(args: string[], env: NodeJS.ProcessEnv = process.env): McpCommand | 'help' {

@@ -1,4 +1,7 @@
 /** `langgraph-no dashboard --demo`: flags, errors that say what to change, a live demo, and SIGTERM. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { DASHBOARD_USAGE, parseDashboardArgs, runCli, UsageError } from '../../src/cli';
 import { DEFAULT_DASHBOARD_PORT } from '../../src/observe/index';
@@ -28,6 +31,18 @@ describe('parseDashboardArgs', () => {
     expect(parseDashboardArgs(['--demo'])).toEqual({ port: DEFAULT_DASHBOARD_PORT, host: '127.0.0.1', everyMs: 5_000 });
     expect(parseDashboardArgs(['--demo', '--port', '0', '--every', '0.5'])).toMatchObject({ port: 0, everyMs: 500 });
     expect(parseDashboardArgs(['--demo', '--host', '0.0.0.0', '--token-env', 'DASH_TOKEN'], { DASH_TOKEN: 'x'.repeat(20) })).toMatchObject({ host: '0.0.0.0', token: 'x'.repeat(20) });
+    const file = join(mkdtempSync(join(tmpdir(), 'dash-token-')), 'token');
+    writeFileSync(file, `${'y'.repeat(24)}\n`);
+    expect(parseDashboardArgs(['--demo', '--host', '0.0.0.0', '--token-file', file], {})).toMatchObject({ token: 'y'.repeat(24) });
+    // A short token is refused, and the message never shows it.
+    let shown = '';
+    try {
+      parseDashboardArgs(['--demo', '--token-env', 'SHORT'], { SHORT: 'short-secret' });
+    } catch (error) {
+      shown = (error as Error).message;
+    }
+    expect(shown).toMatch(/at least 16 characters/);
+    expect(shown).not.toContain('short-secret');
     expect(parseDashboardArgs(['--help'])).toBe('help');
   });
 
@@ -35,8 +50,10 @@ describe('parseDashboardArgs', () => {
     [[], /needs --demo/],
     [['--demo', '--port', '70000'], /at most 65535/],
     [['--demo', '--port', 'x'], /--port needs a positive integer/],
-    [['--demo', '--host', '0.0.0.0'], /--token-env VAR/],
-    [['--demo', '--token-env', 'NOT_SET_ANYWHERE'], /NOT_SET_ANYWHERE: that environment variable is not set/],
+    [['--demo', '--host', '0.0.0.0'], /--token-env VAR or --token-file PATH/],
+    [['--demo', '--token-env', 'NOT_SET_ANYWHERE'], /the environment variable NOT_SET_ANYWHERE is not set/],
+    [['--demo', '--token-file', '/nonexistent/token'], /--token-file '\/nonexistent\/token' cannot be read \(ENOENT\)/],
+    [['--demo', '--token-env', 'A', '--token-file', 'b'], /contradict each other/],
     [['--demo', '--token', 'secret'], /Unknown option '--token'/],
   ])('refuses %j', (args, message) => {
     expect(() => parseDashboardArgs(args as string[], {})).toThrow(UsageError);
