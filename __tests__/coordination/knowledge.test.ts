@@ -75,6 +75,19 @@ describe('shared knowledge', () => {
     expect(() => createSharedKnowledge(undefined as never)).toThrow(/pass createSharedKnowledge\(\{ store: new InMemoryStore\(\)/);
   });
 
+  it('names items and scopes only with what every Store accepts in a namespace label (PostgresStore refuses _ and %)', async () => {
+    const { knowledge } = setup();
+    // Each id is the namespace label its confirmations live under, with the network signer and with a keyring.
+    const viaKeyring = createSharedKnowledge({ store: new InMemoryStore(), keyring: createKeyring({ secret: 'a-keyring-secret-of-at-least-32-bytes-00' }), kinds });
+    for (let i = 0; i < 40; i++) {
+      expect((await knowledge.shareKnowledge('a', fact(`n${i}`))).id).toMatch(/^[0-9a-z-]+$/);
+      expect((await viaKeyring.shareKnowledge('a', fact(`n${i}`))).id).toMatch(/^k-[0-9a-f]{24}$/);
+    }
+    const underscore = await rejectionOf(knowledge.shareKnowledge('a', { ...fact('x'), scope: 'team_a' }));
+    expect(underscore).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(underscore.message).toMatch(/no dots or underscores/);
+  });
+
   it('refuses an expired item on read (with the reason) and on confirm', async () => {
     const { knowledge, advance } = setup({ ttlMs: 1_000 });
     const item = await knowledge.shareKnowledge('a', fact('short-lived'));

@@ -10,8 +10,11 @@ export const KNOWLEDGE_TOPIC = 'knowledge';
 export const KNOWLEDGE_ITEM_TYPE = 'knowledge.item';
 export const KNOWLEDGE_CONFIRMATION_TYPE = 'knowledge.confirm';
 
-/** A team or topic: one Store namespace label, so no '.' (LangGraph's stores refuse it). */
-export const KnowledgeScopeSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, _ and - (at most 64), no dots');
+/**
+ * A team or topic: one Store namespace label, so no '.' (every LangGraph Store refuses it) and no
+ * '_' (PostgresStore refuses SQL LIKE wildcards in labels).
+ */
+export const KnowledgeScopeSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'letters, digits and - (at most 64): no dots or underscores, which Stores refuse in namespace labels');
 
 /** Where a piece of knowledge came from; signed with it. */
 export const KnowledgeProvenanceSchema = z
@@ -73,7 +76,7 @@ export function signerOf(source: { network?: AgentNetwork; keyring?: Keyring }):
   if (keyring) {
     return {
       sign(from, type, payload, sentAt) {
-        const unsigned: UnsignedMessage = { id: '', from, topic: KNOWLEDGE_TOPIC, type, payload, sentAt, nonce: randomBytes(12).toString('base64url') };
+        const unsigned: UnsignedMessage = { id: '', from, topic: KNOWLEDGE_TOPIC, type, payload, sentAt, nonce: randomBytes(12).toString('hex') };
         return signed(unsigned, (text) => (keyring.identity(from), keyring.sign(from, Buffer.from(text))));
       },
       check(message, text) {
@@ -108,7 +111,8 @@ export function signerOf(source: { network?: AgentNetwork; keyring?: Keyring }):
 }
 
 function signed(unsigned: UnsignedMessage, sign: (text: string) => string): DeliveredMessage {
-  // The id names the record; the author's fresh nonce keeps two equal items apart.
+  // The id names the record and is a Store namespace label (its confirmations live under it): the
+  // author's fresh hex nonce keeps two equal items apart and holds nothing PostgresStore refuses.
   const withId = { ...unsigned, id: `k-${unsigned.nonce}` };
   let text: string;
   try {
