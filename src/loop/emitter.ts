@@ -1,6 +1,7 @@
 import type { EventEnvelope, EventPayload, EventType } from '../contracts/events.js';
 import type { Listeners } from '../contracts/listeners.js';
 import { createEventEnvelope } from '../telemetry/events.js';
+import { redactIfSecret } from '../telemetry/redact.js';
 import { countLoopEvent } from './loop-metrics.js';
 
 export type EventListener = (event: EventEnvelope) => void;
@@ -24,13 +25,17 @@ export interface RunEmitterOptions {
 /** The envelope header that names the run's LangGraph thread. */
 export const THREAD_ID_HEADER = 'no-thread-id';
 
-/** Sends each event to the custom stream and to the loop's listeners, as a CloudEvents envelope. */
+/**
+ * Sends each event to the custom stream and to the loop's listeners, as a CloudEvents envelope.
+ * A payload holding a secret (a secret-named key, a key or token by its look, in a task's input, a
+ * result or an error) is sent as a redacted copy, so listeners, logs and the dashboard never see it.
+ */
 export function createRunEmitter(options: RunEmitterOptions): RunEmitter {
   const headers = options.threadId === undefined ? undefined : { [THREAD_ID_HEADER]: options.threadId };
   return {
     emit(type, data, extra = {}) {
       countLoopEvent(type, data);
-      const envelope = createEventEnvelope(type, data, {
+      const envelope = createEventEnvelope(type, redactIfSecret(data), {
         correlationId: options.correlationId,
         // The loop's payloads are typed by EventPayload<T>; the schema check is for events built elsewhere.
         validate: false,

@@ -39,7 +39,7 @@ export {
 } from './metrics.js';
 export type { RunGaugeSource, CircuitSource, PoolGaugeSource } from './metrics.js';
 export { useMeterProvider, noMeterProvider } from './provider.js';
-export { redact, REDACTED, DEFAULT_SECRET_KEY_PATTERN } from './redact.js';
+export { redact, redactText, redactIfSecret, holdsSecret, REDACTED, DEFAULT_SECRET_KEY_PATTERN, DEFAULT_SECRET_VALUE_PATTERNS } from './redact.js';
 export { createAuditTrail, verifyAuditEntries, DEFAULT_AUDIT_MAX_ENTRIES, AUDIT_GENESIS_HASH } from './audit.js';
 export type { AuditInput, AuditEntry, AuditVerification, AuditTrailOptions, AuditTrail } from './audit.js';
 export { createEventEnvelope, activeTraceparent } from './events.js';
