@@ -273,6 +273,8 @@ export { createConsensus, normalizeText, ABSTAIN, DEFAULT_CONSENSUS_TALLY_ID, DE
 export type { Consensus, ConsensusOptions, Proposal, VoteContext, EqualityOptions } from './coordination/index.js';
 
 // Load balancing: an autoscaled pool (EWMA forecast per capability, min/max, cool-downs).
+export { createToolAgent } from './loop/index.js';
+export type { ToolAgentOptions, ToolAgentOutput, ToolAgentCall } from './loop/index.js';
 export { createAutoscaler } from './loop/index.js';
 export type { Autoscaler, AutoscalerOptions, AutoscaledCapability, Workload, CapabilityWorkload, AllocationResult, ScaleEvent } from './loop/index.js';
 export {

@@ -24,7 +24,7 @@ const PUBLIC_VALUES = [
   // anomaly detection and self-healing
   'robustDetector', 'errorRateDetector', 'stallDetector', 'createSelfHealing', 'DEFAULT_QUARANTINE_MS', 'DEFAULT_HEALING_LADDERS',
   // tools
-  'createToolLayer', 'createToolRegistry', 'createToolOrchestrator', 'defineTool', 'toLangChainTools', 'primitiveTools',
+  'createToolLayer', 'createToolAgent', 'createToolRegistry', 'createToolOrchestrator', 'defineTool', 'toLangChainTools', 'primitiveTools',
   'executionTools', 'dashboardTools', 'sandboxStatus', 'ToolCallError', 'isToolCallError', 'DEFAULT_RATE_LIMIT',
   'DEFAULT_MAX_INPUT_BYTES', 'DEFAULT_TOOL_TIMEOUT_MS',
   // network

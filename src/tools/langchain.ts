@@ -8,14 +8,24 @@ export interface ToLangChainToolsOptions {
   caller: string;
   /** Only these tools. @default every tool of the layer */
   tools?: string[];
+  /**
+   * Longest result text the model reads. A longer success keeps its JSON shape: `data` becomes the
+   * first characters of its JSON text and `truncated: true` says so. @default no limit
+   */
+  maxResultChars?: number;
 }
 
 /** LangChain (and OpenAI) tool names allow letters, digits, `_` and `-` only. */
 export const toLangChainName = (name: string): string => name.replace(/[^A-Za-z0-9_-]/g, '_');
 
 /** What the model reads back: the data on success, `{ error }` with the typed error otherwise. */
-export function toolResultText(result: ToolResult): string {
-  return JSON.stringify(result.ok ? { ok: true, type: result.type, data: result.data } : { ok: false, error: result.error });
+export function toolResultText(result: ToolResult, maxChars = Number.POSITIVE_INFINITY): string {
+  const text = JSON.stringify(result.ok ? { ok: true, type: result.type, data: result.data } : { ok: false, error: result.error });
+  if (text.length <= maxChars) return text;
+  if (!result.ok) return JSON.stringify({ ok: false, error: { code: result.error.code, message: result.error.message.slice(0, Math.max(0, maxChars - 100)) }, truncated: true });
+  const data = JSON.stringify(result.data ?? null);
+  const room = Math.max(0, maxChars - 80);
+  return JSON.stringify({ ok: true, type: result.type, truncated: true, totalChars: data.length, data: data.slice(0, room) });
 }
 
 /**
@@ -42,7 +52,7 @@ export function toLangChainTools(layer: ToolLayer, options: ToLangChainToolsOpti
       const schema = z.any().meta(jsonSchema);
       return lcTool(
         async (input: unknown, config?: { signal?: AbortSignal }) =>
-          toolResultText(await layer.invoke(manifest.name, input, { caller: options.caller, ...(config?.signal ? { signal: config.signal } : {}) })),
+          toolResultText(await layer.invoke(manifest.name, input, { caller: options.caller, ...(config?.signal ? { signal: config.signal } : {}) }), options.maxResultChars),
         { name: toLangChainName(manifest.name), description: manifest.description, schema },
       ) as unknown as StructuredToolInterface;
     });
