@@ -35,7 +35,9 @@ export function createRunEmitter(options: RunEmitterOptions): RunEmitter {
   return {
     emit(type, data, extra = {}) {
       countLoopEvent(type, data);
-      const envelope = createEventEnvelope(type, redactIfSecret(data), {
+      // Nobody watching (no stream, no listener): nothing to redact for, and the check is skipped.
+      const watched = options.writer !== undefined || options.listeners.size > 0;
+      const envelope = createEventEnvelope(type, watched ? redactIfSecret(data) : data, {
         correlationId: options.correlationId,
         // The loop's payloads are typed by EventPayload<T>; the schema check is for events built elsewhere.
         validate: false,
