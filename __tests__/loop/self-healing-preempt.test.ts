@@ -144,7 +144,7 @@ describe('self-healing pre-empts the attempts of a stalled run', () => {
 
   it('leaves a stuck attempt to its timeout when preempt is off', async () => {
     const signals: AbortSignal[] = [];
-    const { loop, events } = loopWith([hanging('a-hang', signals, true), steady], { attemptTimeoutMs: 300 });
+    const { loop, events } = loopWith([hanging('a-hang', signals, true), steady], { attemptTimeoutMs: 1_000 });
     const healing = createSelfHealing({ loop, intervalMs: 0, preempt: false, detectors: { stall: { rounds: 3 } } });
     const corrections: Correction[] = [];
     healing.onCorrection((c) => corrections.push(c));
