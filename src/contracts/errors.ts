@@ -24,6 +24,8 @@ export const NO_ERROR_CODES = [
   'AGENT_NOT_FOUND',
   // a pool refuses to remove an agent that is running a task or restarting
   'AGENT_BUSY',
+  // self-healing stopped an attempt stuck on an agent; the task runs again at once elsewhere
+  'PREEMPTED',
   'STATE_MIGRATION_FAILED',
   // shutdown: a loop that is closing takes no new runs
   'LOOP_CLOSED',

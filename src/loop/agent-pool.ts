@@ -27,6 +27,8 @@ interface Member {
   breaker: CircuitBreaker;
   state: AgentState;
   restarting: boolean;
+  /** Aborts of the attempts running on the agent now (what `preempt` stops). */
+  attempts: Set<(reason: NoError) => void>;
 }
 
 /** The agents a loop dispatches to: capabilities, capacity, health, circuit breakers and restarts. */
@@ -73,6 +75,23 @@ export interface AgentPool {
   onCapacityFreed(listener: () => void): () => void;
   recordSuccess(agentId: string, latencyMs: number): void;
   recordFailure(agentId: string): void;
+  /**
+   * Registers an attempt running on the agent, with the function that aborts it, so `preempt` can
+   * stop it; returns the function that unregisters it (call it once the attempt settles).
+   */
+  track(agentId: string, abort: (reason: NoError) => void): () => void;
+  /**
+   * Aborts every attempt running on the agent now with a NoError 'PREEMPTED' that carries `reason`.
+   * The loop re-runs each such task at once, on another agent with the capability when one is
+   * healthy (else on this one), without spending its retry budget; a late result of the stopped
+   * attempt is dropped. Take the agent out of dispatch first (`breaker(id).isolate()`) or rebuild it
+   * (`restart`), or the task may land on it again. Returns how many attempts were stopped.
+   *
+   * @example
+   * pool.breaker('w1').isolate();
+   * pool.preempt('w1', 'w1 made no progress for 30 s');
+   */
+  preempt(agentId: string, reason: string): number;
   /** Rebuilds the agent from its factory and closes its circuit; false when it has no factory. */
   restart(agentId: string): Promise<boolean>;
   /** Snapshot of every agent's state (what the checkpointer and the Store keep). */
@@ -153,6 +172,7 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
           state: initialAgentState(config.id, now()),
           cap: undefined,
           restarting: false,
+          attempts: new Set(),
         });
       }
       // Runs waiting for an agent of these capabilities may start now.
@@ -238,6 +258,21 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
       m.state.consecutiveFailures++;
       m.state.lastFailureAt = now();
       sync(m);
+    },
+    track(agentId, abort) {
+      const { attempts } = member(agentId);
+      // A distinct entry per call, so one function tracked twice is untracked once per call.
+      const entry = (reason: NoError): void => abort(reason);
+      attempts.add(entry);
+      return () => void attempts.delete(entry);
+    },
+    preempt(agentId, reason) {
+      const { attempts } = member(agentId);
+      const live = [...attempts];
+      attempts.clear();
+      const error = new NoError('PREEMPTED', `attempt on '${agentId}' pre-empted: ${reason}`, { details: { agentId, reason } });
+      for (const abort of live) abort(error);
+      return live.length;
     },
     async restart(agentId) {
       const m = member(agentId);

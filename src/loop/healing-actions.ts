@@ -26,15 +26,18 @@ export interface HealingChoice {
 export interface HealingActions {
   /** The action for the anomaly, from ladder step `fromStep` on (0 for a new anomaly). */
   choose(anomaly: Anomaly, fromStep: number): HealingChoice;
-  /** Takes the action; resolves to what it did, rejects with a NoError when it could not. */
-  take(action: HealingAction, agentIds: readonly string[]): Promise<string>;
+  /**
+   * Takes the action; resolves to what it did, rejects with a NoError when it could not. `why` is
+   * what a pre-empted attempt reports (the anomaly's message).
+   */
+  take(action: HealingAction, agentIds: readonly string[], why?: string): Promise<string>;
   /** Agent id -> epoch ms its quarantine ends. */
   readonly quarantine: Map<string, number>;
   /** Agents whose concurrency was lowered (the cap is lifted when their anomalies resolve). */
   readonly capped: Set<string>;
 }
 
-export function healingActions(pool: AgentPool, options: { now: () => number; quarantineMs: number }): HealingActions {
+export function healingActions(pool: AgentPool, options: { now: () => number; quarantineMs: number; preempt: boolean }): HealingActions {
   const quarantine = new Map<string, number>();
   const capped = new Set<string>();
   const isAgent = (id: string): boolean => pool.ids().includes(id);
@@ -79,12 +82,18 @@ export function healingActions(pool: AgentPool, options: { now: () => number; qu
   }
 
   // A stalled run's attempts are stuck on their agents: those with a stand-in leave dispatch (the
-  // next attempts, the stuck ones' retries included, go to the others), the rest are rebuilt.
-  async function moveTasks(agentIds: readonly string[]): Promise<string> {
+  // next attempts go to the others), the rest are rebuilt. Then the stuck attempts are pre-empted,
+  // so their tasks run again at once (on a stand-in, or on the rebuilt agent) instead of waiting out
+  // a timeout that may be long or absent; only after the first step, or they would land on the same agent.
+  async function moveTasks(agentIds: readonly string[], why: string): Promise<string> {
     const done: string[] = [];
     for (const agentId of agentIds) {
-      if (applies('quarantine', agentId)) done.push(await act('quarantine', agentId));
-      else if (applies('restart', agentId)) done.push(await act('restart', agentId));
+      let did: string | undefined;
+      if (applies('quarantine', agentId)) did = await act('quarantine', agentId);
+      else if (applies('restart', agentId)) did = await act('restart', agentId);
+      if (did === undefined) continue;
+      const stopped = options.preempt ? pool.preempt(agentId, why) : 0;
+      done.push(stopped > 0 ? `${did}; ${stopped} stuck attempt(s) pre-empted to run again at once` : did);
     }
     if (done.length === 0) throw new NoError('NO_CAPABLE_AGENT', `no agent can take over from ${agentIds.join(', ')} and none has a factory; add agents with the same capabilities`);
     return done.join('; ');
@@ -110,6 +119,6 @@ export function healingActions(pool: AgentPool, options: { now: () => number; qu
       return { action: 'none', agentIds: [anomaly.subject], step: ladder.length,
         reason: `no action left for ${anomaly.subject} (${ladder.join(', ')} tried or not applicable)` };
     },
-    take: (action, agentIds) => (action === 'move-tasks' ? moveTasks(agentIds) : act(action, agentIds[0]!)),
+    take: (action, agentIds, why = 'self-healing moved its tasks') => (action === 'move-tasks' ? moveTasks(agentIds, why) : act(action, agentIds[0]!)),
   };
 }

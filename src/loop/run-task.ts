@@ -14,6 +14,7 @@ import type { Dispatcher } from './dispatcher.js';
 import type { RunEmitter } from './emitter.js';
 import type { MessageOp } from './message-channels.js';
 import type { AgentMessenger } from './messaging.js';
+import { preemptedAction, trackAttempt } from './preemption.js';
 import { decideRecovery, type RecoveryStrategy } from './recovery-handler.js';
 
 /** How one task ended; this is what the checkpointer keeps for it. */
@@ -105,6 +106,7 @@ class AttemptEnded extends Error {
     readonly end:
       | { kind: 'no-agent'; reason: string }
       | { kind: 'cancelled'; reason: string }
+      | { kind: 'preempted'; agentId: string; elsewhere: boolean }
       | { kind: 'failed'; agentId: string; action: RecoveryAction; classification: FailureClass; code: string | undefined },
     message: string,
   ) {
@@ -194,6 +196,8 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
     };
     let output: unknown;
     let error: unknown;
+    // Self-healing may stop the attempt through the pool (`preempt`) when the agent holding it is stuck.
+    const tracked = trackAttempt(env.pool, agentId, signal);
     try {
       // The timeout inside the breaker: an attempt that times out counts against the agent.
       output = await wrap(breaker, timeout(limitMs)).execute(
@@ -205,11 +209,12 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
                 { signal: attemptSignal, onStep },
               )
             : invokeAgent(env.pool.runner(agentId), st.input, { ...ctx, signal: attemptSignal }, { onStep }),
-        signal,
+        tracked.signal,
       );
     } catch (caught) {
       error = caught ?? new Error('agent rejected with undefined');
     } finally {
+      tracked.dispose();
       grant.release();
     }
     const finishedAt = now();
@@ -222,20 +227,26 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
 
     // An attempt that ended because the run stopped reports why the run stopped, not the abort it saw.
     const stopped = env.signal.aborted ? stopError(env.signal.reason) : undefined;
-    const err = stopped ? new Error(stopped.message) : toError(error);
-    const classification = stopped ? 'fatal' : classifyFailure(error);
-    const code = stopped ? stopped.code : isNoError(error) ? error.code : undefined;
+    // A pre-empted attempt was stuck on its agent: the agent's fault, never the task's.
+    const preempted = stopped ? undefined : tracked.preempted(env.signal);
+    const err = stopped ? new Error(stopped.message) : (preempted ?? toError(error));
+    const classification = stopped ? 'fatal' : preempted ? 'agent-fault' : classifyFailure(error);
+    const code = stopped ? stopped.code : isNoError(err) ? err.code : isNoError(error) ? error.code : undefined;
     if (classification === 'transient' || classification === 'agent-fault') env.pool.recordFailure(agentId);
     const agentError: AgentError = { taskId: task.id, agentId, classification, message: err.message, attempt: st.attempts, at: finishedAt,
       ...(code === undefined ? {} : { code }) };
     errors.push(agentError);
     env.onError(agentError);
-    env.emitter.emit('orchestration.task.failed', { taskId: task.id, error: err.message, retryable: classification === 'transient',
-      metadata: { agentId, attempt: st.attempts, classification } });
+    env.emitter.emit('orchestration.task.failed', { taskId: task.id, error: err.message, retryable: classification === 'transient' || preempted !== undefined,
+      metadata: { agentId, attempt: st.attempts, classification, ...(preempted ? { code: preempted.code } : {}) } });
     env.emitter.emit('orchestration.agent.freed', { agentId, taskId: task.id, reason: classification });
 
     const circuitOpened = wasClosed && (breaker.state as string) === 'open';
     const others = env.pool.capable(st.capability).filter((id) => id !== agentId && !st.exclude.has(id) && env.pool.health(id) !== 'unhealthy');
+    if (preempted) {
+      record(preemptedAction(task.id, agentId, preempted, others.length > 0));
+      throw new AttemptEnded({ kind: 'preempted', agentId, elsewhere: others.length > 0 }, err.message);
+    }
     const action = record(decideRecovery({
       task, agentId, classification, message: err.message, retriesUsed: st.retriesUsed, maxRetries, alternatives: others.length,
       circuitOpened, canRestart: env.pool.definition(agentId).factory !== undefined,
@@ -270,6 +281,11 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
     const { end } = ended;
     if (end.kind === 'cancelled') {
       return { ...failed(end.reason, 'fatal', env.signal.aborted ? stopError(env.signal.reason).code : undefined), status: 'cancelled' };
+    }
+    if (end.kind === 'preempted') {
+      // At once, and outside the retry budget: a new `retry` starts from the retries used so far.
+      if (end.elsewhere) st.exclude.add(end.agentId);
+      continue;
     }
     if (end.kind === 'no-agent') {
       const action = record(decideRecovery({

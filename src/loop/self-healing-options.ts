@@ -65,6 +65,12 @@ export interface SelfHealingOptions {
   detectors?: SelfHealingDetectors;
   /** Act on each detection at once; false only reports (call `detectAndCorrect` yourself). @default true */
   autoCorrect?: boolean;
+  /**
+   * When a stalled run's tasks move off an agent, stop the attempts it holds (`pool.preempt`), so each
+   * runs again at once on another agent, outside its retry budget; false leaves them to their timeout
+   * (for agents whose side effects must not run twice even with the same idempotency key). @default true
+   */
+  preempt?: boolean;
   /** @default DEFAULT_QUARANTINE_MS */
   quarantineMs?: number;
   /** @default DEFAULT_ESCALATE_AFTER_MS */
@@ -84,7 +90,7 @@ export interface SelfHealing {
   /**
    * Picks an action for the anomaly and takes it: for an agent, the next applicable step of its
    * kind's ladder (`restart` from the factory, `quarantine`, `lower-concurrency`); for a stalled
-   * run, `move-tasks` off the agents holding it; for a tool, `none`. Each action is an event, a
+   * run, `move-tasks` off the agents holding it (their stuck attempts pre-empted, see `preempt`); for a tool, `none`. Each action is an event, a
    * span, a metric and an audit record. Never rejects for a failed action: the correction says so.
    */
   detectAndCorrect(anomaly: Anomaly): Promise<Correction>;

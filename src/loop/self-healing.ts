@@ -115,7 +115,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
   const subjects = new Map<string, Subject>();
   const open = new Map<string, Anomaly>();
   const runs = new Map<string, RunWatch>();
-  const actions = healingActions(pool, { now, quarantineMs });
+  const actions = healingActions(pool, { now, quarantineMs, preempt: options.preempt ?? true });
   const { quarantine, capped } = actions;
   // Per open agent anomaly: the ladder step reached and when the last action was taken.
   const steps = new Map<string, { step: number; at: number }>();
@@ -207,7 +207,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
       let why = reason ?? '';
       if (action !== 'none') {
         try {
-          why = await actions.take(action, agentIds);
+          why = await actions.take(action, agentIds, anomaly.message);
           outcome = 'applied';
         } catch (error) {
           outcome = 'failed';
