@@ -63,6 +63,32 @@ describe('scaling policy', () => {
     expect(policy.observe({ ...idle, busy: 1, current: 3 }, 2).target).toBe(1);
   });
 
+  it('by default gives back idle agents at the next observation after a burst, and grows again at once', () => {
+    const policy = scalingPolicy({ min: 1, max: 50 });
+    policy.observe({ ...idle, current: 1 }, 0);
+    // A burst: 30 tasks/s of 500 ms, 20 waiting.
+    let t = 0;
+    for (; t < 10_000; t += 500) {
+      const d = policy.observe({ ...idle, arrivals: 15, durationsMs: [500], backlog: t === 500 ? 20 : 0, busy: 15, current: 16 }, t + 500);
+      policy.applied(16, d.target, t + 500);
+    }
+    // The lull: 3 tasks/s, 2 agents busy. No window holds the burst's size, and a 2 s forecast
+    // forgets the burst's rate within a few seconds.
+    let size = 16;
+    for (let i = 0; i < 10; i++, t += 500) {
+      const d = policy.observe({ ...idle, arrivals: 1.5, durationsMs: [500], busy: Math.min(2, size), current: size }, t + 500);
+      policy.applied(size, d.target, t + 500);
+      size = d.target;
+    }
+    expect(size).toBeLessThanOrEqual(3);
+    // The next burst's backlog is met on the very next observation: no scale-up cool-down.
+    const up = policy.observe({ ...idle, arrivals: 15, durationsMs: [500], backlog: 12, busy: size, current: size }, t + 500);
+    policy.applied(size, up.target, t + 500);
+    const again = policy.observe({ ...idle, arrivals: 15, durationsMs: [500], backlog: 12, busy: up.target, current: up.target }, t + 1_000);
+    expect(again.target).toBeGreaterThan(up.target);
+    expect(again.reason).toBe('backlog');
+  });
+
   it('refuses limits that cannot hold, saying which to change', () => {
     const attempt = (fn: () => unknown): unknown => {
       try {

@@ -53,7 +53,8 @@ describe('createAutoscaler', () => {
 
   it('grows on backlog up to max and no further, and stops at the pool-wide hard limit', async () => {
     const pool = createAgentPool().add([sleeper('user', ['other'])]);
-    const scaler = createAutoscaler({ pool, maxAgents: 4, capabilities: { a: { min: 0, max: 10, factory }, b: { min: 0, max: 2, factory } } });
+    // a cools down after its growth, so the slot freed below goes to b, which waits for one.
+    const scaler = createAutoscaler({ pool, maxAgents: 4, scaleUpCooldownMs: 60_000, capabilities: { a: { min: 0, max: 10, factory }, b: { min: 0, max: 2, factory } } });
     const results = await scaler.optimizeAllocation({ a: { backlog: 50 }, b: { backlog: 50 } });
     expect(results.map((r) => [r.capability, r.to])).toEqual([['a', 3], ['b', 0]]);
     expect(pool.ids()).toHaveLength(4);

@@ -17,7 +17,7 @@ describe('autoscaled pool metrics', () => {
 
   it('shows agents held, the desired size and the backlog per capability, and counts scale actions', async () => {
     const pool = createAgentPool();
-    const scaler = createAutoscaler({ pool, scaleDownCooldownMs: 0, capabilities: { chat: { min: 1, max: 3, factory: () => async () => 'ok' } } });
+    const scaler = createAutoscaler({ pool, capabilities: { chat: { min: 1, max: 3, factory: () => async () => 'ok' } } });
     await scaler.optimizeAllocation({ chat: { backlog: 9 } });
     const res = await fetch(`${server.url}/metrics`);
     const text = parsePromText(await res.text());
@@ -26,6 +26,13 @@ describe('autoscaled pool metrics', () => {
     expect(text.value(OPERATOR_METRICS.poolDesiredAgents.name, { capability: 'chat' })).toBe(3);
     expect(text.value(OPERATOR_METRICS.poolBacklog.name, { capability: 'chat' })).toBe(9);
     expect(text.value(OPERATOR_METRICS.poolScaleActions.name, { capability: 'chat', direction: 'up' })).toBe(3);
+    // With the defaults the signal follows the work down at the next allocation, and so do the agents.
+    await scaler.optimizeAllocation({ chat: { backlog: 0 } });
+    const after = parsePromText(await (await fetch(`${server.url}/metrics`)).text());
+    expect(after.value(OPERATOR_METRICS.poolDesiredAgents.name, { capability: 'chat' })).toBe(1);
+    expect(after.value(OPERATOR_METRICS.poolAgents.name, { capability: 'chat' })).toBe(1);
+    expect(after.value(OPERATOR_METRICS.poolBacklog.name, { capability: 'chat' })).toBe(0);
+    expect(after.value(OPERATOR_METRICS.poolScaleActions.name, { capability: 'chat', direction: 'down' })).toBe(2);
     scaler.close();
   });
 });

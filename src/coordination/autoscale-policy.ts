@@ -4,21 +4,33 @@ import { NoError } from '../contracts/errors.js';
 export const DEFAULT_FORECAST_ALPHA = 0.3;
 /**
  * Time constant of the arrival-rate average: an interval of length Δ weighs 1 - e^(-Δ/window), so
- * the forecast does not depend on how often it is asked, and a few arrivals in a short interval at a
- * low rate do not look like a burst (a real burst shows first as backlog). @default 10_000
+ * the forecast does not depend on how often it is asked. Short, because the forecast also decides
+ * how fast a pool shrinks after a burst: at 10 s a burst's rate still held agents half a minute into
+ * the lull, and a few arrivals that look like a burst are caught by the backlog term anyway.
+ * @default 2_000
  */
-export const DEFAULT_FORECAST_WINDOW_MS = 10_000;
-/** Busy share the pool is sized for: λ·D / target agents. @default 0.85 */
-export const DEFAULT_TARGET_UTILIZATION = 0.85;
-/** Time within which a backlog should be drained by the agents added for it. @default 2_000 */
-export const DEFAULT_DRAIN_WINDOW_MS = 2_000;
-/** Least time between two scale-ups of one capability. @default 1_000 */
-export const DEFAULT_SCALE_UP_COOLDOWN_MS = 1_000;
+export const DEFAULT_FORECAST_WINDOW_MS = 2_000;
+/**
+ * Busy share the steady term sizes for: λ·D / target agents. At 1 the forecast asks for the mean
+ * busy agents and the backlog term adds the headroom that queueing needs, only while tasks wait;
+ * a lower target holds that headroom all the time, idle. @default 1
+ */
+export const DEFAULT_TARGET_UTILIZATION = 1;
+/** Time within which a backlog should be drained by the agents added for it. @default 1_000 */
+export const DEFAULT_DRAIN_WINDOW_MS = 1_000;
+/**
+ * Least time between two scale-ups of one capability. An agent is ready when its factory returns
+ * and allocations run one at a time, so the next one already counts it: no wait is needed to avoid
+ * overshooting. Set it when a factory's agent takes time to warm up after it joins. @default 0
+ */
+export const DEFAULT_SCALE_UP_COOLDOWN_MS = 0;
 /**
  * Scale-down stabilization window: a capability shrinks only to the largest size asked for within
- * this window, so a lull between two bursts does not drop agents the next burst needs. @default 10_000
+ * this window. Every second of it keeps a burst's agents idle after the burst; set it (10_000, say)
+ * when agents are slow or costly to build, so a lull between two bursts does not drop agents the
+ * next burst needs. @default 0 (idle agents go at the next allocation)
  */
-export const DEFAULT_SCALE_DOWN_COOLDOWN_MS = 10_000;
+export const DEFAULT_SCALE_DOWN_COOLDOWN_MS = 0;
 /** A capability shrinks only when it wants at least this many agents fewer than it has. @default 1 */
 export const DEFAULT_SCALE_DOWN_HYSTERESIS = 1;
 
@@ -97,8 +109,10 @@ export function validateScalingLimits(capability: string, limits: ScalingLimits)
  * Sizes a capability from what it saw: arrivals λ and durations D are EWMAs over observation
  * intervals, the steady-state need is λ·D / targetUtilization (Little's law), and a backlog adds
  * the agents that drain it within the drain window. Growth waits `scaleUpCooldownMs` after the last
- * growth; shrinking waits `scaleDownCooldownMs` after any change and needs the hysteresis margin, so
- * a lull between two bursts does not drop agents the next burst needs.
+ * growth; shrinking needs the hysteresis margin and goes only to the largest size asked for within
+ * `scaleDownCooldownMs`. Both are 0 by default, which keeps held agents busy (utilization 0.82 at
+ * p95 wait 0.29 s on the bench's bursts, against 0.47 with 10 s windows); raise them for agents
+ * that are slow or costly to build.
  *
  * @example
  * const policy = scalingPolicy({ min: 1, max: 8 });
