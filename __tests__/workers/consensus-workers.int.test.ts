@@ -5,7 +5,7 @@
  * with SIGKILL mid-vote: a new one, let in by the Postgres lease, reads the stored ballots back and
  * asks only the voters without one.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,8 @@ let workers: WorkerProcess[] = [];
 let pg: PgClient;
 let redis: RedisClient;
 
+const children: Array<{ child: ChildProcess; exited: Promise<unknown> }> = [];
+
 interface Exit { pid: number; code: number | null; signal: string | null; stdout: string; stderr: string }
 function coordinator(config: ConsensusCoordinatorConfig) {
   const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'consensus-coordinator.ts'), JSON.stringify(config)], {
@@ -48,6 +50,7 @@ function coordinator(config: ConsensusCoordinatorConfig) {
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ pid: child.pid!, code, signal, stdout, stderr })));
+  children.push({ child, exited });
   return { child, exited };
 }
 
@@ -82,8 +85,8 @@ beforeAll(async () => {
 }, 40_000);
 
 afterAll(async () => {
-  for (const w of workers) w.child.kill('SIGKILL');
-  await Promise.all(workers.map((w) => w.exited));
+  for (const w of [...workers, ...children]) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+  await Promise.all([...workers, ...children].map((w) => w.exited));
   await dropPrefix(prefix);
   await redis.quit();
   rmSync(dir, { recursive: true, force: true });
@@ -105,8 +108,62 @@ describe('a consensus task whose voters run on worker processes', () => {
     const config = configOf('plain');
     const run = await coordinator(config).exited;
     expect([run.code, run.stderr]).toEqual([0, '']);
-    expect(lastLine(run)).toEqual({ status: 'completed', result: 'Yes', outcome: 'decided', voters: ['v1', 'v2', 'v3', 'v4', 'v5'] });
+    expect(lastLine(run)).toEqual({ status: 'completed', result: 'yes', outcome: 'decided', voters: ['v1', 'v2', 'v3', 'v4', 'v5'] });
     expect(await calls('plain')).toEqual(ONCE_EACH);
-    expect(decided(config.journal).map((d) => [d.pid, d.data.outcome, d.data.value, d.data.replayedBallots])).toEqual([[run.pid, 'decided', 'Yes', 0]]);
+    expect(decided(config.journal).map((d) => [d.pid, d.data.outcome, d.data.value, d.data.replayedBallots])).toEqual([[run.pid, 'decided', 'yes', 0]]);
   }, 30_000);
+
+  it('SIGKILLed mid-vote, resumes in the process the Postgres lease lets in: the voters that voted are not asked again, one decision', async () => {
+    const config = configOf('crash', { secret: SECRET, input: inputOf('crash', ['v4', 'v5']) });
+    const { first, killed } = await killMidVote(config);
+    expect(killed.signal).toBe('SIGKILL');
+    // Two coordinators contend for the thread: the lease lets one in, the other is refused.
+    const rivals = [coordinator({ ...config, mode: 'resume' }), coordinator({ ...config, mode: 'resume' })];
+    const loser = await Promise.race(rivals.map((r) => r.exited));
+    expect([loser.code, JSON.parse(loser.stderr.trim()).code]).toEqual([1, 'RUN_LOCKED']);
+    await redis.set(`${prefix}:crash:release`, '1');
+    const winner = (await Promise.all(rivals.map((r) => r.exited))).find((e) => e.pid !== loser.pid)!;
+    expect([winner.code, winner.stderr]).toEqual([0, '']);
+    expect(lastLine(winner)).toEqual({ status: 'completed', result: 'yes', outcome: 'decided', voters: ['v1', 'v2', 'v3', 'v4', 'v5'] });
+    // v1-v3 voted before the kill and their signed ballots were taken as stored; v4 and v5, still
+    // running on their worker at the kill, were asked under their same job and answered once.
+    expect(await calls('crash')).toEqual(ONCE_EACH);
+    expect(decided(config.journal).map((d) => [d.pid, d.data.outcome, d.data.value, d.data.replayedBallots])).toEqual([[winner.pid, 'decided', 'yes', 3]]);
+    expect(first.pid).not.toBe(winner.pid);
+  }, 60_000);
+
+  it('without a shared keyring secret, asks again the voters whose ballots it cannot verify (their stored job results answer)', async () => {
+    const config = configOf('nosecret', { input: inputOf('nosecret', ['v4', 'v5']) });
+    await killMidVote(config);
+    const resumed = coordinator({ ...config, mode: 'resume' });
+    await redis.set(`${prefix}:nosecret:release`, '1');
+    const run = await resumed.exited;
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(lastLine(run)).toEqual({ status: 'completed', result: 'yes', outcome: 'decided', voters: ['v1', 'v2', 'v3', 'v4', 'v5'] });
+    // No stored ballot was trusted; the agents still ran once: each voter's job kept its answer.
+    expect(decided(config.journal).map((d) => [d.pid, d.data.replayedBallots])).toEqual([[run.pid, 0]]);
+    expect(await calls('nosecret')).toEqual(ONCE_EACH);
+  }, 60_000);
 });
+
+/** Starts a coordinator of `config`'s vote and SIGKILLs it once three ballots are stored (v4 and v5 are held). */
+async function killMidVote(config: ConsensusCoordinatorConfig): Promise<{ first: Exit; killed: Exit }> {
+  const first = coordinator(config);
+  let stored = 0;
+  let asked: string[] = [];
+  const poll = setInterval(() => {
+    void storedOutcomes(config.threadId).then((n) => (stored = n));
+    void calls(config.input.tag).then((c) => (asked = Object.keys(c)));
+  }, 20);
+  try {
+    await waitFor('three ballots stored and every voter asked', () => (stored >= 3 && asked.length === 5 ? true : undefined), 30_000);
+  } finally {
+    clearInterval(poll);
+  }
+  // Still mid-vote: v4 and v5 hold, nothing decided, and exactly the three ballots are stored.
+  expect(await storedOutcomes(config.threadId)).toBe(3);
+  first.child.kill('SIGKILL');
+  const killed = await first.exited;
+  expect(decided(config.journal)).toEqual([]);
+  return { first: killed, killed };
+}
