@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { BALLOT_MESSAGE_TYPE, type ConsensusDecision, type ConsensusSpec } from '../contracts/consensus.js';
 import type { DeliveredMessage } from '../contracts/network.js';
 import type { Task } from '../contracts/scheduler.js';
 import { NoError } from '../contracts/errors.js';
 import { coerceQuorum, decide, normalizeText, tallyBallots, verifyBallotSignature, type EqualityOptions } from '../coordination/index.js';
-import { createAgentNetwork, createAgentRegistry, createKeyring, type AgentNetwork, type Keyring } from '../network/index.js';
+import { canonicalJson, createAgentNetwork, createAgentRegistry, createKeyring, type AgentNetwork, type Keyring } from '../network/index.js';
 import { runTask, type TaskOutcome, type TaskRunEnv } from './run-task.js';
 
 /** The recipient named in the loop's ballots: the coordinator counts them, no agent reads them. */
@@ -15,7 +15,9 @@ export interface ConsensusTaskEnv extends TaskRunEnv {
   signer: AgentNetwork;
   /** Votes stored by an interrupted try of this superstep, by voter. */
   storedVotes: ReadonlyMap<string, TaskOutcome>;
-  /** Stores one voter's vote in the checkpointer before the vote goes on (rejects when the run stopped). */
+  /** Judge verdicts stored by an interrupted try of this superstep, by pair of answers (judgePairOf). */
+  storedVerdicts?: ReadonlyMap<string, boolean>;
+  /** Stores one voter's vote, or a judge's verdict, in the checkpointer before the vote goes on (rejects when the run stopped). */
   storeVote(vote: TaskOutcome): Promise<void>;
   equality?: EqualityOptions;
 }
@@ -52,7 +54,9 @@ export async function runConsensusTask(task: Task, env: ConsensusTaskEnv): Promi
   const keptIds = new Set(kept.map((v) => v.vote!.voter));
   const capable = [...env.pool.capable(capability)].sort();
   const wanted = typeof spec.voters === 'number' ? spec.voters : capable.length;
-  const voters = [...keptIds, ...capable.filter((id) => !keptIds.has(id))].slice(0, Math.max(wanted, keptIds.size));
+  // In id order, as an uninterrupted try asks them: a resumed vote groups the answers (and asks its
+  // judge about pairs) in the same order, so stored verdicts apply and the decided value is the same.
+  const voters = [...keptIds, ...capable.filter((id) => !keptIds.has(id))].slice(0, Math.max(wanted, keptIds.size)).sort();
   const base = { taskId: task.id, idempotencyKey: proposalId, errors: [], recoveries: [], usedFallback: false };
   if (voters.length < wanted || wanted === 0) {
     const where = capability === undefined ? 'in the pool' : `with capability '${capability}'`;
@@ -88,7 +92,7 @@ export async function runConsensusTask(task: Task, env: ConsensusTaskEnv): Promi
     return vote;
   };
   const fresh = await Promise.all(voters.filter((v) => !keptIds.has(v)).map(ask));
-  const votes = [...kept, ...fresh];
+  const votes = [...kept, ...fresh].sort((a, b) => voters.indexOf(a.vote?.voter ?? '') - voters.indexOf(b.vote?.voter ?? ''));
   const errors = votes.flatMap((v) => v.errors);
   const recoveries = votes.flatMap((v) => v.recoveries);
   const attempts = votes.reduce((n, v) => n + v.attempts, 0);
@@ -135,21 +139,32 @@ export async function runConsensusTask(task: Task, env: ConsensusTaskEnv): Promi
     error: { message: `consensus task '${task.id}' reached no decision (${decision.outcome}: ${decision.reason}); add voters, lower the quorum, compare answers more loosely (consensus.equality, the loop's consensus option) or give the task a fallback value`, classification: 'agent-fault', code: 'TASK_FAILED' } };
 }
 
+/** Names a pair of answers, in the order the judge is asked: the same pair gives the same name in any process. */
+export function judgePairOf(a: unknown, b: unknown): string {
+  return createHash('sha256').update(canonicalJson([a ?? null, b ?? null])).digest('hex').slice(0, 32);
+}
+
 /**
  * Asks an agent of `capability` whether two answers say the same, as a task attempt of its own
- * (limits, retries and timeouts apply). Its verdicts are not stored: a resumed vote asks again.
+ * (limits, retries and timeouts apply). Each verdict is stored with the votes as it is known, and
+ * a pair already judged (in a try of this superstep before a crash) is not asked again; the
+ * attempt's idempotency key names the pair, so a resumed judge job is the pair's own.
  */
 function judgeAgent(task: Task, capability: string, env: ConsensusTaskEnv): NonNullable<EqualityOptions['judge']> {
-  let asked = 0;
   return async (a, b) => {
-    const n = ++asked;
+    const pair = judgePairOf(a, b);
+    const stored = env.storedVerdicts?.get(pair);
+    if (stored !== undefined) return stored;
     const outcome = await runTask({ ...task, capability, input: { kind: 'consensus.judge', question: task.input ?? null, a, b }, fallback: undefined, consensus: undefined }, {
       ...env,
-      idempotencyKey: (id) => `${env.idempotencyKey(id)}:judge:${n}`,
+      idempotencyKey: (id) => `${env.idempotencyKey(id)}:judge:${pair}`,
       onFatal: () => {},
     });
     if (outcome.status !== 'completed') throw new NoError('TASK_FAILED', `the judge (capability '${capability}') failed: ${outcome.error?.message ?? outcome.status}`, { details: { taskId: task.id, capability } });
     const verdict = outcome.output as { same?: unknown } | boolean | null | undefined;
-    return verdict === true || (typeof verdict === 'object' && verdict !== null && verdict.same === true);
+    const same = verdict === true || (typeof verdict === 'object' && verdict !== null && verdict.same === true);
+    const { output: _output, ...rest } = outcome;
+    await env.storeVote({ ...rest, taskId: task.id, verdict: { pair, same } });
+    return same;
   };
 }

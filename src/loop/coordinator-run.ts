@@ -51,6 +51,8 @@ export class CoordinatorRun {
   private readonly settled = new Set<string>();
   /** Consensus votes stored by an interrupted try of this superstep, by task and voter. */
   private readonly votes = new Map<string, Map<string, TaskOutcome>>();
+  /** Judge verdicts stored by an interrupted try of this superstep, by task and pair of answers. */
+  private readonly verdicts = new Map<string, Map<string, boolean>>();
   private log: OutcomeLog | undefined;
   private readonly deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onScopeAbort = (): void => this.dispatcher.cancel(stopError(this.scope.signal.reason).message);
@@ -133,7 +135,7 @@ export class CoordinatorRun {
     const log = await openOutcomeLog(this.config);
     this.log = log;
     for (const outcome of log.stored) {
-      if (outcome.vote !== undefined) this.storeVoteInMemory(outcome);
+      if (outcome.vote !== undefined || outcome.verdict !== undefined) this.storeVoteInMemory(outcome);
       else if (this.byId.has(outcome.taskId) && !this.done.has(outcome.taskId)) await this.record(outcome, true);
     }
     const order = this.todo.filter((id) => !this.settled.has(id));
@@ -224,18 +226,25 @@ export class CoordinatorRun {
   }
 
   private storeVoteInMemory(vote: TaskOutcome): void {
+    if (vote.verdict !== undefined) {
+      const verdicts = this.verdicts.get(vote.taskId) ?? new Map<string, boolean>();
+      verdicts.set(vote.verdict.pair, vote.verdict.same);
+      this.verdicts.set(vote.taskId, verdicts);
+      return;
+    }
     const votes = this.votes.get(vote.taskId) ?? new Map<string, TaskOutcome>();
     votes.set(vote.vote!.voter, vote);
     this.votes.set(vote.taskId, votes);
   }
 
-  /** What a consensus task's run needs: a task's, the ballot signer, and its stored votes. */
+  /** What a consensus task's run needs: a task's, the ballot signer, and its stored votes and verdicts. */
   private consensusEnvFor(task: Task, signal: AbortSignal): ConsensusTaskEnv {
     const { runtime } = this;
     return {
       ...this.envFor(signal),
       signer: ballotSigner(runtime.options.network, runtime),
       storedVotes: this.votes.get(task.id) ?? new Map(),
+      storedVerdicts: this.verdicts.get(task.id) ?? new Map(),
       ...(runtime.options.consensus ? { equality: runtime.options.consensus } : {}),
       // Like an outcome: stored before the vote goes on, and never once LangGraph's signal stopped the run.
       storeVote: async (vote) => {
