@@ -108,7 +108,7 @@ describe('a consensus task whose voters run on worker processes', () => {
     const config = configOf('plain');
     const run = await coordinator(config).exited;
     expect([run.code, run.stderr]).toEqual([0, '']);
-    expect(lastLine(run)).toEqual({ status: 'completed', result: 'yes', outcome: 'decided', voters: ['v1', 'v2', 'v3', 'v4', 'v5'] });
+    expect(lastLine(run)).toEqual({ status: 'completed', result: 'yes', outcome: 'decided', voters: ['v1', 'v2', 'v3', 'v4', 'v5'], errors: [] });
     expect(await calls('plain')).toEqual(ONCE_EACH);
     expect(decided(config.journal).map((d) => [d.pid, d.data.outcome, d.data.value, d.data.replayedBallots])).toEqual([[run.pid, 'decided', 'yes', 0]]);
   }, 30_000);
@@ -124,7 +124,7 @@ describe('a consensus task whose voters run on worker processes', () => {
     await redis.set(`${prefix}:crash:release`, '1');
     const winner = (await Promise.all(rivals.map((r) => r.exited))).find((e) => e.pid !== loser.pid)!;
     expect([winner.code, winner.stderr]).toEqual([0, '']);
-    expect(lastLine(winner)).toEqual({ status: 'completed', result: 'yes', outcome: 'decided', voters: ['v1', 'v2', 'v3', 'v4', 'v5'] });
+    expect(lastLine(winner)).toEqual({ status: 'completed', result: 'yes', outcome: 'decided', voters: ['v1', 'v2', 'v3', 'v4', 'v5'], errors: [] });
     // v1-v3 voted before the kill and their signed ballots were taken as stored; v4 and v5, still
     // running on their worker at the kill, were asked under their same job and answered once.
     expect(await calls('crash')).toEqual(ONCE_EACH);
@@ -139,29 +139,42 @@ describe('a consensus task whose voters run on worker processes', () => {
     await redis.set(`${prefix}:nosecret:release`, '1');
     const run = await resumed.exited;
     expect([run.code, run.stderr]).toEqual([0, '']);
-    expect(lastLine(run)).toEqual({ status: 'completed', result: 'yes', outcome: 'decided', voters: ['v1', 'v2', 'v3', 'v4', 'v5'] });
+    expect(lastLine(run)).toEqual({ status: 'completed', result: 'yes', outcome: 'decided', voters: ['v1', 'v2', 'v3', 'v4', 'v5'], errors: [] });
     // No stored ballot was trusted; the agents still ran once: each voter's job kept its answer.
     expect(decided(config.journal).map((d) => [d.pid, d.data.replayedBallots])).toEqual([[run.pid, 0]]);
     expect(await calls('nosecret')).toEqual(ONCE_EACH);
   }, 60_000);
+
+  it('SIGKILLed while its judge compares answers, resumes without asking the judge again about the pair it judged', async () => {
+    // Exact answers 'yes', 'no' and 'Yes ': the judge is asked ('yes', 'no'), then ('yes', 'Yes '), which holds.
+    const config = configOf('judge', { secret: SECRET, judge: true, input: { ...inputOf('judge'), holdJudge: 'Yes ' } });
+    // Five ballots and the first verdict stored, the second pair asked.
+    await killMidVote(config, 6, ['judge:["yes","Yes "]']);
+    const resumed = coordinator({ ...config, mode: 'resume' });
+    await redis.set(`${prefix}:judge:release`, '1');
+    const run = await resumed.exited;
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(lastLine(run)).toEqual({ status: 'completed', result: 'yes', outcome: 'decided', voters: ['v1', 'v2', 'v3', 'v4', 'v5'], errors: [] });
+    // Each voter and each pair once: the stored verdict was taken, the held pair's job was the same job.
+    expect(await calls('judge')).toEqual({ ...ONCE_EACH, 'judge:["yes","no"]': '1', 'judge:["yes","Yes "]': '1' });
+    expect(decided(config.journal).map((d) => [d.pid, d.data.value, d.data.replayedBallots])).toEqual([[run.pid, 'yes', 5]]);
+  }, 60_000);
 });
 
-/** Starts a coordinator of `config`'s vote and SIGKILLs it once three ballots are stored (v4 and v5 are held). */
-async function killMidVote(config: ConsensusCoordinatorConfig): Promise<{ first: Exit; killed: Exit }> {
+/**
+ * Starts a coordinator of `config`'s vote and SIGKILLs it once `stored` outcomes (ballots, verdicts)
+ * are stored and every voter (and each call named in `alsoCalled`) has been asked.
+ */
+async function killMidVote(config: ConsensusCoordinatorConfig, stored = 3, alsoCalled: string[] = []): Promise<{ first: Exit; killed: Exit }> {
   const first = coordinator(config);
-  let stored = 0;
-  let asked: string[] = [];
-  const poll = setInterval(() => {
-    void storedOutcomes(config.threadId).then((n) => (stored = n));
-    void calls(config.input.tag).then((c) => (asked = Object.keys(c)));
-  }, 20);
-  try {
-    await waitFor('three ballots stored and every voter asked', () => (stored >= 3 && asked.length === 5 ? true : undefined), 30_000);
-  } finally {
-    clearInterval(poll);
+  const wanted = ['v1', 'v2', 'v3', 'v4', 'v5', ...alsoCalled];
+  for (const until = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 20))) {
+    const [storedNow, asked] = await Promise.all([storedOutcomes(config.threadId), calls(config.input.tag)]);
+    if (storedNow >= stored && wanted.every((w) => w in asked)) break;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${stored} stored outcomes (${storedNow}) and calls of ${wanted.join(', ')} (${Object.keys(asked).join(', ')})`);
   }
-  // Still mid-vote: v4 and v5 hold, nothing decided, and exactly the three ballots are stored.
-  expect(await storedOutcomes(config.threadId)).toBe(3);
+  // Still mid-vote: the held ones hold, nothing decided, and exactly what was known is stored.
+  expect(await storedOutcomes(config.threadId)).toBe(stored);
   first.child.kill('SIGKILL');
   const killed = await first.exited;
   expect(decided(config.journal)).toEqual([]);
