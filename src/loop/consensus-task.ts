@@ -13,10 +13,8 @@ export const LOOP_TALLY_ID = 'no-consensus-tally';
 export interface ConsensusTaskEnv extends TaskRunEnv {
   /** Signs each voter's ballot with the voter's identity: the loop's network, or one of its own. */
   signer: AgentNetwork;
-  /** Votes stored by an interrupted try of this superstep, by voter. */
+  /** Votes (and judge verdicts) stored by an interrupted try of this superstep. */
   storedVotes: ReadonlyMap<string, TaskOutcome>;
-  /** Judge verdicts stored by an interrupted try of this superstep, by pair of answers (judgePairOf). */
-  storedVerdicts?: ReadonlyMap<string, boolean>;
   /** Stores one voter's vote, or a judge's verdict, in the checkpointer before the vote goes on (rejects when the run stopped). */
   storeVote(vote: TaskOutcome): Promise<void>;
   equality?: EqualityOptions;
@@ -50,7 +48,9 @@ export async function runConsensusTask(task: Task, env: ConsensusTaskEnv): Promi
   const capability = typeof spec.voters === 'number' ? task.capability : spec.voters.capability;
   const identityOf = (id: string) => env.signer.identity(id);
   const verified = (vote: TaskOutcome): boolean => vote.vote?.ballot === undefined || verifyBallotSignature(vote.vote.ballot, identityOf);
-  const kept = [...env.storedVotes.values()].filter(verified);
+  const stored = [...env.storedVotes.values()];
+  const kept = stored.filter((v) => v.vote !== undefined && verified(v));
+  const verdicts = new Map(stored.flatMap((v) => (v.verdict ? [[v.verdict.pair, v.verdict.same] as const] : [])));
   const keptIds = new Set(kept.map((v) => v.vote!.voter));
   const capable = [...env.pool.capable(capability)].sort();
   const wanted = typeof spec.voters === 'number' ? spec.voters : capable.length;
@@ -114,7 +114,7 @@ export async function runConsensusTask(task: Task, env: ConsensusTaskEnv): Promi
   const equality: EqualityOptions = {
     ...(spec.equality === 'text' ? { normalize: normalizeText } : {}),
     ...env.equality,
-    ...(spec.judge ? { judge: judgeAgent(task, spec.judge.capability, env) } : {}),
+    ...(spec.judge ? { judge: judgeAgent(task, spec.judge.capability, env, verdicts) } : {}),
   };
   let decision: ConsensusDecision;
   try {
@@ -150,10 +150,10 @@ export function judgePairOf(a: unknown, b: unknown): string {
  * a pair already judged (in a try of this superstep before a crash) is not asked again; the
  * attempt's idempotency key names the pair, so a resumed judge job is the pair's own.
  */
-function judgeAgent(task: Task, capability: string, env: ConsensusTaskEnv): NonNullable<EqualityOptions['judge']> {
+function judgeAgent(task: Task, capability: string, env: ConsensusTaskEnv, verdicts: ReadonlyMap<string, boolean>): NonNullable<EqualityOptions['judge']> {
   return async (a, b) => {
     const pair = judgePairOf(a, b);
-    const stored = env.storedVerdicts?.get(pair);
+    const stored = verdicts.get(pair);
     if (stored !== undefined) return stored;
     const outcome = await runTask({ ...task, capability, input: { kind: 'consensus.judge', question: task.input ?? null, a, b }, fallback: undefined, consensus: undefined }, {
       ...env,

@@ -49,10 +49,8 @@ export class CoordinatorRun {
   // pile up on one signal. It aborts with LangGraph's signal and when the run stops itself.
   private readonly scope: AbortScope;
   private readonly settled = new Set<string>();
-  /** Consensus votes stored by an interrupted try of this superstep, by task and voter. */
+  /** Consensus votes and judge verdicts stored by an interrupted try of this superstep, by task. */
   private readonly votes = new Map<string, Map<string, TaskOutcome>>();
-  /** Judge verdicts stored by an interrupted try of this superstep, by task and pair of answers. */
-  private readonly verdicts = new Map<string, Map<string, boolean>>();
   private log: OutcomeLog | undefined;
   private readonly deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly onScopeAbort = (): void => this.dispatcher.cancel(stopError(this.scope.signal.reason).message);
@@ -226,25 +224,19 @@ export class CoordinatorRun {
   }
 
   private storeVoteInMemory(vote: TaskOutcome): void {
-    if (vote.verdict !== undefined) {
-      const verdicts = this.verdicts.get(vote.taskId) ?? new Map<string, boolean>();
-      verdicts.set(vote.verdict.pair, vote.verdict.same);
-      this.verdicts.set(vote.taskId, verdicts);
-      return;
-    }
     const votes = this.votes.get(vote.taskId) ?? new Map<string, TaskOutcome>();
-    votes.set(vote.vote!.voter, vote);
+    // A NUL no agent id holds keeps a verdict's key apart from every voter's.
+    votes.set(vote.verdict ? `\u0000${vote.verdict.pair}` : vote.vote!.voter, vote);
     this.votes.set(vote.taskId, votes);
   }
 
-  /** What a consensus task's run needs: a task's, the ballot signer, and its stored votes and verdicts. */
+  /** What a consensus task's run needs: a task's, the ballot signer, and its stored votes. */
   private consensusEnvFor(task: Task, signal: AbortSignal): ConsensusTaskEnv {
     const { runtime } = this;
     return {
       ...this.envFor(signal),
       signer: ballotSigner(runtime.options.network, runtime),
       storedVotes: this.votes.get(task.id) ?? new Map(),
-      storedVerdicts: this.verdicts.get(task.id) ?? new Map(),
       ...(runtime.options.consensus ? { equality: runtime.options.consensus } : {}),
       // Like an outcome: stored before the vote goes on, and never once LangGraph's signal stopped the run.
       storeVote: async (vote) => {
