@@ -222,4 +222,40 @@ describe('a consensus task after a crash', () => {
     expect(out.results['vote']).toBe('yes');
     expect(decidedEvents(events)).toEqual([expect.objectContaining({ replayedBallots: 0, ballots: 5 })]);
   });
+
+  it('keeps the judge’s verdicts with the votes: a resumed vote does not ask the judge again about a pair it judged', async () => {
+    const saver = new MemorySaver();
+    const judged: Array<[unknown, unknown]> = [];
+    let hang = true;
+    const judge: AgentDefinition = {
+      id: 'judge', capabilities: ['judge'],
+      run: async (input, ctx) => {
+        const { a, b } = input as { a: string; b: string };
+        judged.push([a, b]);
+        // The second pair hangs until the crash: the first verdict is known and stored by then.
+        if (hang && b === 'Lyon') await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }));
+        return { same: a.toLowerCase().includes(b.toLowerCase()) };
+      },
+    };
+    // c answers first, so the checkpoint stores the ballots out of id order.
+    const agents = (): AgentDefinition[] => [voter('a', 'Paris, France', { ms: 30 }), voter('b', 'paris', { ms: 15 }), voter('c', 'Lyon'), judge];
+    const vote = request([{ id: 'capital', capability: 'answer', consensus: { voters: 3, judge: { capability: 'judge' } } }]);
+    const config = thread();
+    const stop = new AbortController();
+    const first = createMasterAgentLoop({ agents: agents(), checkpointer: saver }).invoke(vote, { ...config, signal: stop.signal }).then(() => 'finished', () => 'stopped');
+    while (judged.length < 2) await sleepMs(2);
+    await sleepMs(30);
+    stop.abort(new Error('crash'));
+    expect(await first).toBe('stopped');
+    expect(judged).toEqual([['Paris, France', 'paris'], ['Paris, France', 'Lyon']]);
+    hang = false;
+    judged.length = 0;
+    const events: EventEnvelope[] = [];
+    const second = createMasterAgentLoop({ agents: agents(), checkpointer: saver });
+    second.onEvent((e) => events.push(e));
+    const out = await second.invoke(null, config);
+    expect(judged).toEqual([['Paris, France', 'Lyon']]);
+    expect(out.results['capital']).toBe('Paris, France');
+    expect(decidedEvents(events)).toEqual([expect.objectContaining({ outcome: 'decided', support: 2, replayedBallots: 3 })]);
+  });
 });

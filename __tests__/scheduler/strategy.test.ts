@@ -44,7 +44,7 @@ describe('analyzeShape', () => {
     const shape = analyzeShape(buildDag([]), list);
     expect(shape).toEqual({
       tasks: 0, edges: 0, depth: 0, maxWidth: 0, parallelism: 0,
-      highRisk: 0, mediumRisk: 0, external: 0, idempotent: 0, coordinated: 0,
+      highRisk: 0, mediumRisk: 0, external: 0, idempotent: 0, coordinated: 0, voting: 0,
     });
   });
 });
@@ -66,6 +66,18 @@ describe('selectStrategy', () => {
 
   it('runs a single task sequential-safe', () => {
     expect(selectStrategy(shapeOf([{ id: 'only' }])).strategy).toBe('sequential-safe');
+  });
+
+  it('lets a vote in a chain ask its voters at once, unless most tasks need coordination', () => {
+    const vote: TaskInput = { id: 'vote', capability: 'answer', consensus: { voters: 5 } };
+    expect(shapeOf([vote, { id: 'next', dependsOn: ['vote'] }]).voting).toBe(1);
+    const choice = selectStrategy(shapeOf([vote, { id: 'next', dependsOn: ['vote'] }]));
+    expect(choice).toMatchObject({ strategy: 'parallel' });
+    expect(choice.reason).toContain('1 consensus task(s) ask their voters at once');
+    expect(selectStrategy(shapeOf([{ ...vote, consensus: { voters: { capability: 'answer' } } }])).strategy).toBe('parallel');
+    // One voter is no vote to speed up; a high-risk vote alone still takes the safe order.
+    expect(selectStrategy(shapeOf([{ ...vote, consensus: { voters: 1 } }])).strategy).toBe('sequential-safe');
+    expect(selectStrategy(shapeOf([{ ...vote, risk: 'high' }])).strategy).toBe('sequential-safe');
   });
 
   it('treats a nearly-chain DAG below minParallelism as a chain', () => {

@@ -23,6 +23,18 @@ describe('job ids', () => {
     expect(jobIdOf('k', 1)).not.toBe(jobIdOf('k', 2));
     expect(jobIdOf('k', 1).startsWith('0:')).toBe(false);
   });
+
+  it('hold no \':\' (BullMQ refuses it), keep distinct keys apart, and leave a plain key as it is', () => {
+    // A consensus voter's key is '<task key>:<voter>', a judge's '<task key>:judge:<n>'.
+    expect(jobIdOf('c91d:v1', 1)).toBe('c91d%3Av1.1');
+    expect(jobIdOf('c91d389e', 2)).toBe('c91d389e.2');
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 50 }), (a, b, n, m) => {
+        expect(jobIdOf(a, n).includes(':')).toBe(false);
+        if (a !== b || n !== m) expect(jobIdOf(a, n)).not.toBe(jobIdOf(b, m));
+      }),
+    );
+  });
 });
 
 describe('stall settings', () => {

@@ -105,7 +105,12 @@ export function jobQueue(options: JobQueueOptions = {}): JobQueue {
     const { bullmq, client } = await connect();
     const name = queueNameOf(agentId);
     const queue = new bullmq.Queue(name, { connection: client, prefix });
-    const events = new bullmq.QueueEvents(name, { connection: client, prefix });
+    // Read the event stream from where it ends now. QueueEvents' default ('$') starts at the end as of
+    // its first XREAD, which runs some round trips after waitUntilReady: an event in between (the
+    // 'duplicated' of a job a coordinator before this one finished) would be lost, and its attempt
+    // would wait for its timeout.
+    const [last] = await client.xrevrange(queue.toKey('events'), '+', '-', 'COUNT', 1);
+    const events = new bullmq.QueueEvents(name, { connection: client, prefix, lastEventId: last?.[0] ?? '0' });
     queue.on('error', onError);
     events.on('error', onError);
     const lane: Lane = { name, queue, events, waiters: new Map() };
@@ -125,7 +130,6 @@ export function jobQueue(options: JobQueueOptions = {}): JobQueue {
         onError,
       );
     });
-    // Listening must start before the first job is added, or its events could pass unseen.
     await events.waitUntilReady();
     await queue.setGlobalConcurrency(maxConcurrency);
     return lane;

@@ -33,9 +33,12 @@ export function queueNameOf(agentId: string): string {
  * The job of one attempt. Deterministic, so a coordinator that resumes after a crash and adds the
  * same attempt again gets the job already there (and its result, when it has one) instead of a
  * second run; a job retried after a worker's crash keeps it, and with it the idempotency key.
+ * BullMQ refuses ':' in a job id, and the keys of a consensus task's voters and judge have one
+ * (`<task key>:<voter>`), so the key is percent-encoded as in queueNameOf: distinct keys (and
+ * attempts, after the last '.') always give distinct ids, and a key without ':' or '%' is kept as is.
  */
 export function jobIdOf(idempotencyKey: string, attempt: number): string {
-  return `${idempotencyKey}.${attempt}`;
+  return `${idempotencyKey.replace(/[%:]/g, (c) => (c === '%' ? '%25' : '%3A'))}.${attempt}`;
 }
 
 /** The key that marks an attempt as given up by its coordinator (checked when a worker starts it). */

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { BALLOT_MESSAGE_TYPE, type ConsensusDecision, type ConsensusSpec } from '../contracts/consensus.js';
 import type { DeliveredMessage } from '../contracts/network.js';
 import type { Task } from '../contracts/scheduler.js';
 import { NoError } from '../contracts/errors.js';
 import { coerceQuorum, decide, normalizeText, tallyBallots, verifyBallotSignature, type EqualityOptions } from '../coordination/index.js';
-import { createAgentNetwork, createAgentRegistry, createKeyring, type AgentNetwork, type Keyring } from '../network/index.js';
+import { canonicalJson, createAgentNetwork, createAgentRegistry, createKeyring, type AgentNetwork, type Keyring } from '../network/index.js';
 import { runTask, type TaskOutcome, type TaskRunEnv } from './run-task.js';
 
 /** The recipient named in the loop's ballots: the coordinator counts them, no agent reads them. */
@@ -13,9 +13,9 @@ export const LOOP_TALLY_ID = 'no-consensus-tally';
 export interface ConsensusTaskEnv extends TaskRunEnv {
   /** Signs each voter's ballot with the voter's identity: the loop's network, or one of its own. */
   signer: AgentNetwork;
-  /** Votes stored by an interrupted try of this superstep, by voter. */
+  /** Votes (and judge verdicts) stored by an interrupted try of this superstep. */
   storedVotes: ReadonlyMap<string, TaskOutcome>;
-  /** Stores one voter's vote in the checkpointer before the vote goes on (rejects when the run stopped). */
+  /** Stores one voter's vote, or a judge's verdict, in the checkpointer before the vote goes on (rejects when the run stopped). */
   storeVote(vote: TaskOutcome): Promise<void>;
   equality?: EqualityOptions;
 }
@@ -48,11 +48,15 @@ export async function runConsensusTask(task: Task, env: ConsensusTaskEnv): Promi
   const capability = typeof spec.voters === 'number' ? task.capability : spec.voters.capability;
   const identityOf = (id: string) => env.signer.identity(id);
   const verified = (vote: TaskOutcome): boolean => vote.vote?.ballot === undefined || verifyBallotSignature(vote.vote.ballot, identityOf);
-  const kept = [...env.storedVotes.values()].filter(verified);
+  const stored = [...env.storedVotes.values()];
+  const kept = stored.filter((v) => v.vote !== undefined && verified(v));
+  const verdicts = new Map(stored.flatMap((v) => (v.verdict ? [[v.verdict.pair, v.verdict.same] as const] : [])));
   const keptIds = new Set(kept.map((v) => v.vote!.voter));
   const capable = [...env.pool.capable(capability)].sort();
   const wanted = typeof spec.voters === 'number' ? spec.voters : capable.length;
-  const voters = [...keptIds, ...capable.filter((id) => !keptIds.has(id))].slice(0, Math.max(wanted, keptIds.size));
+  // In id order, as an uninterrupted try asks them: a resumed vote groups the answers (and asks its
+  // judge about pairs) in the same order, so stored verdicts apply and the decided value is the same.
+  const voters = [...keptIds, ...capable.filter((id) => !keptIds.has(id))].slice(0, Math.max(wanted, keptIds.size)).sort();
   const base = { taskId: task.id, idempotencyKey: proposalId, errors: [], recoveries: [], usedFallback: false };
   if (voters.length < wanted || wanted === 0) {
     const where = capability === undefined ? 'in the pool' : `with capability '${capability}'`;
@@ -88,7 +92,7 @@ export async function runConsensusTask(task: Task, env: ConsensusTaskEnv): Promi
     return vote;
   };
   const fresh = await Promise.all(voters.filter((v) => !keptIds.has(v)).map(ask));
-  const votes = [...kept, ...fresh];
+  const votes = [...kept, ...fresh].sort((a, b) => voters.indexOf(a.vote?.voter ?? '') - voters.indexOf(b.vote?.voter ?? ''));
   const errors = votes.flatMap((v) => v.errors);
   const recoveries = votes.flatMap((v) => v.recoveries);
   const attempts = votes.reduce((n, v) => n + v.attempts, 0);
@@ -110,7 +114,7 @@ export async function runConsensusTask(task: Task, env: ConsensusTaskEnv): Promi
   const equality: EqualityOptions = {
     ...(spec.equality === 'text' ? { normalize: normalizeText } : {}),
     ...env.equality,
-    ...(spec.judge ? { judge: judgeAgent(task, spec.judge.capability, env) } : {}),
+    ...(spec.judge ? { judge: judgeAgent(task, spec.judge.capability, env, verdicts) } : {}),
   };
   let decision: ConsensusDecision;
   try {
@@ -135,21 +139,32 @@ export async function runConsensusTask(task: Task, env: ConsensusTaskEnv): Promi
     error: { message: `consensus task '${task.id}' reached no decision (${decision.outcome}: ${decision.reason}); add voters, lower the quorum, compare answers more loosely (consensus.equality, the loop's consensus option) or give the task a fallback value`, classification: 'agent-fault', code: 'TASK_FAILED' } };
 }
 
+/** Names a pair of answers, in the order the judge is asked: the same pair gives the same name in any process. */
+export function judgePairOf(a: unknown, b: unknown): string {
+  return createHash('sha256').update(canonicalJson([a ?? null, b ?? null])).digest('hex').slice(0, 32);
+}
+
 /**
  * Asks an agent of `capability` whether two answers say the same, as a task attempt of its own
- * (limits, retries and timeouts apply). Its verdicts are not stored: a resumed vote asks again.
+ * (limits, retries and timeouts apply). Each verdict is stored with the votes as it is known, and
+ * a pair already judged (in a try of this superstep before a crash) is not asked again; the
+ * attempt's idempotency key names the pair, so a resumed judge job is the pair's own.
  */
-function judgeAgent(task: Task, capability: string, env: ConsensusTaskEnv): NonNullable<EqualityOptions['judge']> {
-  let asked = 0;
+function judgeAgent(task: Task, capability: string, env: ConsensusTaskEnv, verdicts: ReadonlyMap<string, boolean>): NonNullable<EqualityOptions['judge']> {
   return async (a, b) => {
-    const n = ++asked;
+    const pair = judgePairOf(a, b);
+    const stored = verdicts.get(pair);
+    if (stored !== undefined) return stored;
     const outcome = await runTask({ ...task, capability, input: { kind: 'consensus.judge', question: task.input ?? null, a, b }, fallback: undefined, consensus: undefined }, {
       ...env,
-      idempotencyKey: (id) => `${env.idempotencyKey(id)}:judge:${n}`,
+      idempotencyKey: (id) => `${env.idempotencyKey(id)}:judge:${pair}`,
       onFatal: () => {},
     });
     if (outcome.status !== 'completed') throw new NoError('TASK_FAILED', `the judge (capability '${capability}') failed: ${outcome.error?.message ?? outcome.status}`, { details: { taskId: task.id, capability } });
     const verdict = outcome.output as { same?: unknown } | boolean | null | undefined;
-    return verdict === true || (typeof verdict === 'object' && verdict !== null && verdict.same === true);
+    const same = verdict === true || (typeof verdict === 'object' && verdict !== null && verdict.same === true);
+    const { output: _output, ...rest } = outcome;
+    await env.storeVote({ ...rest, taskId: task.id, verdict: { pair, same } });
+    return same;
   };
 }

@@ -49,7 +49,7 @@ export class CoordinatorRun {
   // pile up on one signal. It aborts with LangGraph's signal and when the run stops itself.
   private readonly scope: AbortScope;
   private readonly settled = new Set<string>();
-  /** Consensus votes stored by an interrupted try of this superstep, by task and voter. */
+  /** Consensus votes and judge verdicts stored by an interrupted try of this superstep, by task. */
   private readonly votes = new Map<string, Map<string, TaskOutcome>>();
   private log: OutcomeLog | undefined;
   private readonly deadlineTimer: ReturnType<typeof setTimeout> | undefined;
@@ -133,7 +133,7 @@ export class CoordinatorRun {
     const log = await openOutcomeLog(this.config);
     this.log = log;
     for (const outcome of log.stored) {
-      if (outcome.vote !== undefined) this.storeVoteInMemory(outcome);
+      if (outcome.vote !== undefined || outcome.verdict !== undefined) this.storeVoteInMemory(outcome);
       else if (this.byId.has(outcome.taskId) && !this.done.has(outcome.taskId)) await this.record(outcome, true);
     }
     const order = this.todo.filter((id) => !this.settled.has(id));
@@ -225,7 +225,8 @@ export class CoordinatorRun {
 
   private storeVoteInMemory(vote: TaskOutcome): void {
     const votes = this.votes.get(vote.taskId) ?? new Map<string, TaskOutcome>();
-    votes.set(vote.vote!.voter, vote);
+    // A NUL no agent id holds keeps a verdict's key apart from every voter's.
+    votes.set(vote.verdict ? `\u0000${vote.verdict.pair}` : vote.vote!.voter, vote);
     this.votes.set(vote.taskId, votes);
   }
 

@@ -42,6 +42,11 @@ export interface TaskOutcome {
    * again: the signed ballot of its answer, or none when it failed (an abstention).
    */
   vote?: { voter: string; ballot?: DeliveredMessage };
+  /**
+   * A consensus task's judge verdict on a pair of answers (`pair` names the pair, see
+   * judgePairOf), stored as it is known so a resume does not ask the judge again.
+   */
+  verdict?: { pair: string; same: boolean };
   /** A consensus task's decision, with the ballots it was decided from. */
   consensus?: ConsensusDecision;
 }

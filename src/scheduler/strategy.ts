@@ -4,6 +4,8 @@
  * Rules, first match wins:
  * 1. A chain (at most one task per level, or parallelism = tasks / depth below `minParallelism`)
  *    runs `sequential-safe`: there is nothing to gain from parallelism, so take the safest order.
+ *    Unless a task is a vote (consensus with more than one voter): its voters are one task's
+ *    attempts and would take turns under `sequential-safe`, so the rules below decide.
  * 2. When more than `maxCoordinatedShare` of the tasks need coordination (high risk or external side
  *    effects), run `sequential-safe`: most of the run would be serialised anyway, and one task at a
  *    time keeps a failure's blast radius to one task.
@@ -72,6 +74,8 @@ export interface DagShape {
   idempotent: number;
   /** Tasks that need coordination (high risk or external), each counted once. */
   coordinated: number;
+  /** Consensus tasks that ask more than one voter: each runs several agents at once. */
+  voting: number;
 }
 
 export interface StrategyChoice {
@@ -122,6 +126,7 @@ export function analyzeShape(dag: Dag, tasks: readonly Task[]): DagShape {
     external: 0,
     idempotent: 0,
     coordinated: 0,
+    voting: 0,
   };
   for (const task of tasks) {
     if (!dag.indexOf.has(task.id)) continue;
@@ -130,6 +135,7 @@ export function analyzeShape(dag: Dag, tasks: readonly Task[]): DagShape {
     if (task.sideEffects === 'external') shape.external++;
     if (task.sideEffects === 'idempotent') shape.idempotent++;
     if (needsCoordination(task)) shape.coordinated++;
+    if (task.consensus && task.consensus.voters !== 1) shape.voting++;
   }
   return shape;
 }
@@ -167,7 +173,8 @@ export function resolveStrategyOptions(options: StrategySelectionOptions): Requi
  */
 export function selectStrategy(shape: DagShape, options: StrategySelectionOptions = {}): StrategyChoice {
   const { minParallelism, maxCoordinatedShare } = resolveStrategyOptions(options);
-  if (shape.tasks <= 1 || shape.maxWidth <= 1 || shape.parallelism < minParallelism) {
+  const chain = shape.tasks <= 1 || shape.maxWidth <= 1 || shape.parallelism < minParallelism;
+  if (chain && shape.voting === 0) {
     return {
       strategy: 'sequential-safe',
       reason:
@@ -200,6 +207,8 @@ export function selectStrategy(shape: DagShape, options: StrategySelectionOption
     strategy: 'parallel',
     reason:
       `no task needs coordination and the DAG has parallelism ${shape.parallelism.toFixed(2)} ` +
-      `(up to ${shape.maxWidth} tasks per level): running in parallel under the resource limits`,
+      `(up to ${shape.maxWidth} tasks per level)` +
+      (shape.voting > 0 ? `, ${shape.voting} consensus task(s) ask their voters at once` : '') +
+      ': running in parallel under the resource limits',
   };
 }
