@@ -218,7 +218,8 @@ export function jobQueue(options: JobQueueOptions = {}): JobQueue {
             removeOnFail: true,
           });
         })().catch((error: unknown) => {
-          if (finish()) reject(error);
+          // The queue, not the agent, failed: say so, and let the attempt be retried.
+          if (finish()) reject(Object.assign(new NoError('INTERNAL_ERROR', `could not put attempt ${jobId} on ${lane.name}: ${(error as Error)?.message ?? String(error)}; check that Redis is reachable and the job id is one BullMQ accepts`, { details: { jobId, queue: lane.name } }), { classification: 'transient' as const }));
         });
       });
     },
