@@ -231,6 +231,11 @@ export function assertDurable(config: LangGraphRunnableConfig): void {
   }
 }
 
+/** Every capability some agent of the pool offers, each once, in the order the agents were added. */
+export function capabilitiesOf(pool: AgentPool): string[] {
+  return [...new Set(pool.ids().flatMap((id) => pool.definition(id).capabilities))];
+}
+
 export function threadIdOf(config: LangGraphRunnableConfig): string {
   const id = config.configurable?.['thread_id'];
   return typeof id === 'string' || typeof id === 'number' ? String(id) : 'default';
