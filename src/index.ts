@@ -207,6 +207,8 @@ export type { Anomaly, AnomalyKind, AnomalySubjectType, Correction, HealingActio
 // Planning from a goal: a chat model's plan, checked by the package's own validation; it also
 // revises a failing run's plan (MasterLoopOptions.replan).
 export { createLlmPlanner, DEFAULT_PLANNER_MAX_ATTEMPTS } from './planning/index.js';
+export { DEFAULT_MAX_REPLANS } from './loop/index.js';
+export type { ReplanOptions } from './loop/index.js';
 export type { LlmPlanner, LlmPlannerOptions, PlanOptions, PlanDraft, CapabilitySource } from './planning/index.js';
 export type { PlanningContext, PlanRevisionInput, PlanRevision, Replanner, ReplanRecord, ReplanTrigger, TokenUsage } from './contracts/index.js';
 

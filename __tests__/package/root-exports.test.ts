@@ -24,7 +24,7 @@ const PUBLIC_VALUES = [
   // anomaly detection and self-healing
   'robustDetector', 'errorRateDetector', 'stallDetector', 'createSelfHealing', 'DEFAULT_QUARANTINE_MS', 'DEFAULT_HEALING_LADDERS',
   // planning
-  'createLlmPlanner', 'DEFAULT_PLANNER_MAX_ATTEMPTS',
+  'createLlmPlanner', 'DEFAULT_PLANNER_MAX_ATTEMPTS', 'DEFAULT_MAX_REPLANS',
   // tools
   'createToolLayer', 'createToolRegistry', 'createToolOrchestrator', 'defineTool', 'toLangChainTools', 'primitiveTools',
   'executionTools', 'dashboardTools', 'sandboxStatus', 'ToolCallError', 'isToolCallError', 'DEFAULT_RATE_LIMIT',

@@ -133,3 +133,45 @@ describe('re-planning a run whose tasks failed for good', () => {
     },
   );
 });
+
+describe('requestReplan', () => {
+  it('stops a running thread\'s pass and runs the planner\'s revision, keeping what finished', async () => {
+    const ran: string[] = [];
+    let started!: () => void;
+    const hanging = new Promise<void>((resolve) => (started = resolve));
+    const model = new PlanScriptModel([planCall({ tasks: [{ id: 'quick', capability: 'work', dependsOn: ['a'] }] })]);
+    const { loop, events } = loopWith(agents(ran, { on: 'stuck', started }), { replan: { planner: createLlmPlanner({ model }) } });
+    const config = thread();
+    const running = loop.invoke(request([{ id: 'a', capability: 'work' }, { id: 'stuck', capability: 'work', dependsOn: ['a'] }]), config);
+    await hanging;
+    expect(loop.requestReplan('no-such-thread', 'stalled')).toBe(false);
+    expect(loop.requestReplan(config.configurable.thread_id, "'stuck' made no progress")).toBe(true);
+    const out = await running;
+    expect(out.status).toBe('completed');
+    expect(ran).toEqual(['a', 'stuck', 'quick']);
+    expect(out.results).toEqual({ a: 'a()', quick: 'quick(a)' });
+    expect(out.replans).toEqual([expect.objectContaining({ trigger: 'requested', reason: "'stuck' made no progress", kept: ['a'], added: ['quick'], dropped: ['stuck'] })]);
+    expect(out.replanRequest).toBeNull();
+    expect(out.runError).toBeNull();
+    expect(model.prompt(0)).toContain("- stuck (work): cancelled: stopped for a re-plan: 'stuck' made no progress");
+    expect(revisedEvents(events)).toHaveLength(1);
+  });
+
+  it('changes nothing on a loop without a planner', async () => {
+    let started!: () => void;
+    const hanging = new Promise<void>((resolve) => (started = resolve));
+    const { loop } = loopWith(agents([], { on: 'stuck', started }));
+    const config = thread();
+    const stop = new AbortController();
+    const running = loop.invoke(request([{ id: 'stuck', capability: 'work' }]), { ...config, signal: stop.signal }).catch(() => 'stopped');
+    await hanging;
+    expect(loop.requestReplan(config.configurable.thread_id, 'stalled')).toBe(false);
+    stop.abort();
+    expect(await running).toBe('stopped');
+  });
+
+  it('asks for a reason', () => {
+    const { loop } = loopWith(agents([]));
+    expect(() => loop.requestReplan('t', '')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
+  });
+});

@@ -54,3 +54,5 @@ export {
   MAX_HEALED_RUNS,
 } from './self-healing.js';
 export type { SelfHealing, SelfHealingOptions, SelfHealingDetectors, HealedLoop, HealedTools, CallObservation, AnomalyNotice } from './self-healing.js';
+export { DEFAULT_MAX_REPLANS } from './replan.js';
+export type { ReplanOptions } from './replan.js';

@@ -189,6 +189,8 @@ export interface LoopRuntime {
   ballotNetwork?: AgentNetwork;
   /** This loop's share of federated learning in the Store. */
   ledger: LearningLedger;
+  /** The coordinator pass running in this process, by thread: what `requestReplan` stops. */
+  passes: Map<string, { requestReplan(reason: string): boolean }>;
 }
 
 /** Whether the loop learns: its own `learning`, else the scheduler's, else on. */
@@ -226,7 +228,7 @@ export function createLoopRuntime(
     ...(adaptive?.prior ? { prior: adaptive.prior } : {}),
     ...(adaptive?.seed === undefined ? {} : { seed: adaptive.seed }),
   });
-  return { options, pool, audit, listeners, adaptiveState: undefined, toRequest, shutdown: createLoopShutdown(), ledger };
+  return { options, pool, audit, listeners, adaptiveState: undefined, toRequest, shutdown: createLoopShutdown(), ledger, passes: new Map() };
 }
 
 /**
