@@ -1,6 +1,6 @@
 import { AIMessage, HumanMessage } from '@langchain/core/messages';
 import { MemorySaver, MessagesAnnotation, StateGraph } from '@langchain/langgraph';
-import { addMasterLoop, type MasterLoopState } from '../../src/loop/index';
+import { addMasterLoop, createMasterAgentLoop, type MasterLoopState } from '../../src/loop/index';
 import { createLlmPlanner } from '../../src/planning/index';
 import { sleeper, thread } from '../loop/helpers';
 import { PlanScriptModel, planCall } from './plan-model';
@@ -36,5 +36,17 @@ describe('a planner as addMasterLoop\'s toRequest', () => {
     }).compile();
     const out = await graph.invoke({ messages: [new HumanMessage('go')] });
     expect(out.messages.at(-1)?.text).toBe('completed');
+  });
+});
+
+describe('a planner with createMasterAgentLoop', () => {
+  it('plans a request from a goal and the loop\'s agents, which the loop runs as it is', async () => {
+    const agents = [sleeper('f', ['fetch']), sleeper('w', ['write'])];
+    const model = new PlanScriptModel([planCall({ tasks: [{ id: 'get', capability: 'fetch' }, { id: 'put', capability: 'write', dependsOn: ['get'] }] })]);
+    const request = await createLlmPlanner({ model }).plan('copy the page', { capabilities: agents });
+    const out = await createMasterAgentLoop({ agents }).invoke({ request }, thread());
+    expect(out.status).toBe('completed');
+    expect(out.results).toEqual({ get: 'get()', put: 'put(get)' });
+    expect(out.request?.metadata).toEqual({ goal: 'copy the page' });
   });
 });

@@ -75,7 +75,9 @@ function structuredModel(model: unknown): Structured {
     throw new NoError('INVALID_REQUEST', `createLlmPlanner needs a chat model with withStructuredOutput: ${fix}`, { details: { model: typeof model } });
   }
   try {
-    return withStructuredOutput.call(model, PlanDraftSchema, { name: PLAN_TOOL_NAME, includeRaw: true }) as Structured;
+    // Tool calling is the one method every provider's structured output has; a strict JSON-schema
+    // mode would refuse the plan's free-form `input`. The raw answer is kept for the error details.
+    return withStructuredOutput.call(model, PlanDraftSchema, { name: PLAN_TOOL_NAME, method: 'functionCalling', includeRaw: true }) as Structured;
   } catch (error) {
     throw new NoError('INVALID_REQUEST', `this chat model cannot give structured output (${toError(error).message}): ${fix}`, { cause: error });
   }
