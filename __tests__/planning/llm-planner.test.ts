@@ -135,6 +135,30 @@ describe('createLlmPlanner', () => {
     expect(error.message).toContain('pass capabilities');
   });
 
+  it('says what to pass when called without options or with something that is no goal', async () => {
+    expect(() => createLlmPlanner(undefined as never)).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST', message: expect.stringContaining('createLlmPlanner({ model })') }));
+    const planner = createLlmPlanner({ model: new PlanScriptModel([planCall(good)]), capabilities });
+    expect((await planError(planner.plan(42 as never))).message).toContain('a string, or an array of LangChain messages');
+  });
+
+  it('says which state field to read when the graph state has no messages', async () => {
+    const planner = createLlmPlanner({ model: new PlanScriptModel([planCall(good)]) });
+    const error = await planError(planner.fromMessages({ key: 'chat' })({ messages: [] }, { capabilities: ['search'] }));
+    expect(error.message).toContain("no messages under 'chat'");
+  });
+
+  it('reports ABORTED when the signal aborts while the model is answering', async () => {
+    const controller = new AbortController();
+    class Hanging extends PlanScriptModel {
+      override async _generate(): Promise<never> {
+        controller.abort();
+        throw new Error('request aborted');
+      }
+    }
+    const error = await planError(createLlmPlanner({ model: new Hanging([]), capabilities }).plan('goal', { signal: controller.signal }));
+    expect(error.code).toBe('ABORTED');
+  });
+
   it.each([0, 1.5, -1])('refuses maxAttempts %p', (maxAttempts) => {
     expect(() => createLlmPlanner({ model: new PlanScriptModel([]), maxAttempts })).toThrow(expect.objectContaining({ code: 'INVALID_NUMBER' }));
   });

@@ -37,8 +37,11 @@ describe('re-planning a run whose tasks failed for good', () => {
     const ran: string[] = [];
     const model = new PlanScriptModel([planCall(revision)]);
     const { loop, events } = loopWith(agents(ran), { replan: { planner: createLlmPlanner({ model }) } });
-    const out = await loop.invoke(request(original, { metadata: { goal: 'fetch and report' } }), thread());
+    const out = await loop.invoke(request(original, { metadata: { goal: 'fetch and report' }, strategy: 'sequential-safe', resources: { io: 2 } }), thread());
     expect(out.status).toBe('completed');
+    // Only the work left changed: the request's capacities, strategy and goal stay.
+    expect(out.plan).toMatchObject({ requestedStrategy: 'sequential-safe', resources: { io: 2 } });
+    expect(out.request?.metadata).toEqual({ goal: 'fetch and report' });
     expect(ran).toEqual(['a', 'b', 'b2', 'c']);
     expect(out.results).toEqual({ a: 'a()', b2: 'b2(a)', c: 'c(b2)' });
     expect(out.plan!.tasks.map((t) => t.id).sort()).toEqual(['a', 'b2', 'c']);
@@ -88,6 +91,16 @@ describe('re-planning a run whose tasks failed for good', () => {
     expect(model.seen).toHaveLength(2);
     expect(out.replans).toEqual([expect.objectContaining({ outcome: 'failed', error: expect.objectContaining({ code: 'PLAN_INVALID' }) })]);
     expect(revisedEvents(events)).toEqual([expect.objectContaining({ outcome: 'failed', added: [], dropped: [] })]);
+  });
+
+  it('fails the run when the planner\'s model fails, recording the model\'s error', async () => {
+    const model = new PlanScriptModel([Object.assign(new Error('503 Service Unavailable'), { name: 'APIError' })]);
+    const { loop, events } = loopWith(agents([]), { replan: { planner: createLlmPlanner({ model }) } });
+    const out = await loop.invoke(request(original), thread());
+    expect(out.status).toBe('failed');
+    expect(model.seen).toHaveLength(1);
+    expect(out.replans).toEqual([expect.objectContaining({ outcome: 'failed', attempts: 0, error: { code: 'APIError', message: '503 Service Unavailable' } })]);
+    expect(revisedEvents(events)).toHaveLength(1);
   });
 
   it('leaves a run without failures alone', async () => {

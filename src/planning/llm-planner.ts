@@ -190,10 +190,10 @@ export function createLlmPlanner(options: LlmPlannerOptions): LlmPlanner {
   async function revise(input: PlanRevisionInput): Promise<PlanRevision> {
     const { names, descriptions } = grounding(input.capabilities.length > 0 ? input.capabilities : undefined);
     const done = new Set(input.finished.map((f) => f.taskId));
-    const finished = parseWith(ExecutionRequestSchema, input.request, { what: 'request' }).tasks.filter((t: Task) => done.has(t.id));
-    const result = await ask([systemPrompt(names, descriptions, options.instructions), revisionPrompt(input)], { capabilities: names, finished }, input.signal);
-    const metadata = input.request.metadata;
-    return { ...result, request: { ...result.request, ...(metadata ? { metadata } : {}) } };
+    const { tasks, ...base } = parseWith(ExecutionRequestSchema, input.request, { what: 'request' });
+    const finished = tasks.filter((t: Task) => done.has(t.id));
+    // The run's capacities, limits, strategy and goal stay: only the work left is the model's to change.
+    return ask([systemPrompt(names, descriptions, options.instructions), revisionPrompt(input)], { capabilities: names, finished, base }, input.signal);
   }
 
   const fromMessages = <S>({ key = 'messages' }: { key?: string } = {}) =>

@@ -36,6 +36,8 @@ export interface PlanCheckContext {
   capabilities: readonly string[];
   /** Tasks a revision keeps: their ids are taken, and new tasks may depend on them. */
   finished?: readonly Task[];
+  /** What a revision keeps of the run's request besides its tasks: capacities, limits, strategy, id, metadata. */
+  base?: Omit<ExecutionRequest, 'tasks'>;
 }
 
 function checkCapabilities(tasks: readonly Task[], capabilities: readonly string[]): void {
@@ -73,7 +75,7 @@ export function checkPlan(answer: unknown, context: PlanCheckContext): Execution
     }
   }
   checkCapabilities(draft.tasks, context.capabilities);
-  const request = { ...draft, tasks: [...finished, ...draft.tasks] };
+  const request = { ...draft, ...context.base, tasks: [...finished, ...draft.tasks] };
   validateRequest(request, DEFAULT_REQUEST_LIMITS);
   return request;
 }
