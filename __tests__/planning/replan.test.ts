@@ -47,6 +47,9 @@ describe('re-planning a run whose tasks failed for good', () => {
     expect(out.plan!.tasks.map((t) => t.id).sort()).toEqual(['a', 'b2', 'c']);
     expect(out.replans).toEqual([expect.objectContaining({ replan: 1, trigger: 'tasks-failed', outcome: 'revised', kept: ['a'], added: ['b2', 'c'], dropped: ['b'], attempts: 1 })]);
     expect(revisedEvents(events)).toEqual([expect.objectContaining({ outcome: 'revised', kept: ['a'], added: ['b2', 'c'], dropped: ['b'], reason: "task 'b' failed for good" })]);
+    const updated = events.filter((e) => e.type === 'orchestration.plan.updated').map((e) => e.data);
+    expect(updated).toEqual([{ planId: out.replans[0]!.previousPlanId, changes: [{ taskId: 'b2', change: 'added' }, { taskId: 'c', change: 'added' }, { taskId: 'b', change: 'dropped' }] }]);
+    expect(events.filter((e) => e.type === 'orchestration.plan.created').map((e) => (e.data as { planId: string }).planId)).toEqual([out.replans[0]!.previousPlanId, out.plan!.id]);
     // The planner saw the goal, what finished with its output, and what failed with its error.
     const prompt = model.prompt(0);
     expect(prompt).toContain('Goal: fetch and report');

@@ -130,6 +130,11 @@ export async function replanRun(
   runtime.audit.append({ actor: 'recovery', action: 'recovery.replan', outcome: revised ? 'success' : 'failure', details: { ...record, runId: state.runId } });
   emitter.emit('no.plan.revised', { ...record, runId: state.runId! });
   if (!revised) return { record };
+  // In the current package's words too: the previous plan changed into the revised one.
+  emitter.emit('orchestration.plan.updated', {
+    planId: plan.id,
+    changes: [...record.added.map((taskId) => ({ taskId, change: 'added' })), ...record.dropped.map((taskId) => ({ taskId, change: 'dropped' }))],
+  });
   announcePlan(emitter, revised, revised.tasks.filter((t) => next.has(t.id)));
   return {
     record,
