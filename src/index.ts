@@ -204,6 +204,14 @@ export { createSelfHealing, DEFAULT_QUARANTINE_MS, DEFAULT_HEALING_LADDERS } fro
 export type { SelfHealing, SelfHealingOptions, SelfHealingDetectors, HealedLoop, HealedTools, CallObservation, AnomalyNotice } from './loop/index.js';
 export type { Anomaly, AnomalyKind, AnomalySubjectType, Correction, HealingAction } from './contracts/index.js';
 
+// Planning from a goal: a chat model's plan, checked by the package's own validation; it also
+// revises a failing run's plan (MasterLoopOptions.replan).
+export { createLlmPlanner, DEFAULT_PLANNER_MAX_ATTEMPTS } from './planning/index.js';
+export { DEFAULT_MAX_REPLANS } from './loop/index.js';
+export type { ReplanOptions } from './loop/index.js';
+export type { LlmPlanner, LlmPlannerOptions, PlanOptions, PlanDraft, CapabilitySource } from './planning/index.js';
+export type { PlanningContext, PlanRevisionInput, PlanRevision, Replanner, ReplanRecord, ReplanTrigger, TokenUsage } from './contracts/index.js';
+
 // The multi-layer tool system.
 export {
   createToolLayer,

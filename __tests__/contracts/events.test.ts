@@ -38,6 +38,7 @@ describe('event contracts', () => {
     [NoEventTypes.AnomalyDetected, { id: 'x', kind: 'slowness', subjectType: 'agent', subject: 'a', value: 1, baseline: 0, threshold: 1, message: '', at: 0 }, 'kind'],
     [NoEventTypes.AnomalyResolved, { id: 'x', kind: 'stall', subjectType: 'queue', subject: 'r', value: 1, baseline: 0, threshold: 1, message: '', at: 0 }, 'subjectType'],
     [NoEventTypes.AnomalyCorrected, { anomalyId: 'x', kind: 'latency', subjectType: 'agent', subject: 'a', action: 'reboot', outcome: 'applied', agentIds: [], reason: '', at: 0 }, 'action'],
+    [NoEventTypes.PlanRevised, { runId: 'r', replan: 0, trigger: 'tasks-failed', reason: '', outcome: 'revised', previousPlanId: 'p', kept: [], added: [], dropped: [], attempts: 1 }, 'replan'],
   ])('the %s payload rejects a bad field', (type, payload, field) => {
     expectRejected(ALL_EVENT_SCHEMAS[type as keyof typeof ALL_EVENT_SCHEMAS], payload, field);
   });

@@ -23,6 +23,8 @@ const PUBLIC_VALUES = [
   'DEFAULT_KNOWLEDGE_TTL_MS', 'mergeAdaptiveStates',
   // anomaly detection and self-healing
   'robustDetector', 'errorRateDetector', 'stallDetector', 'createSelfHealing', 'DEFAULT_QUARANTINE_MS', 'DEFAULT_HEALING_LADDERS',
+  // planning
+  'createLlmPlanner', 'DEFAULT_PLANNER_MAX_ATTEMPTS', 'DEFAULT_MAX_REPLANS',
   // tools
   'createToolLayer', 'createToolAgent', 'createToolRegistry', 'createToolOrchestrator', 'defineTool', 'toLangChainTools', 'primitiveTools',
   'executionTools', 'dashboardTools', 'sandboxStatus', 'ToolCallError', 'isToolCallError', 'DEFAULT_RATE_LIMIT',

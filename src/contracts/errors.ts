@@ -47,6 +47,8 @@ export const NO_ERROR_CODES = [
   'MESSAGE_TOO_LARGE',
   // shared knowledge: a record that cannot be vouched for, or a confirmation the rules refuse
   'KNOWLEDGE_REFUSED',
+  // planning: a model's plan that stayed invalid after every attempt
+  'PLAN_INVALID',
 ] as const;
 
 export type NoErrorCode = (typeof NO_ERROR_CODES)[number];

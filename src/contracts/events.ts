@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AbstentionReasonSchema, BallotRejectionSchema, ConsensusMethodSchema, ConsensusOutcomeSchema } from './consensus.js';
 import { AnomalySchema, CorrectionSchema } from './anomaly.js';
+import { ReplanRecordSchema } from './planning.js';
 import { ConcreteStrategySchema, StrategySchema } from './scheduler.js';
 import { RecoveryActionTypeSchema, RecoveryLevelSchema } from './loop.js';
 import { RunStatusSchema } from './status.js';
@@ -34,6 +35,7 @@ export const NoEventTypes = {
   AnomalyDetected: 'no.anomaly.detected',
   AnomalyResolved: 'no.anomaly.resolved',
   AnomalyCorrected: 'no.anomaly.corrected',
+  PlanRevised: 'no.plan.revised',
 } as const;
 
 const meta = z.record(z.string(), z.unknown()).optional();
@@ -179,6 +181,8 @@ export const NO_EVENT_SCHEMAS = {
   [NoEventTypes.AnomalyResolved]: AnomalySchema,
   /** What self-healing did about an anomaly (or why it did nothing). */
   [NoEventTypes.AnomalyCorrected]: CorrectionSchema,
+  /** A run asked its planner for a revised plan of its remaining work (see MasterLoopOptions.replan). */
+  [NoEventTypes.PlanRevised]: ReplanRecordSchema.extend({ runId: id }),
 } as const;
 
 export const ALL_EVENT_SCHEMAS = { ...ORCHESTRATION_EVENT_SCHEMAS, ...NO_EVENT_SCHEMAS };

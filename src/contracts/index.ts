@@ -11,3 +11,4 @@ export * from './telemetry.js';
 export * from './distribution.js';
 export * from './consensus.js';
 export * from './anomaly.js';
+export * from './planning.js';

@@ -1,8 +1,9 @@
 import { END, START, StateGraph, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import { NoError } from '../contracts/errors.js';
+import type { PlanningContext } from '../contracts/planning.js';
 import type { ExecutionRequestInput } from '../contracts/scheduler.js';
 import { compileLoop, handle, type MasterLoopHandle } from './builder.js';
-import { createLoopRuntime, type MasterLoopOptions } from './runtime.js';
+import { capabilitiesOf, createLoopRuntime, type MasterLoopOptions } from './runtime.js';
 import type { MasterLoopState } from './state.js';
 
 /** The name of the node `addMasterLoop` adds. @default 'masterLoop' */
@@ -33,10 +34,11 @@ export interface AddMasterLoopOptions<S, U, N extends string, Name extends strin
   /** Where the graph goes when the loop is done. @default END */
   then?: N | typeof END;
   /**
-   * Builds the request from your graph's state. Without it, the loop reads your state's `request`
-   * field (which must then exist).
+   * Builds the request from your graph's state, at once or as a Promise (a planner's
+   * `toRequest`, say); `context` holds the capabilities of the loop's agents and the run's signal.
+   * Without it, the loop reads your state's `request` field (which must then exist).
    */
-  toRequest?: (state: S) => ExecutionRequestInput | undefined;
+  toRequest?: (state: S, context: PlanningContext) => ExecutionRequestInput | undefined | Promise<ExecutionRequestInput | undefined>;
   /**
    * Maps the finished run onto your graph's state: `run` holds everything the run came to (`status`,
    * `results` by task id, `errors`, `tasks`, `plan`, `compensated`, ...). @default no update
@@ -90,7 +92,7 @@ function checkGap(builder: AnyStateGraph, after: string): void {
  * @example
  * const graph = addMasterLoop(new StateGraph(MessagesAnnotation).addNode('chat', chat).addEdge(START, 'chat'), {
  *   agents, after: 'chat',
- *   toRequest: (state) => ({ tasks: planFrom(state.messages) }),
+ *   toRequest: (state) => ({ tasks: planFrom(state.messages) }), // or a planner's: createLlmPlanner({ model }).toRequest
  *   fromResult: (run) => ({ messages: [new AIMessage(report(run.results))] }),
  * }).compile({ checkpointer });
  */
@@ -112,7 +114,8 @@ export function addMasterLoop<B extends AnyStateGraph, Name extends string = typ
   const runtime = createLoopRuntime(options);
   const loop = compileLoop(runtime, undefined, undefined);
   const node = async (state: StateOf<B>, config: LangGraphRunnableConfig) => {
-    const run = await loop.invoke({ request: toRequest(state) }, config);
+    const context: PlanningContext = { capabilities: capabilitiesOf(runtime.pool), ...(config.signal ? { signal: config.signal } : {}) };
+    const run = await loop.invoke({ request: await toRequest(state, context) }, config);
     return options.fromResult ? options.fromResult(run, state) : {};
   };
   const added = builder.addNode(name, node, { subgraphs: [loop] }).addEdge(after, name).addEdge(name, then);

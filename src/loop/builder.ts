@@ -1,4 +1,5 @@
 import { END, MemorySaver, START, StateGraph, type BaseCheckpointSaver, type BaseStore, type CompiledStateGraph } from '@langchain/langgraph';
+import { NoError } from '../contracts/errors.js';
 import type { AuditTrail } from '../telemetry/audit.js';
 import { trackCircuits } from '../telemetry/metrics.js';
 import type { AgentPool } from './agent-pool.js';
@@ -50,6 +51,17 @@ export interface MasterLoopHandle {
    * process.once('SIGTERM', () => void loop.close({ graceMs: 20_000 }).then(() => process.exit(0)));
    */
   close(options?: LoopCloseOptions): Promise<void>;
+  /**
+   * Re-plans a running thread now (a stalled run, say): its coordinator pass in this process stops,
+   * its running tasks are aborted and stored as cancelled, and the loop's `replan.planner` revises the
+   * work left, keeping finished tasks; the run goes on with the revision (`no.plan.revised`, trigger
+   * 'requested'). Returns false, changing nothing, when the loop has no `replan` option, the run has
+   * no re-plan left, or no pass of that thread runs in this process.
+   *
+   * @example
+   * const replanned = loop.requestReplan('run-1', "task 'fetch' has made no progress for 5 minutes");
+   */
+  requestReplan(threadId: string, reason: string): boolean;
 }
 
 function routeAfterRecovery(state: MasterLoopState): string {
@@ -64,6 +76,12 @@ export function handle(runtime: LoopRuntime, persistence: { checkpointer?: BaseC
     onEvent: runtime.listeners.on,
     readiness: (options) => checkReadiness({ pool: runtime.pool, draining: runtime.shutdown.draining, ...persistence }, options),
     close: (options) => runtime.shutdown.close(options),
+    requestReplan: (threadId, reason) => {
+      if (typeof reason !== 'string' || reason.length === 0) {
+        throw new NoError('INVALID_REQUEST', "requestReplan needs a reason for the planner: requestReplan(threadId, 'the run stalled on fetch')", { details: {} });
+      }
+      return runtime.passes.get(String(threadId))?.requestReplan(reason) ?? false;
+    },
   };
 }
 

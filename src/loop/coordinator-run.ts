@@ -69,6 +69,8 @@ export class CoordinatorRun {
     this.checkIdle();
   };
   private readonly onStopped = (): void => this.interrupt(this.runtime.shutdown.stopped.reason as NoError);
+  /** Why the pass was stopped for a re-plan (the loop's `requestReplan`), if it was. */
+  replanReason: string | undefined;
 
   constructor(
     private readonly runtime: LoopRuntime,
@@ -79,6 +81,7 @@ export class CoordinatorRun {
     if (!plan || !runId) throw new NoError('INVALID_REQUEST', 'the coordinator needs a plan: run the scheduler node first', { details: {} });
     this.plan = plan;
     this.runId = runId;
+
     this.threadId = threadIdOf(config);
     this.emitter = createRunEmitter({ writer: config.writer, listeners: runtime.listeners, correlationId: runId, threadId: threadIdOf(config), source: runtime.options.eventSource });
     this.byId = new Map(plan.tasks.map((t) => [t.id, t]));

@@ -16,6 +16,7 @@ function levelOf(event: EventEnvelope): LogLevel {
       return data['status'] === 'completed' ? 'info' : 'error';
     case 'orchestration.task.failed':
     case 'no.recovery.action.taken':
+    case 'no.plan.revised':
       return 'warn';
     case 'no.task.compensated':
       return data['success'] === true ? 'warn' : 'error';

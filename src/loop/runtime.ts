@@ -19,6 +19,7 @@ import { createLearningLedger, FEDERATED_NAMESPACES, type LearningLedger } from 
 import type { EventListener } from './emitter.js';
 import { logEvents } from './event-log.js';
 import type { RecoveryStrategy } from './recovery-handler.js';
+import { checkReplanOptions, type ReplanOptions } from './replan.js';
 import { checkRunTimeout } from './run-deadline.js';
 import { createLoopShutdown, type LoopShutdown } from './shutdown.js';
 import type { MasterLoopState } from './state.js';
@@ -158,6 +159,17 @@ export interface MasterLoopOptions {
    * by a `distribution` get none. @default undefined
    */
   knowledge?: SharedKnowledge;
+  /**
+   * Re-plans a run whose tasks failed for good (out of retries, agents and fallbacks), or that
+   * `requestReplan` stopped: the planner (`createLlmPlanner(...)`) gets the goal, the finished tasks
+   * with their outputs, the failed ones with their errors and the pool's capabilities, and its revised
+   * plan of the work left runs in the same run. Finished tasks are kept and never run again; a new task
+   * may not take a finished task's id. Each re-plan is a `no.plan.revised` event and a `replans` entry,
+   * stored with the run, so a resumed run does not ask again. After `maxReplans`, or when the planner
+   * gives no valid plan, the run fails as it would have without one (and compensates).
+   * @default undefined (no re-planning)
+   */
+  replan?: ReplanOptions;
 }
 
 /** Everything the three nodes share for the life of one compiled loop. */
@@ -177,6 +189,8 @@ export interface LoopRuntime {
   ballotNetwork?: AgentNetwork;
   /** This loop's share of federated learning in the Store. */
   ledger: LearningLedger;
+  /** The coordinator pass running in this process, by thread: what `requestReplan` stops. */
+  passes: Map<string, { requestReplan(reason: string): boolean }>;
 }
 
 /** Whether the loop learns: its own `learning`, else the scheduler's, else on. */
@@ -196,6 +210,7 @@ export function createLoopRuntime(
     );
   }
   checkRunTimeout(options.runTimeoutMs);
+  checkReplanOptions(options.replan);
   const pool = createAgentPool(options.pool).add(options.agents);
   const listeners = createListeners<EventEnvelope>();
   if (options.onEvent) listeners.on(options.onEvent);
@@ -213,7 +228,7 @@ export function createLoopRuntime(
     ...(adaptive?.prior ? { prior: adaptive.prior } : {}),
     ...(adaptive?.seed === undefined ? {} : { seed: adaptive.seed }),
   });
-  return { options, pool, audit, listeners, adaptiveState: undefined, toRequest, shutdown: createLoopShutdown(), ledger };
+  return { options, pool, audit, listeners, adaptiveState: undefined, toRequest, shutdown: createLoopShutdown(), ledger, passes: new Map() };
 }
 
 /**
@@ -229,6 +244,11 @@ export function assertDurable(config: LangGraphRunnableConfig): void {
       { details: { durability: durability ?? 'exit' } },
     );
   }
+}
+
+/** Every capability some agent of the pool offers, each once, in the order the agents were added. */
+export function capabilitiesOf(pool: AgentPool): string[] {
+  return [...new Set(pool.ids().flatMap((id) => pool.definition(id).capabilities))];
 }
 
 export function threadIdOf(config: LangGraphRunnableConfig): string {

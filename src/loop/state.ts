@@ -1,6 +1,7 @@
 import { Annotation } from '@langchain/langgraph';
 import type { NoErrorJSON } from '../contracts/errors.js';
 import type { AgentError, AgentState, RecoveryAction } from '../contracts/loop.js';
+import type { ReplanRecord } from '../contracts/planning.js';
 import type { RunStatus } from '../contracts/status.js';
 import type { ExecutionFeedback, ExecutionPlan, ExecutionRequestInput, StrategyAdjustment } from '../contracts/scheduler.js';
 import { MailboxChannel, TopicLogChannel } from './message-channels.js';
@@ -55,6 +56,10 @@ export const MasterLoopAnnotation = Annotation.Root({
    * task's own failure is in `tasks` and `errors`.
    */
   runError: Annotation<NoErrorJSON | null>({ reducer: (_, next) => next, default: () => null }),
+  /** Every re-plan of this run by its planner (MasterLoopOptions.replan), in order. */
+  replans: Annotation<ReplanRecord[], ReplanRecord[] | Reset>({ reducer: append<ReplanRecord>(), default: () => [] }),
+  /** A re-plan asked for while the run was going (the loop's `requestReplan`), until the recovery node takes it. */
+  replanRequest: Annotation<{ reason: string } | null>({ reducer: (_, next) => next, default: () => null }),
   /** Coordinator passes so far in this run (re-planning adds one). */
   round: Annotation<number>({ reducer: (_, next) => next, default: () => 0 }),
   feedback: Annotation<ExecutionFeedback | undefined>(),

@@ -1,10 +1,11 @@
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
-import { isNoError } from '../../contracts/errors.js';
+import { isNoError, NoError } from '../../contracts/errors.js';
 import type { ExecutionPlan } from '../../contracts/scheduler.js';
 import { recordAgentUtilization, recordCoordinationEfficiency, trackRun } from '../../telemetry/metrics.js';
 import { COORDINATION_ATTRIBUTES, SPAN_NAMES } from '../../telemetry/names.js';
 import { withSpan } from '../../telemetry/tracer.js';
 import { CoordinatorRun } from '../coordinator-run.js';
+import { replansLeft } from '../replan.js';
 import type { TaskOutcome } from '../run-task.js';
 import { assertDurable, threadIdOf, type LoopRuntime } from '../runtime.js';
 import type { MasterLoopState, MasterLoopUpdate, TaskRecord } from '../state.js';
@@ -41,6 +42,8 @@ function updateOf(runtime: LoopRuntime, run: CoordinatorRun, config: LangGraphRu
   }
   const reason = run.stopReason;
   const status = run.completedCount() === plan.tasks.length ? 'completed' : reason !== undefined && config.signal?.aborted ? 'cancelled' : 'failed';
+  // Stopped for a re-plan: the run did not fail, its plan is about to change.
+  const replanning = status === 'failed' && run.replanReason !== undefined;
   return {
     results,
     tasks,
@@ -49,7 +52,8 @@ function updateOf(runtime: LoopRuntime, run: CoordinatorRun, config: LangGraphRu
     agents: runtime.pool.states(),
     status,
     // The loop stopped the run itself (deadline, fatal failure): say why at the run's level.
-    runError: status === 'failed' && isNoError(reason) ? reason.toJSON() : null,
+    runError: status === 'failed' && !replanning && isNoError(reason) ? reason.toJSON() : null,
+    ...(replanning ? { replanRequest: { reason: run.replanReason! } } : {}),
     ...(session && session.ops.length > 0 ? { mailboxes: session.ops, topics: session.ops } : {}),
   };
 }
@@ -80,6 +84,19 @@ function coordinatePass(runtime: LoopRuntime) {
     assertDurable(config);
     const run = new CoordinatorRun(runtime, rawState as MasterLoopState, config);
     const { plan, runId } = run;
+    const threadId = threadIdOf(config);
+    const canReplan = replansLeft(runtime, rawState as MasterLoopState);
+    // The loop's requestReplan: the running tasks are aborted and stored as cancelled, finished ones
+    // stay, and the recovery node asks the planner for the work left.
+    const pass = {
+      requestReplan: (reason: string): boolean => {
+        if (!canReplan || run.stopReason !== undefined) return false;
+        run.replanReason = reason;
+        run.stop(new NoError('ABORTED', `stopped for a re-plan: ${reason}`));
+        return true;
+      },
+    };
+    runtime.passes.set(threadId, pass);
     const agentIds = runtime.pool.ids();
     run.emitter.emit('orchestration.coordination.started', { strategy: plan.strategy, runId, participants: agentIds });
     run.emitter.emit('no.agent.coordination.started', { runId, planId: plan.id, strategy: plan.strategy, agentIds, taskCount: run.taskCount });
@@ -107,6 +124,7 @@ function coordinatePass(runtime: LoopRuntime) {
         throw error;
       } finally {
         untrack();
+        if (runtime.passes.get(threadId) === pass) runtime.passes.delete(threadId);
         run.close(failure);
       }
     });

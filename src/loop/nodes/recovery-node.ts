@@ -16,6 +16,8 @@ import {
   type LoopRuntime,
 } from '../runtime.js';
 import { idempotencyKeyOf } from '../coordinator-run.js';
+import { createReplanStep, replanRun, replanTriggerOf } from '../replan.js';
+import type { ReplanRecord } from '../../contracts/planning.js';
 import type { MasterLoopState, MasterLoopUpdate, TaskRecord } from '../state.js';
 
 /** Monte Carlo samples for the adaptive engine's confidence after each run. @default 500 */
@@ -31,8 +33,10 @@ export function replanDelay(state: MasterLoopState, runtime: LoopRuntime, maxWai
   if (failed.length === 0) return undefined;
   let latest = now;
   for (const record of failed) {
+    // A task a re-plan dropped is not the plan's any more.
+    const task = state.plan!.tasks.find((t) => t.id === record.taskId);
+    if (task === undefined) continue;
     if (record.error?.classification !== 'agent-fault' && record.error?.classification !== 'transient') return undefined;
-    const task = state.plan!.tasks.find((t) => t.id === record.taskId)!;
     for (const agentId of runtime.pool.capable(task.capability)) {
       const at = runtime.pool.recoversAt(agentId);
       if (at === undefined) return undefined;
@@ -118,6 +122,7 @@ export function createRecoveryNode(runtime: LoopRuntime) {
       }
     },
   );
+  const replanStep = createReplanStep(runtime);
   return async function recovery(rawState: Record<string, unknown>, config: LangGraphRunnableConfig): Promise<MasterLoopUpdate> {
     const state = rawState as MasterLoopState;
     const plan = state.plan!;
@@ -137,7 +142,7 @@ export function createRecoveryNode(runtime: LoopRuntime) {
     // A run the loop stopped itself is over; so is one whose next round could only start past its deadline.
     const deadlineAt = state.runDeadline?.at ?? Number.POSITIVE_INFINITY;
     const waitBudget = Math.min(runtime.options.maxReplanWaitMs ?? DEFAULT_MAX_REPLAN_WAIT_MS, deadlineAt - Date.now() - 1);
-    const delay = status === 'failed' && state.runError == null && state.round + 1 < maxRounds && waitBudget >= 0
+    const delay = status === 'failed' && state.runError == null && !state.replanRequest && state.round + 1 < maxRounds && waitBudget >= 0
       ? replanDelay(state, runtime, waitBudget)
       : undefined;
     if (delay !== undefined) {
@@ -151,6 +156,15 @@ export function createRecoveryNode(runtime: LoopRuntime) {
       const actions = blocked.map((r) => record({ type: 'replan', level: 'scheduler', taskId: r.taskId, reason: 'its agents were broken; re-planning once their circuits recover' }));
       emitter.emit('orchestration.plan.updated', { planId: plan.id, changes: blocked.map((r) => ({ taskId: r.taskId, change: 'rescheduled' })) });
       return { round: state.round + 1, status: 'running', recoveries: actions };
+    }
+
+    // Tasks failed for good, or someone asked: the planner revises the work left, and the run goes on.
+    const why = replanTriggerOf(state, runtime);
+    let replans: ReplanRecord[] = [];
+    if (why !== undefined) {
+      const { update, record } = await replanRun(runtime, state, config, emitter, why, replanStep);
+      if (update) return update;
+      replans = [record];
     }
 
     let compensated: string[] = [];
@@ -190,13 +204,15 @@ export function createRecoveryNode(runtime: LoopRuntime) {
         await config.store.put([...STORE_NAMESPACES.agents], agentId, agentState as unknown as Record<string, unknown>);
       }
     }
-    const finished = Object.values(state.tasks);
+    // Tasks a re-plan dropped are history, not this plan's tasks.
+    const inPlan = new Set(plan.tasks.map((t) => t.id));
+    const finished = Object.values(state.tasks).filter((r) => inPlan.has(r.taskId));
     emitter.emit('no.run.completed', {
       runId, planId: plan.id, status: status === 'completed' ? 'completed' : status === 'cancelled' ? 'cancelled' : 'failed',
       durationMs: feedback.actualMakespanMs, completedTasks: finished.filter((r) => r.status === 'completed').length,
       failedTasks: finished.filter((r) => r.status !== 'completed').length,
       ...(state.runError == null ? {} : { error: { code: state.runError.code, message: state.runError.message } }),
     });
-    return { feedback, adjustment, compensated, status, agents: runtime.pool.states() };
+    return { feedback, adjustment, compensated, status, agents: runtime.pool.states(), replans, replanRequest: null };
   };
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { NoError } from '../../contracts/errors.js';
-import type { ExecutionPlan, ExecutionRequestInput } from '../../contracts/scheduler.js';
+import type { ExecutionPlan, ExecutionRequestInput, Task } from '../../contracts/scheduler.js';
 import { createIntelligenceScheduler, type AdaptiveState } from '../../scheduler/index.js';
-import { createRunEmitter } from '../emitter.js';
+import { createRunEmitter, type RunEmitter } from '../emitter.js';
 import { deadlineOf } from '../run-deadline.js';
 import { assertDurable, learningOf, STORE_NAMESPACES, threadIdOf, type LoopRuntime, type MasterLoopLimits } from '../runtime.js';
 import { RESET, type MasterLoopUpdate } from '../state.js';
@@ -37,6 +37,39 @@ function checkCapabilities(plan: ExecutionPlan, runtime: LoopRuntime): void {
 }
 
 /**
+ * The plan of a request under the loop's limits and what it learned; a capability no agent offers is
+ * a NoError. The scheduler node plans each run's request with it, and a re-plan its revision.
+ */
+export async function planRequest(runtime: LoopRuntime, request: ExecutionRequestInput, config: LangGraphRunnableConfig): Promise<ExecutionPlan> {
+  const store = config.store;
+  const learning = learningOf(runtime.options);
+  // Without learning the plan does not depend on what was learned: no need to read it.
+  const merged = store && learning ? await runtime.ledger.adaptiveState(store) : undefined;
+  const adaptiveState: AdaptiveState | undefined = merged ?? runtime.adaptiveState;
+  const planner = createIntelligenceScheduler({ ...runtime.options.scheduler, learning, ...(adaptiveState ? { adaptiveState } : {}) });
+  const plan = planner.planExecution(applyLimits(request, runtime.options.limits ?? {}, runtime.pool.slots()));
+  checkCapabilities(plan, runtime);
+  return plan;
+}
+
+/** A plan's events: created (with the DAG a viewer draws), its strategy, and each of `created` tasks. */
+export function announcePlan(emitter: RunEmitter, plan: ExecutionPlan, created: readonly Task[]): void {
+  emitter.emit('orchestration.plan.created', {
+    planId: plan.id,
+    summary: `${plan.tasks.length} tasks, ${plan.strategy}, predicted makespan ${plan.makespanMs} ms (bound ${plan.lowerBoundMs} ms)`,
+    // The schedule, with what a viewer needs to draw the DAG: each task's dependencies, capability and
+    // whether it is on the critical path. The arrays are the plan's own, not copies.
+    steps: planSteps(plan),
+  });
+  emitter.emit('orchestration.decision.made', {
+    decisionId: `${plan.id}:strategy`,
+    outcome: plan.strategy,
+    metadata: { requested: plan.requestedStrategy, reason: plan.strategyReason, makespanMs: plan.makespanMs, lowerBoundMs: plan.lowerBoundMs },
+  });
+  for (const task of created) emitter.emit('orchestration.task.created', { taskId: task.id, input: task.input ?? null });
+}
+
+/**
  * Plans the request with the intelligence scheduler. Invalid requests and unknown capabilities
  * throw typed errors here, before any agent runs.
  */
@@ -50,14 +83,7 @@ export function createSchedulerNode(runtime: LoopRuntime) {
       throw new NoError('INVALID_REQUEST', 'no request to plan: invoke the loop with { request }', { details: {} });
     }
     const store = config.store;
-    const learning = learningOf(runtime.options);
-    // Without learning the plan does not depend on what was learned: no need to read it.
-    const merged = store && learning ? await runtime.ledger.adaptiveState(store) : undefined;
-    const adaptiveState: AdaptiveState | undefined = merged ?? runtime.adaptiveState;
-    const planner = createIntelligenceScheduler({ ...runtime.options.scheduler, learning, ...(adaptiveState ? { adaptiveState } : {}) });
-    const totalSlots = runtime.pool.slots();
-    const plan = planner.planExecution(applyLimits(request, runtime.options.limits ?? {}, totalSlots));
-    checkCapabilities(plan, runtime);
+    const plan = await planRequest(runtime, request, config);
 
     if (store) {
       const agents = await store.search([...STORE_NAMESPACES.agents], { limit: 10_000 });
@@ -65,19 +91,7 @@ export function createSchedulerNode(runtime: LoopRuntime) {
     }
     const runId = randomUUID();
     const emitter = createRunEmitter({ writer: config.writer, listeners: runtime.listeners, correlationId: runId, threadId: threadIdOf(config), source: runtime.options.eventSource });
-    emitter.emit('orchestration.plan.created', {
-      planId: plan.id,
-      summary: `${plan.tasks.length} tasks, ${plan.strategy}, predicted makespan ${plan.makespanMs} ms (bound ${plan.lowerBoundMs} ms)`,
-      // The schedule, with what a viewer needs to draw the DAG: each task's dependencies, capability and
-      // whether it is on the critical path. The arrays are the plan's own, not copies.
-      steps: planSteps(plan),
-    });
-    emitter.emit('orchestration.decision.made', {
-      decisionId: `${plan.id}:strategy`,
-      outcome: plan.strategy,
-      metadata: { requested: plan.requestedStrategy, reason: plan.strategyReason, makespanMs: plan.makespanMs, lowerBoundMs: plan.lowerBoundMs },
-    });
-    for (const task of plan.tasks) emitter.emit('orchestration.task.created', { taskId: task.id, input: task.input ?? null });
+    announcePlan(emitter, plan, plan.tasks);
     return {
       request,
       runId,
@@ -89,6 +103,8 @@ export function createSchedulerNode(runtime: LoopRuntime) {
       errors: RESET,
       recoveries: RESET,
       compensated: RESET,
+      replans: RESET,
+      replanRequest: null,
       feedback: undefined,
       adjustment: undefined,
       runDeadline,
