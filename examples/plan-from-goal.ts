@@ -13,6 +13,7 @@
 import { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage, type BaseMessage } from '@langchain/core/messages';
 import type { ChatResult } from '@langchain/core/outputs';
+import { chooseModel } from './lib/models.js';
 import { createLlmPlanner, createMasterAgentLoop, NoError, type AgentDefinition, type EventEnvelope } from '../src/index.js';
 
 const NOTES: Record<string, string> = {
@@ -64,29 +65,10 @@ class ScriptedPlanner extends BaseChatModel {
   }
 }
 
-/** A provider's chat model when its key is set and its package is installed; the scripted one otherwise. */
-async function chooseModel(): Promise<{ model: BaseChatModel; name: string }> {
-  const providers = [
-    { key: 'OPENAI_API_KEY', pkg: '@langchain/openai', make: (m: Record<string, unknown>) => new (m['ChatOpenAI'] as new (o: object) => BaseChatModel)({ model: process.env['OPENAI_MODEL'] ?? 'gpt-4o-mini', temperature: 0 }) },
-    { key: 'ANTHROPIC_API_KEY', pkg: '@langchain/anthropic', make: (m: Record<string, unknown>) => new (m['ChatAnthropic'] as new (o: object) => BaseChatModel)({ model: process.env['ANTHROPIC_MODEL'] ?? 'claude-3-5-haiku-latest', temperature: 0 }) },
-  ];
-  let why = 'no OPENAI_API_KEY or ANTHROPIC_API_KEY in the environment';
-  for (const provider of providers) {
-    if (!process.env[provider.key]) continue;
-    const specifier = provider.pkg; // a variable, so the package stays optional for the type checker too
-    try {
-      return { model: provider.make((await import(specifier)) as Record<string, unknown>), name: `${provider.pkg} (${provider.key} is set)` };
-    } catch (error) {
-      console.warn(`${provider.key} is set but ${provider.pkg} could not be loaded (${(error as Error).message}): install it with npm i ${provider.pkg}.`);
-      why = `${provider.pkg} is not installed`;
-    }
-  }
-  return { model: new ScriptedPlanner({}), name: `the scripted model (${why})` };
-}
-
 async function main(): Promise<void> {
-  const { model, name } = await chooseModel();
-  console.log(`planning with ${name}`);
+  const chosen = await chooseModel();
+  const model = chosen.make(() => new ScriptedPlanner({}));
+  console.log(`planning with ${chosen.name}`);
   const planner = createLlmPlanner({ model, capabilities, instructions: 'Research each database in a task of its own, so they run in parallel.' });
   const goal = 'Write a short brief comparing three open-source vector databases: Qdrant, Milvus and Pinecone.';
   const draft = await planner.draft(goal);
