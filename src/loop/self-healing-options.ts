@@ -1,8 +1,17 @@
 /** The options, shapes and defaults of self-healing (`createSelfHealing` in ./self-healing.ts). */
 import type { Anomaly, Correction } from '../contracts/anomaly.js';
 import type { EventEnvelope } from '../contracts/events.js';
+import { NoError } from '../contracts/errors.js';
 import type { Listener, Unsubscribe } from '../contracts/listeners.js';
-import { DEFAULT_ROBUST_DETECTOR, type ErrorRateDetectorOptions, type RobustDetectorOptions, type StallDetectorOptions } from '../coordination/anomaly.js';
+import {
+  DEFAULT_ROBUST_DETECTOR,
+  errorRateDetector,
+  robustDetector,
+  stallDetector,
+  type ErrorRateDetectorOptions,
+  type RobustDetectorOptions,
+  type StallDetectorOptions,
+} from '../coordination/anomaly.js';
 import type { AuditTrail } from '../telemetry/audit.js';
 import type { AgentPool } from './agent-pool.js';
 
@@ -111,3 +120,43 @@ export interface SelfHealing {
   /** Stops the timer and the subscriptions; caps and quarantines set so far stay. */
   close(): void;
 }
+
+function check(name: string, value: number, min: number): void {
+  if (!Number.isFinite(value) || value < min) {
+    throw new NoError('INVALID_NUMBER', `self-healing option ${name} must be a number >= ${min}, got ${String(value)}; leave it out for the default`, {
+      details: { [name]: value },
+    });
+  }
+}
+
+/** The options with their defaults, each checked, so a bad option fails at `createSelfHealing`, not at the first call. */
+export function resolveHealingOptions(options: SelfHealingOptions) {
+  const quarantineMs = options.quarantineMs ?? DEFAULT_QUARANTINE_MS;
+  const escalateAfterMs = options.escalateAfterMs ?? DEFAULT_ESCALATE_AFTER_MS;
+  const intervalMs = options.intervalMs ?? DEFAULT_HEALING_INTERVAL_MS;
+  check('quarantineMs', quarantineMs, 0);
+  check('escalateAfterMs', escalateAfterMs, 0);
+  check('intervalMs', intervalMs, 0);
+  const d = options.detectors ?? {};
+  const latencyOptions = d.latency === false ? undefined : { ...DEFAULT_LATENCY_DETECTOR, ...d.latency };
+  const outputOptions = d.outputSize === false ? undefined : { ...DEFAULT_OUTPUT_SIZE_DETECTOR, ...d.outputSize };
+  const errorOptions = d.errorRate === false ? undefined : { ...d.errorRate };
+  const stallOptions = d.stall === false ? undefined : { ...d.stall };
+  if (latencyOptions) robustDetector(latencyOptions);
+  if (outputOptions) robustDetector(outputOptions);
+  if (errorOptions) errorRateDetector(errorOptions);
+  if (stallOptions) stallDetector(stallOptions);
+  return { quarantineMs, escalateAfterMs, intervalMs, latencyOptions, outputOptions, errorOptions, stallOptions };
+}
+
+/** The size of a result in bytes of its JSON. */
+export const sizeOf = (value: unknown): number | undefined => {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? 0 : Buffer.byteLength(text);
+  } catch {
+    // A result JSON cannot hold (a cycle, a BigInt) has no size to judge.
+    return undefined;
+  }
+};
+

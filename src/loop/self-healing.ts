@@ -23,22 +23,10 @@ import { DEFAULT_HEALING_LADDERS, healingActions } from './healing-actions.js';
 
 export { DEFAULT_HEALING_LADDERS } from './healing-actions.js';
 
-export {
-  DEFAULT_LATENCY_DETECTOR,
-  DEFAULT_OUTPUT_SIZE_DETECTOR,
-  DEFAULT_QUARANTINE_MS,
-  DEFAULT_ESCALATE_AFTER_MS,
-  DEFAULT_HEALING_INTERVAL_MS,
-  MAX_HEALED_RUNS,
-} from './self-healing-options.js';
-export type { HealedLoop, HealedTools, CallObservation, SelfHealingDetectors, SelfHealingOptions, AnomalyNotice, SelfHealing } from './self-healing-options.js';
 import {
-  DEFAULT_ESCALATE_AFTER_MS,
-  DEFAULT_HEALING_INTERVAL_MS,
-  DEFAULT_LATENCY_DETECTOR,
-  DEFAULT_OUTPUT_SIZE_DETECTOR,
-  DEFAULT_QUARANTINE_MS,
   MAX_HEALED_RUNS,
+  resolveHealingOptions,
+  sizeOf,
   type AnomalyNotice,
   type CallObservation,
   type SelfHealing,
@@ -57,24 +45,6 @@ interface RunWatch {
   inFlight: Map<string, string>;
 }
 
-function check(name: string, value: number, min: number): void {
-  if (!Number.isFinite(value) || value < min) {
-    throw new NoError('INVALID_NUMBER', `self-healing option ${name} must be a number >= ${min}, got ${String(value)}; leave it out for the default`, {
-      details: { [name]: value },
-    });
-  }
-}
-
-const sizeOf = (value: unknown): number | undefined => {
-  try {
-    const text = JSON.stringify(value);
-    return text === undefined ? 0 : Buffer.byteLength(text);
-  } catch {
-    // A result JSON cannot hold (a cycle, a BigInt) has no size to judge.
-    return undefined;
-  }
-};
-
 /**
  * Watches a loop's agents (latency, error rate, output size), its tools and its runs (stalls) with
  * robust detectors and heals what degrades: an anomaly opens only after several outliers in a row
@@ -91,23 +61,8 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
   const pool: AgentPool = given;
   const now = options.now ?? Date.now;
   const audit = options.audit ?? options.loop?.audit ?? createAuditTrail();
-  const quarantineMs = options.quarantineMs ?? DEFAULT_QUARANTINE_MS;
-  const escalateAfterMs = options.escalateAfterMs ?? DEFAULT_ESCALATE_AFTER_MS;
-  const intervalMs = options.intervalMs ?? DEFAULT_HEALING_INTERVAL_MS;
-  check('quarantineMs', quarantineMs, 0);
-  check('escalateAfterMs', escalateAfterMs, 0);
-  check('intervalMs', intervalMs, 0);
+  const { quarantineMs, escalateAfterMs, intervalMs, latencyOptions, outputOptions, errorOptions, stallOptions } = resolveHealingOptions(options);
   const autoCorrect = options.autoCorrect ?? true;
-  const d = options.detectors ?? {};
-  const latencyOptions = d.latency === false ? undefined : { ...DEFAULT_LATENCY_DETECTOR, ...d.latency };
-  const outputOptions = d.outputSize === false ? undefined : { ...DEFAULT_OUTPUT_SIZE_DETECTOR, ...d.outputSize };
-  const errorOptions = d.errorRate === false ? undefined : { ...d.errorRate };
-  const stallOptions = d.stall === false ? undefined : { ...d.stall };
-  // Built once so a bad option fails here, not at the first call.
-  if (latencyOptions) robustDetector(latencyOptions);
-  if (outputOptions) robustDetector(outputOptions);
-  if (errorOptions) errorRateDetector(errorOptions);
-  if (stallOptions) stallDetector(stallOptions);
 
   const noticed = createListeners<AnomalyNotice>();
   const corrected = createListeners<Correction>();
