@@ -13,6 +13,7 @@ import {
   type StallDetector,
   type Transition,
 } from '../coordination/anomaly.js';
+import { stuckDetector, type StuckVerdict } from '../coordination/stuck-detector.js';
 import { createAuditTrail } from '../telemetry/audit.js';
 import { createEventEnvelope } from '../telemetry/events.js';
 import { recordAnomaly, recordHealingAction } from '../telemetry/metrics.js';
@@ -61,7 +62,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
   const pool: AgentPool = given;
   const now = options.now ?? Date.now;
   const audit = options.audit ?? options.loop?.audit ?? createAuditTrail();
-  const { quarantineMs, escalateAfterMs, intervalMs, latencyOptions, outputOptions, errorOptions, stallOptions } = resolveHealingOptions(options);
+  const { quarantineMs, escalateAfterMs, intervalMs, latencyOptions, outputOptions, errorOptions, stallOptions, stuckOptions } = resolveHealingOptions(options);
   const autoCorrect = options.autoCorrect ?? true;
 
   const noticed = createListeners<AnomalyNotice>();
@@ -70,6 +71,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
   const subjects = new Map<string, Subject>();
   const open = new Map<string, Anomaly>();
   const runs = new Map<string, RunWatch>();
+  const stuck = stuckOptions ? stuckDetector(stuckOptions) : undefined;
   const actions = healingActions(pool, { now, quarantineMs, preempt: options.preempt ?? true });
   const { quarantine, capped } = actions;
   // Per open agent anomaly: the ladder step reached and when the last action was taken.
@@ -181,6 +183,16 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
     });
   }
 
+  /** The agents that share a capability with the agent (whose latencies bound its attempts until it has its own). */
+  const peersOf = (agentId: string): string[] =>
+    pool.ids().includes(agentId) ? [...new Set(pool.definition(agentId).capabilities.flatMap((cap) => pool.capable(cap)))] : [];
+  const stuckAnomaly = (v: StuckVerdict): Omit<Anomaly, 'id' | 'at'> => ({
+    kind: 'stuck', subjectType: 'agent', subject: v.agentId, value: v.ageMs, baseline: v.medianMs, threshold: v.boundMs,
+    message: `agent ${v.agentId} has ${v.stuck} attempt(s) running for ${Math.round(v.ageMs)} ms, past its bound of ${Math.round(v.boundMs)} ms `
+      + (v.basis === 'cold' ? '(coldBoundMs)' : `(${v.basis === 'own' ? 'its' : 'its capability peers\''} median ${Math.round(v.medianMs)} ms)`)
+      + (v.alive ? ', though it still completes others' : ', and has completed nothing since'),
+  });
+
   // --- the loop's events -----------------------------------------------------------------------
 
   function run(runId: string): RunWatch | undefined {
@@ -211,6 +223,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         if (data.agentId === undefined) return;
         const key = `${runId}\u0000${data.taskId}\u0000${data.attempt}`;
         run(runId)?.inFlight.set(key, data.agentId);
+        stuck?.started(key, data.agentId, now());
         return;
       }
       case 'orchestration.task.completed': {
@@ -219,6 +232,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         if (typeof agentId !== 'string' || data.metadata?.replayed === true) return progress(runId, r);
         const key = `${runId}\u0000${data.taskId}\u0000${String(data.metadata?.attempts)}`;
         r?.inFlight.delete(key);
+        stuck?.ended(key, now(), true);
         progress(runId, r);
         observe({ subjectType: 'agent', subject: agentId, ok: true, ...(data.durationMs === undefined ? {} : { latencyMs: data.durationMs }),
           ...(outputOptions ? (() => { const size = sizeOf(data.result); return size === undefined ? {} : { outputBytes: size }; })() : {}) });
@@ -230,6 +244,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         if (typeof agentId !== 'string') return progress(runId, r);
         const key = `${runId}\u0000${data.taskId}\u0000${String(data.metadata?.attempt)}`;
         r?.inFlight.delete(key);
+        stuck?.ended(key, now(), false);
         progress(runId, r);
         // Bad input and a stopped run are not the agent's fault; the pool's own failure count skips them too.
         const classification = data.metadata?.classification;
@@ -240,6 +255,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         progress(runId, run(runId));
         return;
       case 'no.run.completed': {
+        stuck?.endAll(`${runId}\u0000`);
         const r = runs.get(runId);
         if (r) {
           progress(runId, r);
@@ -272,12 +288,14 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         if (a.subjectType === 'agent' && a.subject === agentId) transition('resolved', a);
       }
       subjects.delete(`agent\u0000${agentId}`);
+      stuck?.forget(agentId);
     }
     for (const [runId, r] of runs) {
       transition(r.stall.round(), { kind: 'stall', subjectType: 'run', subject: runId, value: r.stall.idleRounds, baseline: 0,
         threshold: stallOptions?.rounds ?? 0, message: `run ${runId} has had no task end for ${r.stall.idleRounds} rounds`,
         agentIds: [...new Set(r.inFlight.values())] });
     }
+    for (const v of stuck?.round(at, peersOf) ?? []) transition(v.transition, stuckAnomaly(v));
     if (!autoCorrect) return;
     const pending: Promise<Correction>[] = [];
     for (const [key, a] of open) {
