@@ -1,6 +1,6 @@
 import { ALL_EVENT_SCHEMAS, type EventEnvelope, type EventType } from '../../src/contracts/events';
 import type { Anomaly, Correction } from '../../src/contracts/anomaly';
-import { createSelfHealing, type AgentDefinition } from '../../src/loop/index';
+import { createAgentPool, createSelfHealing, type AgentDefinition } from '../../src/loop/index';
 import { loopWith, request, sleepMs, thread } from './helpers';
 
 // No task has a timeout and the loop's default is far beyond the test: only a pre-emption frees a hung attempt.
@@ -113,5 +113,37 @@ describe('self-healing finds an attempt stuck on an agent while the run goes on 
     } finally {
       healing.close();
     }
+  });
+});
+
+describe('a stuck anomaly on a pool', () => {
+  const stuckOn = (subject: string, id: string): Anomaly => ({ id, kind: 'stuck', subjectType: 'agent', subject, value: 900, baseline: 20, threshold: 375, message: `${subject} hangs`, at: 0 });
+
+  it('pre-empts the stuck attempts of an agent another anomaly took out of dispatch already', async () => {
+    const pool = createAgentPool().add([
+      { id: 'a', capabilities: ['work'], run: async () => 'ok' },
+      { id: 'b', capabilities: ['work'], run: async () => 'ok' },
+    ]);
+    const healing = createSelfHealing({ pool, intervalMs: 0 });
+    const stopped: string[] = [];
+    pool.track('a', (e) => stopped.push(e.message));
+    const first = await healing.detectAndCorrect(stuckOn('a', 'x1'));
+    expect(first).toMatchObject({ kind: 'stuck', action: 'move-tasks', outcome: 'applied', reason: expect.stringMatching(/a taken out of dispatch.*1 stuck attempt/) });
+    expect(stopped).toEqual(["attempt on 'a' pre-empted: a hangs"]);
+
+    pool.track('a', (e) => stopped.push(e.message));
+    const again = await healing.detectAndCorrect(stuckOn('a', 'x2'));
+    expect(again).toMatchObject({ action: 'move-tasks', outcome: 'applied', reason: expect.stringMatching(/a is out of dispatch already; 1 stuck attempt/) });
+    expect(stopped).toHaveLength(2);
+  });
+
+  it('does nothing, and says why, for a stuck agent no other agent covers and without a factory', async () => {
+    const pool = createAgentPool().add([{ id: 'solo', capabilities: ['work'], run: async () => 'ok' }]);
+    const healing = createSelfHealing({ pool, intervalMs: 0 });
+    let stopped = 0;
+    pool.track('solo', () => stopped++);
+    const c = await healing.detectAndCorrect(stuckOn('solo', 'y1'));
+    expect(c).toMatchObject({ action: 'none', outcome: 'skipped', reason: expect.stringMatching(/no action left for solo \(move-tasks/) });
+    expect(stopped).toBe(0);
   });
 });

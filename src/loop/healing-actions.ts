@@ -56,7 +56,7 @@ export function healingActions(pool: AgentPool, options: { now: () => number; qu
       case 'quarantine':
         return !quarantine.has(agentId) && replaceable(agentId);
       case 'move-tasks':
-        return applies('quarantine', agentId) || applies('restart', agentId);
+        return quarantine.has(agentId) || applies('quarantine', agentId) || applies('restart', agentId);
       default:
         return false;
     }
@@ -95,6 +95,8 @@ export function healingActions(pool: AgentPool, options: { now: () => number; qu
       let did: string | undefined;
       if (applies('quarantine', agentId)) did = await act('quarantine', agentId);
       else if (applies('restart', agentId)) did = await act('restart', agentId);
+      // Out of dispatch already (another anomaly quarantined it): its attempts still hold their tasks.
+      else if (quarantine.has(agentId)) did = `${agentId} is out of dispatch already`;
       if (did === undefined) continue;
       const stopped = options.preempt ? pool.preempt(agentId, why) : 0;
       done.push(stopped > 0 ? `${did}; ${stopped} stuck attempt(s) pre-empted to run again at once` : did);
