@@ -147,3 +147,24 @@ describe('a stuck anomaly on a pool', () => {
     expect(stopped).toBe(0);
   });
 });
+
+describe('AgentPool.running', () => {
+  it('reports the age of each attempt tracked on the agent, until it is untracked or pre-empted', () => {
+    const clock = { t: 1_000 };
+    const pool = createAgentPool({ now: () => clock.t }).add([
+      { id: 'a', capabilities: ['work'], run: async () => 'ok' },
+      { id: 'b', capabilities: ['work'], run: async () => 'ok' },
+    ]);
+    const done = pool.track('a', () => undefined);
+    clock.t += 100;
+    pool.track('a', () => undefined);
+    clock.t += 50;
+    expect(pool.running('a')).toEqual([150, 50]);
+    expect(pool.running('b')).toEqual([]);
+    done();
+    expect(pool.running('a')).toEqual([50]);
+    pool.preempt('a', 'stuck');
+    expect(pool.running('a')).toEqual([]);
+    expect(() => pool.running('ghost')).toThrow(expect.objectContaining({ code: 'AGENT_NOT_FOUND' }));
+  });
+});

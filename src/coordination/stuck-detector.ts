@@ -43,9 +43,6 @@ export const DEFAULT_STUCK_DETECTOR: Readonly<Omit<Required<StuckDetectorOptions
   aliveFactor: 4,
 };
 
-/** The most attempts followed at once; past it the oldest is dropped (a run that vanished without ending them). */
-export const MAX_WATCHED_ATTEMPTS = 100_000;
-
 /** An agent whose running attempts crossed (or came back within) their bound in a round. */
 export interface StuckVerdict {
   agentId: string;
@@ -65,31 +62,28 @@ export interface StuckVerdict {
 }
 
 export interface StuckDetector {
-  /** An attempt started on the agent. */
-  started(key: string, agentId: string, at: number): void;
-  /** An attempt ended; a completed one teaches its agent's latency and shows the agent alive. */
-  ended(key: string, at: number, completed: boolean): void;
-  /** Drops the running attempts whose key starts with `prefix` (their run ended). */
-  endAll(prefix: string): void;
-  /** Judges every agent's running attempts at `at`; `peersOf` names the agents that share its capabilities. */
-  round(at: number, peersOf?: (agentId: string) => readonly string[]): StuckVerdict[];
-  /** Forgets the agent's latencies and open anomaly (a fresh start); its running attempts stay. */
+  /** An attempt on the agent completed in `latencyMs` at `at`: it teaches the agent's bound and shows the agent alive. */
+  completed(agentId: string, latencyMs: number, at: number): void;
+  /**
+   * Judges the attempts running at `at`: `running` maps each agent to the ages (ms) of its attempts
+   * running now; `peersOf` names the agents that share its capabilities.
+   */
+  round(at: number, running: ReadonlyMap<string, readonly number[]>, peersOf?: (agentId: string) => readonly string[]): StuckVerdict[];
+  /** Forgets the agent's latencies and open anomaly (a fresh start). */
   forget(agentId: string): void;
-  /** Attempts followed now. */
-  readonly running: number;
 }
 
 /**
- * Watches attempts that have not ended: the latency detector only sees calls that complete, so an
+ * Judges attempts that have not ended: the latency detector only sees calls that complete, so an
  * agent that hangs is invisible to it, and a run whose other agents go on is not stalled. An attempt
  * older than a robust bound from its agent's recent latencies (`max(floorMs, k × median + m × MAD)`,
  * from its capability's other agents until it has enough of its own) by `margin` is stuck, unless the
- * agent still completes other attempts, when it must be `aliveFactor` times older.
+ * agent completed another attempt since it started, when it must be `aliveFactor` times older.
  *
  * @example
  * const stuck = stuckDetector();
- * stuck.started('run/t1/1', 'w1', Date.now());
- * for (const v of stuck.round(Date.now())) if (v.transition === 'detected') moveTasksOff(v.agentId);
+ * stuck.completed('w1', 20, Date.now());
+ * for (const v of stuck.round(Date.now(), new Map([['w1', pool.running('w1')]]))) if (v.transition === 'detected') moveTasksOff(v.agentId);
  */
 export function stuckDetector(options: StuckDetectorOptions = {}): StuckDetector {
   const o = { ...DEFAULT_STUCK_DETECTOR, ...options };
@@ -101,7 +95,6 @@ export function stuckDetector(options: StuckDetectorOptions = {}): StuckDetector
   }
   if (!(o.aliveFactor >= 1) || !Number.isFinite(o.aliveFactor)) throw bad('aliveFactor', o.aliveFactor, 'a finite number >= 1');
   if (o.coldBoundMs !== undefined && (!(o.coldBoundMs > 0) || !Number.isFinite(o.coldBoundMs))) throw bad('coldBoundMs', o.coldBoundMs, 'a finite number > 0');
-  const attempts = new Map<string, { agentId: string; at: number }>();
   const latencies = new Map<string, number[]>();
   const lastCompleted = new Map<string, number>();
   const open = new Set<string>();
@@ -121,53 +114,36 @@ export function stuckDetector(options: StuckDetectorOptions = {}): StuckDetector
   };
 
   return {
-    started(key, agentId, at) {
-      attempts.delete(key);
-      attempts.set(key, { agentId, at });
-      if (attempts.size > MAX_WATCHED_ATTEMPTS) attempts.delete(attempts.keys().next().value as string);
-    },
-    ended(key, at, completed) {
-      const attempt = attempts.get(key);
-      if (!attempt) return;
-      attempts.delete(key);
-      if (!completed) return;
-      let values = latencies.get(attempt.agentId);
-      if (!values) latencies.set(attempt.agentId, (values = []));
-      values.push(Math.max(0, at - attempt.at));
+    completed(agentId, latencyMs, at) {
+      if (!Number.isFinite(latencyMs) || latencyMs < 0) throw bad('latencyMs', latencyMs, 'a finite number >= 0');
+      let values = latencies.get(agentId);
+      if (!values) latencies.set(agentId, (values = []));
+      values.push(latencyMs);
       if (values.length > o.window) values.shift();
-      lastCompleted.set(attempt.agentId, at);
+      lastCompleted.set(agentId, Math.max(at, lastCompleted.get(agentId) ?? -Infinity));
     },
-    endAll(prefix) {
-      for (const key of [...attempts.keys()]) if (key.startsWith(prefix)) attempts.delete(key);
-    },
-    round(at, peersOf) {
-      const byAgent = new Map<string, { at: number }[]>();
-      for (const a of attempts.values()) {
-        let list = byAgent.get(a.agentId);
-        if (!list) byAgent.set(a.agentId, (list = []));
-        list.push(a);
-      }
+    round(at, running, peersOf) {
       const verdicts: StuckVerdict[] = [];
-      for (const agentId of new Set([...byAgent.keys(), ...open])) {
-        const running = byAgent.get(agentId) ?? [];
+      for (const agentId of new Set([...running.keys(), ...open])) {
+        const ages = running.get(agentId) ?? [];
         const b = bound(agentId, peersOf);
-        const oldest = running.reduce((min, a) => Math.min(min, a.at), Infinity);
-        const ageMs = running.length === 0 ? 0 : Math.max(0, at - oldest);
-        const since = lastCompleted.get(agentId) ?? -Infinity;
+        const oldest = ages.reduce((max, age) => Math.max(max, age), 0);
+        // Completed at `since`: alive for every attempt older than at - since.
+        const sinceAge = at - (lastCompleted.get(agentId) ?? -Infinity);
         if (open.has(agentId)) {
-          if (b !== undefined && running.some((a) => at - a.at > b.bound)) continue;
+          if (b !== undefined && ages.some((age) => age > b.bound)) continue;
           open.delete(agentId);
-          verdicts.push({ agentId, transition: 'resolved', ageMs, boundMs: b?.bound ?? 0, medianMs: b?.med ?? 0, basis: b?.basis ?? 'cold', stuck: 0, alive: since > oldest });
+          verdicts.push({ agentId, transition: 'resolved', ageMs: oldest, boundMs: b?.bound ?? 0, medianMs: b?.med ?? 0, basis: b?.basis ?? 'cold', stuck: 0, alive: sinceAge < oldest });
           continue;
         }
         if (b === undefined) continue;
         const opening = b.bound * (1 + o.margin);
         // A hung agent completes nothing after its stuck attempt started; a live one only gets a longer leash.
-        const stuck = running.filter((a) => at - a.at > (since > a.at ? o.aliveFactor * opening : opening));
+        const stuck = ages.filter((age) => age > (sinceAge < age ? o.aliveFactor * opening : opening));
         if (stuck.length === 0) continue;
         open.add(agentId);
-        const first = stuck.reduce((min, a) => Math.min(min, a.at), Infinity);
-        verdicts.push({ agentId, transition: 'detected', ageMs: at - first, boundMs: opening, medianMs: b.med, basis: b.basis, stuck: stuck.length, alive: since > first });
+        const first = stuck.reduce((max, age) => Math.max(max, age), 0);
+        verdicts.push({ agentId, transition: 'detected', ageMs: first, boundMs: opening, medianMs: b.med, basis: b.basis, stuck: stuck.length, alive: sinceAge < first });
       }
       return verdicts;
     },
@@ -175,9 +151,6 @@ export function stuckDetector(options: StuckDetectorOptions = {}): StuckDetector
       latencies.delete(agentId);
       lastCompleted.delete(agentId);
       open.delete(agentId);
-    },
-    get running() {
-      return attempts.size;
     },
   };
 }

@@ -223,7 +223,6 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         if (data.agentId === undefined) return;
         const key = `${runId}\u0000${data.taskId}\u0000${data.attempt}`;
         run(runId)?.inFlight.set(key, data.agentId);
-        stuck?.started(key, data.agentId, now());
         return;
       }
       case 'orchestration.task.completed': {
@@ -232,8 +231,8 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         if (typeof agentId !== 'string' || data.metadata?.replayed === true) return progress(runId, r);
         const key = `${runId}\u0000${data.taskId}\u0000${String(data.metadata?.attempts)}`;
         r?.inFlight.delete(key);
-        stuck?.ended(key, now(), true);
         progress(runId, r);
+        if (data.durationMs !== undefined) stuck?.completed(agentId, data.durationMs, now());
         observe({ subjectType: 'agent', subject: agentId, ok: true, ...(data.durationMs === undefined ? {} : { latencyMs: data.durationMs }),
           ...(outputOptions ? (() => { const size = sizeOf(data.result); return size === undefined ? {} : { outputBytes: size }; })() : {}) });
         return;
@@ -244,7 +243,6 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         if (typeof agentId !== 'string') return progress(runId, r);
         const key = `${runId}\u0000${data.taskId}\u0000${String(data.metadata?.attempt)}`;
         r?.inFlight.delete(key);
-        stuck?.ended(key, now(), false);
         progress(runId, r);
         // Bad input and a stopped run are not the agent's fault; the pool's own failure count skips them too.
         const classification = data.metadata?.classification;
@@ -255,7 +253,6 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         progress(runId, run(runId));
         return;
       case 'no.run.completed': {
-        stuck?.endAll(`${runId}\u0000`);
         const r = runs.get(runId);
         if (r) {
           progress(runId, r);
@@ -295,7 +292,11 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         threshold: stallOptions?.rounds ?? 0, message: `run ${runId} has had no task end for ${r.stall.idleRounds} rounds`,
         agentIds: [...new Set(r.inFlight.values())] });
     }
-    for (const v of stuck?.round(at, peersOf) ?? []) transition(v.transition, stuckAnomaly(v));
+    if (stuck) {
+      // The pool's own record of running attempts: every attempt of every run (consensus voters too), none left over.
+      const running = new Map(pool.ids().map((id) => [id, pool.running(id)] as const).filter(([, ages]) => ages.length > 0));
+      for (const v of stuck.round(at, running, peersOf)) transition(v.transition, stuckAnomaly(v));
+    }
     if (!autoCorrect) return;
     const pending: Promise<Correction>[] = [];
     for (const [key, a] of open) {
