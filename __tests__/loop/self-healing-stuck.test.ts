@@ -119,6 +119,37 @@ describe('self-healing finds an attempt stuck on an agent while the run goes on 
 describe('a stuck anomaly on a pool', () => {
   const stuckOn = (subject: string, id: string): Anomaly => ({ id, kind: 'stuck', subjectType: 'agent', subject, value: 900, baseline: 20, threshold: 375, message: `${subject} hangs`, at: 0 });
 
+  it('judges attempts the pool tracks against the latencies fed through observe, on each tick', async () => {
+    const clock = { t: 1_000_000 };
+    const now = () => clock.t;
+    const pool = createAgentPool({ now }).add([
+      { id: 'a', capabilities: ['work'], maxConcurrency: 2, run: async () => 'ok' },
+      { id: 'b', capabilities: ['work'], run: async () => 'ok' },
+    ]);
+    const healing = createSelfHealing({ pool, intervalMs: 0, now });
+    const notices: string[] = [];
+    healing.onAnomaly((n) => notices.push(`${n.state} ${n.anomaly.kind} ${n.anomaly.subject}`));
+    const corrections: Correction[] = [];
+    healing.onCorrection((c) => corrections.push(c));
+    for (let i = 0; i < 10; i++) healing.observe({ subjectType: 'agent', subject: 'a', ok: true, latencyMs: 100 });
+    const stopped: string[] = [];
+    pool.track('a', (e) => stopped.push(e.code));
+    // 100 ms calls: bound 500 ms, opening bound 750 ms.
+    clock.t += 700;
+    await healing.tick();
+    expect(notices).toEqual([]);
+    clock.t += 100;
+    await healing.tick();
+    expect(notices).toEqual(['detected stuck a']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(corrections).toEqual([expect.objectContaining({ kind: 'stuck', action: 'move-tasks', outcome: 'applied', agentIds: ['a'] })]);
+    expect(stopped).toEqual(['PREEMPTED']);
+    expect(pool.breaker('a').state).not.toBe('closed');
+    await healing.tick();
+    expect(notices).toEqual(['detected stuck a', 'resolved stuck a']);
+    healing.close();
+  });
+
   it('pre-empts the stuck attempts of an agent another anomaly took out of dispatch already', async () => {
     const pool = createAgentPool().add([
       { id: 'a', capabilities: ['work'], run: async () => 'ok' },

@@ -85,10 +85,11 @@ export function healingActions(pool: AgentPool, options: { now: () => number; qu
     }
   }
 
-  // A stalled run's attempts, or an agent's attempts past its bound, are stuck on their agents: those with a stand-in leave dispatch (the
-  // next attempts go to the others), the rest are rebuilt. Then the stuck attempts are pre-empted,
-  // so their tasks run again at once (on a stand-in, or on the rebuilt agent) instead of waiting out
-  // a timeout that may be long or absent; only after the first step, or they would land on the same agent.
+  // A stalled run's attempts, or an agent's attempts past its bound, are stuck on their agents: those
+  // with a stand-in leave dispatch (the next attempts go to the others), the rest are rebuilt. Then
+  // the stuck attempts are pre-empted, so their tasks run again at once (on a stand-in, or on the
+  // rebuilt agent) instead of waiting out a timeout that may be long or absent; only after the first
+  // step, or they would land on the same agent.
   async function moveTasks(agentIds: readonly string[], why: string): Promise<string> {
     const done: string[] = [];
     for (const agentId of agentIds) {

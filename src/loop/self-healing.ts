@@ -134,6 +134,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         threshold: errorOptions?.threshold ?? 0.5, message: `${who} fails ${Math.round(rate * 100)}% of its calls` });
     }
     if (!o.ok) return;
+    if (o.subjectType === 'agent' && o.latencyMs !== undefined) stuck?.completed(o.subject, o.latencyMs, now());
     if (s.latency && o.latencyMs !== undefined) {
       const bound = s.latency.bound;
       const t = s.latency.observe(o.latencyMs);
@@ -232,7 +233,6 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         const key = `${runId}\u0000${data.taskId}\u0000${String(data.metadata?.attempts)}`;
         r?.inFlight.delete(key);
         progress(runId, r);
-        if (data.durationMs !== undefined) stuck?.completed(agentId, data.durationMs, now());
         observe({ subjectType: 'agent', subject: agentId, ok: true, ...(data.durationMs === undefined ? {} : { latencyMs: data.durationMs }),
           ...(outputOptions ? (() => { const size = sizeOf(data.result); return size === undefined ? {} : { outputBytes: size }; })() : {}) });
         return;
