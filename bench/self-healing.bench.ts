@@ -11,8 +11,8 @@
  *   (d) hang    w1 never answers (it respects its signal); no task has a timeout of its own.
  * Each faulty scenario runs without and with self-healing. The loop: MemorySaver, `attemptTimeoutMs`
  * 10 s (the default is 60 s) and the default breaker (opens after 5 failures, 30 s recovery). The
- * healer: `intervalMs` 100, `escalateAfterMs` 500, stall after 5 rounds (0.5 s), other detectors at
- * their defaults. Reported per run: wall time, throughput, tasks done, attempt failures the run saw
+ * healer: `intervalMs` 100, `escalateAfterMs` 500, stall after 5 rounds (0.5 s), the other detectors
+ * (latency, error rate, output size, stuck attempts) at their defaults. Reported per run: wall time, throughput, tasks done, attempt failures the run saw
  * (`orchestration.task.failed`), the run's status, the actions taken, and from the first faulty call:
  * time to detection, to the first applied action, to the first task a healthy instance completed after
  * that action, and to the moment the last task that had an attempt on the faulty instance completed

@@ -200,6 +200,8 @@ export type {
   StallDetector,
   StallDetectorOptions,
 } from './coordination/anomaly.js';
+export { stuckDetector } from './coordination/stuck-detector.js';
+export type { StuckDetector, StuckDetectorOptions, StuckVerdict } from './coordination/stuck-detector.js';
 export { createSelfHealing, DEFAULT_QUARANTINE_MS, DEFAULT_HEALING_LADDERS } from './loop/index.js';
 export type { SelfHealing, SelfHealingOptions, SelfHealingDetectors, HealedLoop, HealedTools, CallObservation, AnomalyNotice } from './loop/index.js';
 export type { Anomaly, AnomalyKind, AnomalySubjectType, Correction, HealingAction } from './contracts/index.js';

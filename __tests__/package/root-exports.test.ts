@@ -22,7 +22,7 @@ const PUBLIC_VALUES = [
   'createSharedKnowledge', 'DEFAULT_KNOWLEDGE_NAMESPACE', 'DEFAULT_KNOWLEDGE_SCOPE', 'DEFAULT_KNOWLEDGE_QUORUM',
   'DEFAULT_KNOWLEDGE_TTL_MS', 'mergeAdaptiveStates',
   // anomaly detection and self-healing
-  'robustDetector', 'errorRateDetector', 'stallDetector', 'createSelfHealing', 'DEFAULT_QUARANTINE_MS', 'DEFAULT_HEALING_LADDERS',
+  'robustDetector', 'errorRateDetector', 'stallDetector', 'stuckDetector', 'createSelfHealing', 'DEFAULT_QUARANTINE_MS', 'DEFAULT_HEALING_LADDERS',
   // planning
   'createLlmPlanner', 'DEFAULT_PLANNER_MAX_ATTEMPTS', 'DEFAULT_MAX_REPLANS',
   // tools

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
-/** What an anomaly detector measures. */
-export const AnomalyKindSchema = z.enum(['latency', 'error-rate', 'output-size', 'stall']);
+/**
+ * What an anomaly detector measures: an agent's or a tool's completed calls (`latency`,
+ * `error-rate`, `output-size`), an agent's attempts still running past its bound (`stuck`), a run's
+ * progress (`stall`).
+ */
+export const AnomalyKindSchema = z.enum(['latency', 'error-rate', 'output-size', 'stuck', 'stall']);
 export type AnomalyKind = z.infer<typeof AnomalyKindSchema>;
 
 /** What an anomaly is about: an agent of the pool, a tool of a layer, a run of the loop. */
@@ -10,8 +14,8 @@ export type AnomalySubjectType = z.infer<typeof AnomalySubjectTypeSchema>;
 
 /**
  * What self-healing may do: rebuild the agent from its factory, take it out of dispatch (its
- * tasks move to other agents), halve its concurrency, move a stalled run's tasks off the agents
- * holding them, or nothing (no action applies, or the subject is not an agent of the pool).
+ * tasks move to other agents), halve its concurrency, move tasks off the agents holding them (a
+ * stalled run's, or an agent's stuck attempts), or nothing (no action applies, or the subject is not an agent of the pool).
  */
 export const HealingActionSchema = z.enum(['restart', 'quarantine', 'lower-concurrency', 'move-tasks', 'none']);
 export type HealingAction = z.infer<typeof HealingActionSchema>;
@@ -23,9 +27,12 @@ export const AnomalySchema = z.object({
   subjectType: AnomalySubjectTypeSchema,
   /** The agent id, the tool name or the run id. */
   subject: z.string().min(1),
-  /** What crossed: the last latency (ms), output size (bytes), failure rate (0..1) or idle rounds. */
+  /**
+   * What crossed: the last latency (ms), output size (bytes), failure rate (0..1), the age of the
+   * oldest stuck attempt (ms) or idle rounds.
+   */
   value: z.number(),
-  /** The robust baseline (median) or, for rates and stalls, 0. */
+  /** The robust baseline (median; for `stuck`, of the latencies its bound came from) or, for rates and stalls, 0. */
   baseline: z.number(),
   /** The bound the value crossed. */
   threshold: z.number(),

@@ -59,16 +59,16 @@ export interface RobustDetector {
   readonly bound: number | undefined;
 }
 
-const bad = (name: string, value: unknown, rule: string): NoError =>
+export const bad = (name: string, value: unknown, rule: string): NoError =>
   new NoError('INVALID_NUMBER', `anomaly detector option ${name} must be ${rule}, got ${String(value)}; pass a valid value or leave it out for the default`, {
     details: { [name]: value },
   });
 
-function checkInteger(name: string, value: number, min: number): void {
+export function checkInteger(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) throw bad(name, value, `an integer >= ${min}`);
 }
 
-function median(sorted: readonly number[]): number {
+export function median(sorted: readonly number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

@@ -27,8 +27,8 @@ interface Member {
   breaker: CircuitBreaker;
   state: AgentState;
   restarting: boolean;
-  /** Aborts of the attempts running on the agent now (what `preempt` stops). */
-  attempts: Set<(reason: NoError) => void>;
+  /** Aborts of the attempts running on the agent now (what `preempt` stops), each with when it started. */
+  attempts: Map<(reason: NoError) => void, number>;
 }
 
 /** The agents a loop dispatches to: capabilities, capacity, health, circuit breakers and restarts. */
@@ -92,6 +92,8 @@ export interface AgentPool {
    * pool.preempt('w1', 'w1 made no progress for 30 s');
    */
   preempt(agentId: string, reason: string): number;
+  /** The ages (ms) of the attempts running on the agent now (those `track`ed): what self-healing judges stuck. */
+  running(agentId: string): number[];
   /** Rebuilds the agent from its factory and closes its circuit; false when it has no factory. */
   restart(agentId: string): Promise<boolean>;
   /** Snapshot of every agent's state (what the checkpointer and the Store keep). */
@@ -172,7 +174,7 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
           state: initialAgentState(config.id, now()),
           cap: undefined,
           restarting: false,
-          attempts: new Set(),
+          attempts: new Map(),
         });
       }
       // Runs waiting for an agent of these capabilities may start now.
@@ -263,16 +265,20 @@ export function createAgentPool(options: AgentPoolOptions = {}): AgentPool {
       const { attempts } = member(agentId);
       // A distinct entry per call, so one function tracked twice is untracked once per call.
       const entry = (reason: NoError): void => abort(reason);
-      attempts.add(entry);
+      attempts.set(entry, now());
       return () => void attempts.delete(entry);
     },
     preempt(agentId, reason) {
       const { attempts } = member(agentId);
-      const live = [...attempts];
+      const live = [...attempts.keys()];
       attempts.clear();
       const error = new NoError('PREEMPTED', `attempt on '${agentId}' pre-empted: ${reason}`, { details: { agentId, reason } });
       for (const abort of live) abort(error);
       return live.length;
+    },
+    running(agentId) {
+      const at = now();
+      return [...member(agentId).attempts.values()].map((startedAt) => Math.max(0, at - startedAt));
     },
     async restart(agentId) {
       const m = member(agentId);

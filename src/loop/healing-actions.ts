@@ -11,6 +11,8 @@ export const DEFAULT_HEALING_LADDERS: Readonly<Record<Exclude<AnomalyKind, 'stal
   latency: ['lower-concurrency', 'restart', 'quarantine'],
   'error-rate': ['restart', 'quarantine', 'lower-concurrency'],
   'output-size': ['restart', 'quarantine'],
+  // An attempt that never ends holds its slot and its task: both must move now, and no lower cap frees them.
+  stuck: ['move-tasks'],
 };
 
 export interface HealingChoice {
@@ -53,6 +55,8 @@ export function healingActions(pool: AgentPool, options: { now: () => number; qu
         return pool.definition(agentId).factory !== undefined;
       case 'quarantine':
         return !quarantine.has(agentId) && replaceable(agentId);
+      case 'move-tasks':
+        return quarantine.has(agentId) || applies('quarantine', agentId) || applies('restart', agentId);
       default:
         return false;
     }
@@ -81,16 +85,19 @@ export function healingActions(pool: AgentPool, options: { now: () => number; qu
     }
   }
 
-  // A stalled run's attempts are stuck on their agents: those with a stand-in leave dispatch (the
-  // next attempts go to the others), the rest are rebuilt. Then the stuck attempts are pre-empted,
-  // so their tasks run again at once (on a stand-in, or on the rebuilt agent) instead of waiting out
-  // a timeout that may be long or absent; only after the first step, or they would land on the same agent.
+  // A stalled run's attempts, or an agent's attempts past its bound, are stuck on their agents: those
+  // with a stand-in leave dispatch (the next attempts go to the others), the rest are rebuilt. Then
+  // the stuck attempts are pre-empted, so their tasks run again at once (on a stand-in, or on the
+  // rebuilt agent) instead of waiting out a timeout that may be long or absent; only after the first
+  // step, or they would land on the same agent.
   async function moveTasks(agentIds: readonly string[], why: string): Promise<string> {
     const done: string[] = [];
     for (const agentId of agentIds) {
       let did: string | undefined;
       if (applies('quarantine', agentId)) did = await act('quarantine', agentId);
       else if (applies('restart', agentId)) did = await act('restart', agentId);
+      // Out of dispatch already (another anomaly quarantined it): its attempts still hold their tasks.
+      else if (quarantine.has(agentId)) did = `${agentId} is out of dispatch already`;
       if (did === undefined) continue;
       const stopped = options.preempt ? pool.preempt(agentId, why) : 0;
       done.push(stopped > 0 ? `${did}; ${stopped} stuck attempt(s) pre-empted to run again at once` : did);

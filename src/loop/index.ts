@@ -44,16 +44,15 @@ export type { AgentMessenger, MessengerScope, NetworkSession } from './messaging
 export { loopEvaluator, DEFAULT_SWARM_THREAD_PREFIX } from './swarm-evaluator.js';
 export type { LoopEvaluatorOptions } from './swarm-evaluator.js';
 export {
-  createSelfHealing,
   DEFAULT_LATENCY_DETECTOR,
   DEFAULT_OUTPUT_SIZE_DETECTOR,
   DEFAULT_QUARANTINE_MS,
   DEFAULT_ESCALATE_AFTER_MS,
   DEFAULT_HEALING_INTERVAL_MS,
-  DEFAULT_HEALING_LADDERS,
   MAX_HEALED_RUNS,
-} from './self-healing.js';
-export type { SelfHealing, SelfHealingOptions, SelfHealingDetectors, HealedLoop, HealedTools, CallObservation, AnomalyNotice } from './self-healing.js';
+} from './self-healing-options.js';
+export { createSelfHealing, DEFAULT_HEALING_LADDERS } from './self-healing.js';
+export type { SelfHealing, SelfHealingOptions, SelfHealingDetectors, HealedLoop, HealedTools, CallObservation, AnomalyNotice } from './self-healing-options.js';
 export { createToolAgent, DEFAULT_TOOL_AGENT_MAX_STEPS, DEFAULT_TOOL_RESULT_CHARS, DEFAULT_TOOL_AGENT_OUTPUT_CHARS, DEFAULT_TOOL_AGENT_PROMPT } from './tool-agent.js';
 export type { ToolAgentOptions, ToolAgentOutput, ToolAgentCall } from './tool-agent.js';
 export { DEFAULT_MAX_REPLANS } from './replan.js';

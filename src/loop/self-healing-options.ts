@@ -1,8 +1,18 @@
 /** The options, shapes and defaults of self-healing (`createSelfHealing` in ./self-healing.ts). */
 import type { Anomaly, Correction } from '../contracts/anomaly.js';
 import type { EventEnvelope } from '../contracts/events.js';
+import { NoError } from '../contracts/errors.js';
 import type { Listener, Unsubscribe } from '../contracts/listeners.js';
-import { DEFAULT_ROBUST_DETECTOR, type ErrorRateDetectorOptions, type RobustDetectorOptions, type StallDetectorOptions } from '../coordination/anomaly.js';
+import {
+  DEFAULT_ROBUST_DETECTOR,
+  errorRateDetector,
+  robustDetector,
+  stallDetector,
+  type ErrorRateDetectorOptions,
+  type RobustDetectorOptions,
+  type StallDetectorOptions,
+} from '../coordination/anomaly.js';
+import { stuckDetector, type StuckDetectorOptions } from '../coordination/stuck-detector.js';
 import type { AuditTrail } from '../telemetry/audit.js';
 import type { AgentPool } from './agent-pool.js';
 
@@ -51,6 +61,11 @@ export interface SelfHealingDetectors {
   outputSize?: RobustDetectorOptions | false;
   /** Rounds (each `intervalMs`) a run may go without a task ending. @default { rounds: 30 }; false turns it off. */
   stall?: StallDetectorOptions | false;
+  /**
+   * Attempts still running past a bound learnt from their agent's completed attempts (an agent that
+   * hangs while the run goes on elsewhere); checked each round. @default DEFAULT_STUCK_DETECTOR; false turns it off.
+   */
+  stuck?: StuckDetectorOptions | false;
 }
 
 export interface SelfHealingOptions {
@@ -66,7 +81,7 @@ export interface SelfHealingOptions {
   /** Act on each detection at once; false only reports (call `detectAndCorrect` yourself). @default true */
   autoCorrect?: boolean;
   /**
-   * When a stalled run's tasks move off an agent, stop the attempts it holds (`pool.preempt`), so each
+   * When tasks move off an agent (its stuck attempts, a stalled run's), stop the attempts it holds (`pool.preempt`), so each
    * runs again at once on another agent, outside its retry budget; false leaves them to their timeout
    * (for agents whose side effects must not run twice even with the same idempotency key). @default true
    */
@@ -89,8 +104,9 @@ export interface AnomalyNotice {
 export interface SelfHealing {
   /**
    * Picks an action for the anomaly and takes it: for an agent, the next applicable step of its
-   * kind's ladder (`restart` from the factory, `quarantine`, `lower-concurrency`); for a stalled
-   * run, `move-tasks` off the agents holding it (their stuck attempts pre-empted, see `preempt`); for a tool, `none`. Each action is an event, a
+   * kind's ladder (`restart` from the factory, `quarantine`, `lower-concurrency`); for an agent's
+   * stuck attempts and for a stalled run, `move-tasks` off the agents holding them (quarantined when
+   * another agent can cover, else rebuilt, and their attempts pre-empted, see `preempt`); for a tool, `none`. Each action is an event, a
    * span, a metric and an audit record. Never rejects for a failed action: the correction says so.
    */
   detectAndCorrect(anomaly: Anomaly): Promise<Correction>;
@@ -106,8 +122,50 @@ export interface SelfHealing {
   anomalies(): Anomaly[];
   /** Agents quarantined now, with the epoch ms each is released at. */
   quarantined(): Record<string, number>;
-  /** One round: stall counts, quarantine releases, escalations (the timer calls it). */
+  /** One round: stall counts, stuck attempts, quarantine releases, escalations (the timer calls it). */
   tick(): Promise<void>;
   /** Stops the timer and the subscriptions; caps and quarantines set so far stay. */
   close(): void;
 }
+
+function check(name: string, value: number, min: number): void {
+  if (!Number.isFinite(value) || value < min) {
+    throw new NoError('INVALID_NUMBER', `self-healing option ${name} must be a number >= ${min}, got ${String(value)}; leave it out for the default`, {
+      details: { [name]: value },
+    });
+  }
+}
+
+/** The options with their defaults, each checked, so a bad option fails at `createSelfHealing`, not at the first call. */
+export function resolveHealingOptions(options: SelfHealingOptions) {
+  const quarantineMs = options.quarantineMs ?? DEFAULT_QUARANTINE_MS;
+  const escalateAfterMs = options.escalateAfterMs ?? DEFAULT_ESCALATE_AFTER_MS;
+  const intervalMs = options.intervalMs ?? DEFAULT_HEALING_INTERVAL_MS;
+  check('quarantineMs', quarantineMs, 0);
+  check('escalateAfterMs', escalateAfterMs, 0);
+  check('intervalMs', intervalMs, 0);
+  const d = options.detectors ?? {};
+  const latencyOptions = d.latency === false ? undefined : { ...DEFAULT_LATENCY_DETECTOR, ...d.latency };
+  const outputOptions = d.outputSize === false ? undefined : { ...DEFAULT_OUTPUT_SIZE_DETECTOR, ...d.outputSize };
+  const errorOptions = d.errorRate === false ? undefined : { ...d.errorRate };
+  const stallOptions = d.stall === false ? undefined : { ...d.stall };
+  const stuckOptions = d.stuck === false ? undefined : { ...d.stuck };
+  if (latencyOptions) robustDetector(latencyOptions);
+  if (outputOptions) robustDetector(outputOptions);
+  if (errorOptions) errorRateDetector(errorOptions);
+  if (stallOptions) stallDetector(stallOptions);
+  if (stuckOptions) stuckDetector(stuckOptions);
+  return { quarantineMs, escalateAfterMs, intervalMs, latencyOptions, outputOptions, errorOptions, stallOptions, stuckOptions };
+}
+
+/** The size of a result in bytes of its JSON. */
+export const sizeOf = (value: unknown): number | undefined => {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? 0 : Buffer.byteLength(text);
+  } catch {
+    // A result JSON cannot hold (a cycle, a BigInt) has no size to judge.
+    return undefined;
+  }
+};
+

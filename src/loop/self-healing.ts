@@ -13,6 +13,7 @@ import {
   type StallDetector,
   type Transition,
 } from '../coordination/anomaly.js';
+import { stuckDetector, type StuckVerdict } from '../coordination/stuck-detector.js';
 import { createAuditTrail } from '../telemetry/audit.js';
 import { createEventEnvelope } from '../telemetry/events.js';
 import { recordAnomaly, recordHealingAction } from '../telemetry/metrics.js';
@@ -23,22 +24,10 @@ import { DEFAULT_HEALING_LADDERS, healingActions } from './healing-actions.js';
 
 export { DEFAULT_HEALING_LADDERS } from './healing-actions.js';
 
-export {
-  DEFAULT_LATENCY_DETECTOR,
-  DEFAULT_OUTPUT_SIZE_DETECTOR,
-  DEFAULT_QUARANTINE_MS,
-  DEFAULT_ESCALATE_AFTER_MS,
-  DEFAULT_HEALING_INTERVAL_MS,
-  MAX_HEALED_RUNS,
-} from './self-healing-options.js';
-export type { HealedLoop, HealedTools, CallObservation, SelfHealingDetectors, SelfHealingOptions, AnomalyNotice, SelfHealing } from './self-healing-options.js';
 import {
-  DEFAULT_ESCALATE_AFTER_MS,
-  DEFAULT_HEALING_INTERVAL_MS,
-  DEFAULT_LATENCY_DETECTOR,
-  DEFAULT_OUTPUT_SIZE_DETECTOR,
-  DEFAULT_QUARANTINE_MS,
   MAX_HEALED_RUNS,
+  resolveHealingOptions,
+  sizeOf,
   type AnomalyNotice,
   type CallObservation,
   type SelfHealing,
@@ -57,24 +46,6 @@ interface RunWatch {
   inFlight: Map<string, string>;
 }
 
-function check(name: string, value: number, min: number): void {
-  if (!Number.isFinite(value) || value < min) {
-    throw new NoError('INVALID_NUMBER', `self-healing option ${name} must be a number >= ${min}, got ${String(value)}; leave it out for the default`, {
-      details: { [name]: value },
-    });
-  }
-}
-
-const sizeOf = (value: unknown): number | undefined => {
-  try {
-    const text = JSON.stringify(value);
-    return text === undefined ? 0 : Buffer.byteLength(text);
-  } catch {
-    // A result JSON cannot hold (a cycle, a BigInt) has no size to judge.
-    return undefined;
-  }
-};
-
 /**
  * Watches a loop's agents (latency, error rate, output size), its tools and its runs (stalls) with
  * robust detectors and heals what degrades: an anomaly opens only after several outliers in a row
@@ -91,23 +62,8 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
   const pool: AgentPool = given;
   const now = options.now ?? Date.now;
   const audit = options.audit ?? options.loop?.audit ?? createAuditTrail();
-  const quarantineMs = options.quarantineMs ?? DEFAULT_QUARANTINE_MS;
-  const escalateAfterMs = options.escalateAfterMs ?? DEFAULT_ESCALATE_AFTER_MS;
-  const intervalMs = options.intervalMs ?? DEFAULT_HEALING_INTERVAL_MS;
-  check('quarantineMs', quarantineMs, 0);
-  check('escalateAfterMs', escalateAfterMs, 0);
-  check('intervalMs', intervalMs, 0);
+  const { quarantineMs, escalateAfterMs, intervalMs, latencyOptions, outputOptions, errorOptions, stallOptions, stuckOptions } = resolveHealingOptions(options);
   const autoCorrect = options.autoCorrect ?? true;
-  const d = options.detectors ?? {};
-  const latencyOptions = d.latency === false ? undefined : { ...DEFAULT_LATENCY_DETECTOR, ...d.latency };
-  const outputOptions = d.outputSize === false ? undefined : { ...DEFAULT_OUTPUT_SIZE_DETECTOR, ...d.outputSize };
-  const errorOptions = d.errorRate === false ? undefined : { ...d.errorRate };
-  const stallOptions = d.stall === false ? undefined : { ...d.stall };
-  // Built once so a bad option fails here, not at the first call.
-  if (latencyOptions) robustDetector(latencyOptions);
-  if (outputOptions) robustDetector(outputOptions);
-  if (errorOptions) errorRateDetector(errorOptions);
-  if (stallOptions) stallDetector(stallOptions);
 
   const noticed = createListeners<AnomalyNotice>();
   const corrected = createListeners<Correction>();
@@ -115,6 +71,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
   const subjects = new Map<string, Subject>();
   const open = new Map<string, Anomaly>();
   const runs = new Map<string, RunWatch>();
+  const stuck = stuckOptions ? stuckDetector(stuckOptions) : undefined;
   const actions = healingActions(pool, { now, quarantineMs, preempt: options.preempt ?? true });
   const { quarantine, capped } = actions;
   // Per open agent anomaly: the ladder step reached and when the last action was taken.
@@ -177,6 +134,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         threshold: errorOptions?.threshold ?? 0.5, message: `${who} fails ${Math.round(rate * 100)}% of its calls` });
     }
     if (!o.ok) return;
+    if (o.subjectType === 'agent' && o.latencyMs !== undefined) stuck?.completed(o.subject, o.latencyMs, now());
     if (s.latency && o.latencyMs !== undefined) {
       const bound = s.latency.bound;
       const t = s.latency.observe(o.latencyMs);
@@ -225,6 +183,16 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
       return correction;
     });
   }
+
+  /** The agents that share a capability with the agent (whose latencies bound its attempts until it has its own). */
+  const peersOf = (agentId: string): string[] =>
+    pool.ids().includes(agentId) ? [...new Set(pool.definition(agentId).capabilities.flatMap((cap) => pool.capable(cap)))] : [];
+  const stuckAnomaly = (v: StuckVerdict): Omit<Anomaly, 'id' | 'at'> => ({
+    kind: 'stuck', subjectType: 'agent', subject: v.agentId, value: v.ageMs, baseline: v.medianMs, threshold: v.boundMs,
+    message: `agent ${v.agentId} has ${v.stuck} attempt(s) running for ${Math.round(v.ageMs)} ms, past its bound of ${Math.round(v.boundMs)} ms `
+      + (v.basis === 'cold' ? '(coldBoundMs)' : `(${v.basis === 'own' ? 'its' : 'its capability peers\''} median ${Math.round(v.medianMs)} ms)`)
+      + (v.alive ? ', though it still completes others' : ', and has completed nothing since'),
+  });
 
   // --- the loop's events -----------------------------------------------------------------------
 
@@ -317,11 +285,17 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
         if (a.subjectType === 'agent' && a.subject === agentId) transition('resolved', a);
       }
       subjects.delete(`agent\u0000${agentId}`);
+      stuck?.forget(agentId);
     }
     for (const [runId, r] of runs) {
       transition(r.stall.round(), { kind: 'stall', subjectType: 'run', subject: runId, value: r.stall.idleRounds, baseline: 0,
         threshold: stallOptions?.rounds ?? 0, message: `run ${runId} has had no task end for ${r.stall.idleRounds} rounds`,
         agentIds: [...new Set(r.inFlight.values())] });
+    }
+    if (stuck) {
+      // The pool's own record of running attempts: every attempt of every run (consensus voters too), none left over.
+      const running = new Map(pool.ids().map((id) => [id, pool.running(id)] as const).filter(([, ages]) => ages.length > 0));
+      for (const v of stuck.round(at, running, peersOf)) transition(v.transition, stuckAnomaly(v));
     }
     if (!autoCorrect) return;
     const pending: Promise<Correction>[] = [];
