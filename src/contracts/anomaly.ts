@@ -15,9 +15,11 @@ export type AnomalySubjectType = z.infer<typeof AnomalySubjectTypeSchema>;
 /**
  * What self-healing may do: rebuild the agent from its factory, take it out of dispatch (its
  * tasks move to other agents), halve its concurrency, move tasks off the agents holding them (a
- * stalled run's, or an agent's stuck attempts), or nothing (no action applies, or the subject is not an agent of the pool).
+ * stalled run's, or an agent's stuck attempts), ask the loop's planner to re-plan a stalled run's
+ * remaining work (`re-plan`, when the loop has a `replan` option), or nothing (no action applies,
+ * or the subject is not an agent of the pool).
  */
-export const HealingActionSchema = z.enum(['restart', 'quarantine', 'lower-concurrency', 'move-tasks', 'none']);
+export const HealingActionSchema = z.enum(['restart', 'quarantine', 'lower-concurrency', 'move-tasks', 're-plan', 'none']);
 export type HealingAction = z.infer<typeof HealingActionSchema>;
 
 export const AnomalySchema = z.object({
@@ -41,6 +43,8 @@ export const AnomalySchema = z.object({
   at: z.number(),
   /** For a stalled run: the agents holding its attempts when it stalled. */
   agentIds: z.array(z.string()).optional(),
+  /** For a stalled run: its LangGraph thread (what a re-plan is asked for). */
+  threadId: z.string().min(1).optional(),
 });
 export type Anomaly = z.infer<typeof AnomalySchema>;
 

@@ -32,14 +32,22 @@ export interface HealingActions {
    * Takes the action; resolves to what it did, rejects with a NoError when it could not. `why` is
    * what a pre-empted attempt reports (the anomaly's message).
    */
-  take(action: HealingAction, agentIds: readonly string[], why?: string): Promise<string>;
+  take(action: HealingAction, agentIds: readonly string[], why?: string, threadId?: string): Promise<string>;
   /** Agent id -> epoch ms its quarantine ends. */
   readonly quarantine: Map<string, number>;
   /** Agents whose concurrency was lowered (the cap is lifted when their anomalies resolve). */
   readonly capped: Set<string>;
 }
 
-export function healingActions(pool: AgentPool, options: { now: () => number; quarantineMs: number; preempt: boolean }): HealingActions {
+export interface HealingActionsOptions {
+  now: () => number;
+  quarantineMs: number;
+  preempt: boolean;
+  /** The loop's `requestReplan`: a stalled run whose tasks moved and still makes no progress is re-planned. */
+  replan?: ((threadId: string, reason: string) => boolean) | undefined;
+}
+
+export function healingActions(pool: AgentPool, options: HealingActionsOptions): HealingActions {
   const quarantine = new Map<string, number>();
   const capped = new Set<string>();
   const isAgent = (id: string): boolean => pool.ids().includes(id);
@@ -106,16 +114,30 @@ export function healingActions(pool: AgentPool, options: { now: () => number; qu
     return done.join('; ');
   }
 
+  async function replan(threadId: string | undefined, why: string): Promise<string> {
+    if (options.replan === undefined || threadId === undefined) {
+      throw new NoError('INVALID_REQUEST', 'a re-plan needs a loop with a replan option and the stalled run\'s thread; give createMasterAgentLoop replan: { planner }');
+    }
+    if (!options.replan(threadId, `self-healing: ${why}`)) {
+      throw new NoError('INVALID_REQUEST', `thread ${threadId} could not be re-planned: the loop has no replan option (give createMasterAgentLoop replan: { planner }), its re-plans are used up (raise replan.maxReplans), or no pass of it runs in this process`, { details: { threadId } });
+    }
+    return `asked the planner for a revised plan of thread ${threadId}'s remaining work; its running tasks stop and finished ones are kept`;
+  }
+
   return {
     quarantine,
     capped,
     choose(anomaly, fromStep) {
       if (anomaly.subjectType === 'tool') return { action: 'none', agentIds: [], step: 0, reason: `tool ${anomaly.subject} is not the pool's to heal; see its layer's limits` };
       if (anomaly.subjectType === 'run') {
+        // First move the stalled run's tasks off the agents holding them; a run still stalled after
+        // that (or with no agent to move from) has its remaining work re-planned, when the loop can.
         const agentIds = [...new Set(anomaly.agentIds ?? [])].filter(isAgent);
-        return agentIds.length === 0
-          ? { action: 'none', agentIds: [], step: 0, reason: `run ${anomaly.subject} holds no agent: it waits for capacity or its dependencies` }
-          : { action: 'move-tasks', agentIds, step: 0 };
+        if (fromStep === 0 && agentIds.length > 0) return { action: 'move-tasks', agentIds, step: 1 };
+        if (options.replan !== undefined && anomaly.threadId !== undefined) return { action: 're-plan', agentIds, step: 2 };
+        return { action: 'none', agentIds, step: 2, reason: agentIds.length === 0
+          ? `run ${anomaly.subject} holds no agent: it waits for capacity or its dependencies; give the loop a replan option to re-plan a run that stays stalled`
+          : `run ${anomaly.subject} is still stalled after its tasks moved; give the loop a replan option to re-plan it` };
       }
       if (!isAgent(anomaly.subject)) return { action: 'none', agentIds: [], step: 0, reason: `no agent '${anomaly.subject}' in the pool` };
       if (anomaly.kind === 'stall') return { action: 'none', agentIds: [], step: 0, reason: 'stalls are judged per run' };
@@ -126,6 +148,10 @@ export function healingActions(pool: AgentPool, options: { now: () => number; qu
       return { action: 'none', agentIds: [anomaly.subject], step: ladder.length,
         reason: `no action left for ${anomaly.subject} (${ladder.join(', ')} tried or not applicable)` };
     },
-    take: (action, agentIds, why = 'self-healing moved its tasks') => (action === 'move-tasks' ? moveTasks(agentIds, why) : act(action, agentIds[0]!)),
+    take: (action, agentIds, why = 'self-healing moved its tasks', threadId) => {
+      if (action === 'move-tasks') return moveTasks(agentIds, why);
+      if (action === 're-plan') return replan(threadId, why);
+      return act(action, agentIds[0]!);
+    },
   };
 }

@@ -34,6 +34,8 @@ export interface HealedLoop {
   readonly pool: AgentPool;
   readonly audit?: AuditTrail;
   onEvent(listener: (event: EventEnvelope) => void): () => void;
+  /** A master loop's re-plan (it has one with a `replan` option): a run still stalled after its tasks moved is re-planned. */
+  requestReplan?(threadId: string, reason: string): boolean;
 }
 
 /** Something whose events carry tool calls (`no.tool.layer.invoked`): a tool layer. */

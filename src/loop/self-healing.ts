@@ -20,6 +20,7 @@ import { recordAnomaly, recordHealingAction } from '../telemetry/metrics.js';
 import { ANOMALY_ATTRIBUTES, SPAN_NAMES } from '../telemetry/names.js';
 import { withSpan } from '../telemetry/tracer.js';
 import type { AgentPool } from './agent-pool.js';
+import { THREAD_ID_HEADER } from './emitter.js';
 import { DEFAULT_HEALING_LADDERS, healingActions } from './healing-actions.js';
 
 export { DEFAULT_HEALING_LADDERS } from './healing-actions.js';
@@ -44,6 +45,8 @@ interface RunWatch {
   stall: StallDetector;
   /** attempt key -> agent id */
   inFlight: Map<string, string>;
+  /** The run's LangGraph thread, from its events' `no-thread-id` header. */
+  threadId?: string;
 }
 
 /**
@@ -72,7 +75,9 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
   const open = new Map<string, Anomaly>();
   const runs = new Map<string, RunWatch>();
   const stuck = stuckOptions ? stuckDetector(stuckOptions) : undefined;
-  const actions = healingActions(pool, { now, quarantineMs, preempt: options.preempt ?? true });
+  const loop = options.loop;
+  const actions = healingActions(pool, { now, quarantineMs, preempt: options.preempt ?? true,
+    replan: typeof loop?.requestReplan === 'function' ? (threadId, reason) => loop.requestReplan!(threadId, reason) : undefined });
   const { quarantine, capped } = actions;
   // Per open agent anomaly: the ladder step reached and when the last action was taken.
   const steps = new Map<string, { step: number; at: number }>();
@@ -153,7 +158,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
     const anomaly = parseWith(AnomalySchema, input, { what: 'anomaly' });
     const key = keyOf(anomaly);
     const { action, agentIds, reason, step } = actions.choose(anomaly, steps.get(key)?.step ?? 0);
-    if (anomaly.subjectType === 'agent' && open.has(key)) steps.set(key, { step, at: now() });
+    if (anomaly.subjectType !== 'tool' && open.has(key)) steps.set(key, { step, at: now() });
     return withSpan(SPAN_NAMES.anomalyCorrect, {
       [ANOMALY_ATTRIBUTES.id]: anomaly.id,
       [ANOMALY_ATTRIBUTES.kind]: anomaly.kind,
@@ -165,7 +170,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
       let why = reason ?? '';
       if (action !== 'none') {
         try {
-          why = await actions.take(action, agentIds, anomaly.message);
+          why = await actions.take(action, agentIds, anomaly.message, anomaly.threadId);
           outcome = 'applied';
         } catch (error) {
           outcome = 'failed';
@@ -196,6 +201,8 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
 
   // --- the loop's events -----------------------------------------------------------------------
 
+  /** The thread named by the event being handled (its `no-thread-id` header). */
+  let eventThread: string | undefined;
   function run(runId: string): RunWatch | undefined {
     if (!stallOptions) return undefined;
     let r = runs.get(runId);
@@ -204,6 +211,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
     } else {
       r = { stall: stallDetector(stallOptions), inFlight: new Map() };
     }
+    if (eventThread !== undefined) r.threadId = eventThread;
     // Re-inserted on each event: insertion order is recency order, so the oldest idle run goes first.
     runs.set(runId, r);
     if (runs.size > MAX_HEALED_RUNS) runs.delete(runs.keys().next().value as string);
@@ -217,6 +225,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
 
   function onLoopEvent(event: EventEnvelope): void {
     const runId = event.correlationId ?? 'unknown';
+    eventThread = event.headers?.[THREAD_ID_HEADER];
     const data = event.data as { taskId?: string; agentId?: string; attempt?: number; durationMs?: number; result?: unknown;
       metadata?: { agentId?: unknown; attempt?: unknown; attempts?: unknown; replayed?: unknown; classification?: unknown } };
     switch (event.type) {
@@ -290,7 +299,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
     for (const [runId, r] of runs) {
       transition(r.stall.round(), { kind: 'stall', subjectType: 'run', subject: runId, value: r.stall.idleRounds, baseline: 0,
         threshold: stallOptions?.rounds ?? 0, message: `run ${runId} has had no task end for ${r.stall.idleRounds} rounds`,
-        agentIds: [...new Set(r.inFlight.values())] });
+        agentIds: [...new Set(r.inFlight.values())], ...(r.threadId === undefined ? {} : { threadId: r.threadId }) });
     }
     if (stuck) {
       // The pool's own record of running attempts: every attempt of every run (consensus voters too), none left over.
@@ -301,6 +310,11 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
     const pending: Promise<Correction>[] = [];
     for (const [key, a] of open) {
       const last = steps.get(key);
+      // A run still stalled after its tasks moved: the next step is a re-plan (when the loop has one).
+      if (a.subjectType === 'run' && last !== undefined && last.step === 1 && at - last.at >= escalateAfterMs) {
+        pending.push(detectAndCorrect(a));
+        continue;
+      }
       if (a.subjectType !== 'agent' || a.kind === 'stall' || last === undefined || quarantine.has(a.subject)) continue;
       // Once the ladder is spent, the anomaly waits for its resolution or a quarantine's end.
       if (last.step < DEFAULT_HEALING_LADDERS[a.kind].length && at - last.at >= escalateAfterMs) pending.push(detectAndCorrect(a));
