@@ -22,6 +22,7 @@ import { createRandom, hashString } from '../../src/scheduler/random.js';
 import { buildToolLayer } from '../../src/tools/layer.js';
 import { defineTool } from '../../src/tools/tool.js';
 import { NoError } from '../../src/contracts/errors.js';
+import type { EventEnvelope } from '../../src/contracts/events.js';
 import { createChaos, type ChaosEngine, type ChaosOptions, type FaultKind } from './chaos.js';
 
 export interface ChaosWorkloadOptions {
@@ -30,8 +31,13 @@ export interface ChaosWorkloadOptions {
   durationMs: number;
   /** Runs at once. @default 4 */
   concurrentRuns?: number;
-  /** @default 8 */
+  /** Agents of the `work` capability. @default 8 */
   agents?: number;
+  /**
+   * Agents of the `standby` capability, every task's declared fallback once no `work` agent is left
+   * to try it (under chaos too). @default 2
+   */
+  standbyAgents?: number;
   /** Tasks each agent runs at once. @default 4 */
   agentConcurrency?: number;
   /** The tool layer's per-call timeout. @default 300 */
@@ -48,6 +54,8 @@ export interface ChaosWorkloadOptions {
   tasksPerRun?: [number, number];
   /** @default a new MemorySaver */
   checkpointer?: BaseCheckpointSaver;
+  /** Every event of every run (the loop's onEvent). */
+  onEvent?: (event: EventEnvelope) => void;
   /** Called after each run with the running report. */
   onRun?: (report: ChaosReport) => void;
 }
@@ -56,19 +64,28 @@ export interface ChaosReport {
   elapsedMs: number;
   runs: number;
   runsCompleted: number;
+  /** Wall time of each run, ms. */
+  runMs: number[];
   tasks: number;
   tasksCompleted: number;
   /** Completed results the oracle rejected. */
   corrupted: number;
   /** Idempotency keys whose effect was applied more than once. */
   doubleEffects: number;
+  /** Recovery actions the loop took, by type (retry-with-backoff, redistribute, fallback, replan...). */
+  recoveryActions: Record<string, number>;
   /** Tasks whose attempts saw more than one idempotency key. */
   keyChanges: number;
   /** Faults seen, by kind (agent-down: attempts that met a crashed agent). */
   faults: Record<FaultKind, number>;
+  /** What the fault rates apply to: agent attempts, tool calls, message sends. */
+  exposure: { attempts: number; toolCalls: number; sends: number };
   /** Fault-to-completion times, ms. */
   recoveries: number[];
   unrecovered: number;
+  /** The first few faults never recovered, and keys applied twice, to debug a failed check. */
+  unrecoveredFaults: Array<{ kind: string; task: string }>;
+  doubleEffectKeys: string[];
   peakRssMb: number;
   peakHeapMb: number;
   /** Errors of runs that did not complete, by message (first 5). */
@@ -78,16 +95,16 @@ export interface ChaosReport {
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
 const reviewOf = (digest: string): string => sha(`review:${digest}`);
 
-interface PlannedTask { id: string; dependsOn: string[]; capability: string; input: { seed: number } }
+interface PlannedTask { id: string; dependsOn: string[]; capability: string; input: { seed: number }; fallback: { capability: string } }
 
 /** A DAG of 10-30 tasks, each depending on up to 3 earlier ones. */
-export function chaosDag(seed: number, [min, max]: [number, number]): PlannedTask[] {
+export function chaosDag(seed: number, [min, max]: [number, number], prefix = 't'): PlannedTask[] {
   const rng = createRandom(seed);
   const n = min + Math.floor(rng() * (max - min + 1));
   return Array.from({ length: n }, (_, i) => {
     const deps = new Set<string>();
-    for (let k = 0; k < 3 && i > 0; k++) if (rng() < 0.6) deps.add(`t${Math.floor(rng() * i)}`);
-    return { id: `t${i}`, dependsOn: [...deps].sort(), capability: 'work', input: { seed: Math.floor(rng() * 2 ** 31) } };
+    for (let k = 0; k < 3 && i > 0; k++) if (rng() < 0.6) deps.add(`${prefix}${Math.floor(rng() * i)}`);
+    return { id: `${prefix}${i}`, dependsOn: [...deps].sort(), capability: 'work', input: { seed: Math.floor(rng() * 2 ** 31) }, fallback: { capability: 'standby' } };
   });
 }
 
@@ -116,7 +133,9 @@ export async function runChaosWorkload(options: ChaosWorkloadOptions): Promise<C
   const chaos = createChaos(options.chaos);
   const agentCount = options.agents ?? 8;
   if (!(agentCount >= 2)) throw new NoError('INVALID_INPUT', `the chaos workload needs at least 2 agents (peers review each other): pass agents: 8`, { details: { agents: agentCount } });
-  const ids = Array.from({ length: agentCount }, (_, i) => `agent-${i}`);
+  const standby = Array.from({ length: options.standbyAgents ?? 2 }, (_, i) => `standby-${i}`);
+  const workers = Array.from({ length: agentCount }, (_, i) => `agent-${i}`);
+  const ids = [...workers, ...standby];
   const network = createAgentNetwork({ registry: createAgentRegistry(), keyring: createKeyring({ secret: `chaos-bench-keyring-secret-0123456789abcdef-${options.chaos.seed}` }) });
   const effects = new Map<string, number>();
   const keys = new Map<string, Set<string>>();
@@ -188,7 +207,16 @@ export async function runChaosWorkload(options: ChaosWorkloadOptions): Promise<C
     return { value: computed.data as string };
   };
 
-  const agents: AgentDefinition[] = ids.map((id) => chaos.wrapAgent({ id, capabilities: ['work'], maxConcurrency: options.agentConcurrency ?? 4, run }));
+  const agents: AgentDefinition[] = ids.map((id) =>
+    chaos.wrapAgent({ id, capabilities: [standby.includes(id) ? 'standby' : 'work'], maxConcurrency: options.agentConcurrency ?? 4, run }));
+  const recoveryActions: Record<string, number> = {};
+  // What happened to each task of the runs in flight, to say why a run failed.
+  const trails = new Map<string, string[]>();
+  const trail = (taskId: string, step: string): void => {
+    const list = trails.get(taskId) ?? [];
+    list.push(step);
+    trails.set(taskId, list);
+  };
   const loop = createMasterAgentLoop({
     agents,
     checkpointer: options.checkpointer ?? new MemorySaver(),
@@ -197,15 +225,26 @@ export async function runChaosWorkload(options: ChaosWorkloadOptions): Promise<C
     retries: options.retries ?? 5,
     attemptTimeoutMs: options.attemptTimeoutMs ?? 5_000,
     backoff: { initialDelayMs: 20, maxDelayMs: 500 },
-    // A crashed agent's breaker opens after a few failures and is tried again once it could be back.
-    pool: { breaker: { failureThreshold: 3, recoveryTimeoutMs: chaos.options.crashMs } },
+    // A crashed agent's breaker is tried again once the agent could be back.
+    pool: { breaker: { recoveryTimeoutMs: chaos.options.crashMs } },
     maxRounds: 4,
     maxReplanWaitMs: chaos.options.crashMs * 2,
+    onEvent: (event) => {
+      if (event.type === 'no.recovery.action.taken') {
+        const { action, taskId, agentId } = event.data as { action: string; taskId: string; agentId?: string };
+        recoveryActions[action] = (recoveryActions[action] ?? 0) + 1;
+        trail(taskId, `${action}${agentId === undefined ? '' : ` (${agentId})`}`);
+      } else if (event.type === 'orchestration.task.failed') {
+        const { taskId, error } = event.data as { taskId: string; error: string };
+        trail(taskId, error);
+      }
+      options.onEvent?.(event);
+    },
   });
 
   const report: ChaosReport = {
-    elapsedMs: 0, runs: 0, runsCompleted: 0, tasks: 0, tasksCompleted: 0, corrupted: 0, doubleEffects: 0, keyChanges: 0,
-    faults: chaos.counts(), recoveries: [], unrecovered: 0, peakRssMb: 0, peakHeapMb: 0, runErrors: [],
+    elapsedMs: 0, runs: 0, runsCompleted: 0, runMs: [], tasks: 0, tasksCompleted: 0, corrupted: 0, doubleEffects: 0, keyChanges: 0, recoveryActions: {},
+    faults: chaos.counts(), exposure: chaos.exposure(), recoveries: [], unrecovered: 0, unrecoveredFaults: [], doubleEffectKeys: [], peakRssMb: 0, peakHeapMb: 0, runErrors: [],
   };
   const sample = (): void => {
     const m = process.memoryUsage();
@@ -218,16 +257,18 @@ export async function runChaosWorkload(options: ChaosWorkloadOptions): Promise<C
   let next = 0;
 
   const oneRun = async (r: number): Promise<void> => {
-    const tasks = chaosDag(options.chaos.seed * 100_003 + r, options.tasksPerRun ?? [10, 30]);
+    const tasks = chaosDag(options.chaos.seed * 100_003 + r, options.tasksPerRun ?? [10, 30], `r${r}-t`);
     const expected = expectedResults(tasks);
     const thread = `chaos-${options.chaos.seed}-${r}`;
     let out: { status: string; results: Record<string, unknown>; runError: { message: string } | null };
+    const at = performance.now();
     try {
       out = await loop.invoke({ request: { tasks } }, { configurable: { thread_id: thread } });
     } catch (error) {
       out = { status: 'thrown', results: {}, runError: { message: (error as Error).message } };
     }
     report.runs++;
+    report.runMs.push(performance.now() - at);
     report.tasks += tasks.length;
     let done = 0;
     for (const t of tasks) {
@@ -238,18 +279,28 @@ export async function runChaosWorkload(options: ChaosWorkloadOptions): Promise<C
     }
     report.tasksCompleted += done;
     if (out.status === 'completed' && done === tasks.length) report.runsCompleted++;
-    else if (report.runErrors.length < 5) report.runErrors.push(`${thread}: ${out.status}: ${out.runError?.message ?? `${done}/${tasks.length} tasks`}`);
+    else if (report.runErrors.length < 5) {
+      const lost = tasks.filter((t) => out.results[t.id] === undefined && trails.has(t.id)).map((t) => `${t.id}: ${trails.get(t.id)!.join(' > ')}`);
+      report.runErrors.push(`${thread}: ${out.status}: ${out.runError?.message ?? `${done}/${tasks.length} tasks`}; ${lost.join('; ')}`);
+    }
+    for (const t of tasks) trails.delete(t.id);
     options.onRun?.(finish(false));
   };
   const finish = (final: boolean): ChaosReport => {
     sample();
     report.elapsedMs = performance.now() - started;
     report.faults = chaos.counts();
+    report.exposure = chaos.exposure();
+    report.recoveryActions = { ...recoveryActions };
     report.recoveries = chaos.recoveries();
-    report.unrecovered = chaos.unrecovered().length;
-    report.doubleEffects = [...effects.values()].filter((n) => n > 1).length;
+    const unrecovered = chaos.unrecovered();
+    report.unrecovered = unrecovered.length;
+    report.unrecoveredFaults = unrecovered.slice(0, 5).map((f) => ({ kind: f.kind, task: f.task }));
+    const doubled = [...effects].filter(([, n]) => n > 1).map(([key]) => key);
+    report.doubleEffects = doubled.length;
+    report.doubleEffectKeys = doubled.slice(0, 5);
     report.keyChanges = [...keys.values()].filter((s) => s.size > 1).length;
-    return final ? report : { ...report };
+    return final ? report : { ...report, runMs: [...report.runMs], recoveries: [...report.recoveries] };
   };
 
   try {

@@ -51,8 +51,11 @@ export interface ChaosOptions {
   memoryPressureMb?: number;
 }
 
-/** Injected faults, and `agent-down` for each attempt that met a crashed agent (a consequence). */
-export type FaultKind = 'agent-transient' | 'agent-crash' | 'agent-down' | 'tool-timeout' | 'partition';
+/**
+ * Injected faults, and their consequences: `agent-down` for each attempt that met a crashed agent,
+ * `partition-blocked` for each later send across a split in force.
+ */
+export type FaultKind = 'agent-transient' | 'agent-crash' | 'agent-down' | 'tool-timeout' | 'partition' | 'partition-blocked';
 export const INJECTED_KINDS: readonly FaultKind[] = ['agent-transient', 'agent-crash', 'tool-timeout', 'partition'];
 
 export interface ChaosFault {
@@ -78,12 +81,19 @@ export interface ChaosEngine {
   beforeSend(network: AgentNetwork, agentIds: readonly string[], from: string, to: string, task: string, subject: string): void;
   /** Allocates and holds `memoryPressureMb`; returns the stop function. */
   startMemoryPressure(): () => void;
+  /** Bytes the memory pressure holds now. */
+  heldBytes(): number;
   /** Marks a task done: every open fault on it is recovered now. */
   completed(task: string): void;
   /** Faults seen so far, by kind. */
   counts(): Record<FaultKind, number>;
   /** Fault-to-completion times of recovered faults, ms. */
   recoveries(): number[];
+  /**
+   * What the rates apply to: agent attempts (those on a crashed agent are not drawn), tool calls,
+   * sends (those while a split is in force are not drawn).
+   */
+  exposure(): { attempts: number; toolCalls: number; sends: number };
   /** Faults whose task never completed. */
   unrecovered(): ChaosFault[];
   /** Heals any split and stops every timer. */
@@ -105,11 +115,14 @@ export function createChaos(options: ChaosOptions): ChaosEngine {
   rate('partitionRate', o.partitionRate);
   const draw = (kind: string, subject: string): number => createRandom(hashString(`${o.seed}|${kind}|${subject}`))();
   const open = new Map<string, ChaosFault[]>();
-  const counts: Record<FaultKind, number> = { 'agent-transient': 0, 'agent-crash': 0, 'agent-down': 0, 'tool-timeout': 0, partition: 0 };
+  const counts: Record<FaultKind, number> = { 'agent-transient': 0, 'agent-crash': 0, 'agent-down': 0, 'tool-timeout': 0, partition: 0, 'partition-blocked': 0 };
   const recovered: number[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const healers = new Set<() => void>();
   let splitUntil = 0;
+  let split: [Set<string>, Set<string>] | undefined;
+  const exposure = { attempts: 0, toolCalls: 0, sends: 0 };
+  let held: Buffer[] = [];
 
   const fault = (kind: FaultKind, task: string): void => {
     counts[kind]++;
@@ -133,6 +146,7 @@ export function createChaos(options: ChaosOptions): ChaosEngine {
       let downUntil = 0;
       const run = (input: unknown, ctx: AgentRunContext): unknown => {
         const task = `${ctx.threadId}/${ctx.task.id}`;
+        exposure.attempts++;
         if (performance.now() < downUntil) {
           fault('agent-down', task);
           throw Object.assign(new Error(`chaos: agent ${agent.id} is down`), { classification: 'agent-fault' });
@@ -157,6 +171,7 @@ export function createChaos(options: ChaosOptions): ChaosEngine {
         ...tool,
         run: (input: never, ctx: Parameters<ToolDefinition['run']>[1]) => {
           const { task, subject } = subjectOf(input);
+          exposure.toolCalls++;
           if (draw('tool', subject) >= o.toolTimeoutRate) return inner(input, ctx);
           fault('tool-timeout', task);
           // A real hang: nothing settles until the gate's timeout (or the caller) aborts the call.
@@ -165,16 +180,23 @@ export function createChaos(options: ChaosOptions): ChaosEngine {
       };
     },
     beforeSend(network, agentIds, from, to, task, subject) {
-      if (performance.now() < splitUntil || draw('partition', subject) >= o.partitionRate) return;
+      exposure.sends++;
+      if (performance.now() < splitUntil) {
+        if (split !== undefined && ((split[0].has(from) && split[1].has(to)) || (split[1].has(from) && split[0].has(to)))) fault('partition-blocked', task);
+        return;
+      }
+      if (draw('partition', subject) >= o.partitionRate) return;
       const others = agentIds.filter((id) => id !== from && id !== to);
       const pick = createRandom(hashString(`${o.seed}|split|${subject}`));
       const side = others.filter(() => pick() < 0.5);
       const rest = others.filter((id) => !side.includes(id));
       network.simulatePartition([from, ...side], [to, ...rest]);
+      split = [new Set([from, ...side]), new Set([to, ...rest])];
       splitUntil = performance.now() + o.partitionMs;
       fault('partition', task);
       const heal = (): void => {
         healers.delete(heal);
+        split = undefined;
         network.healPartition();
       };
       healers.add(heal);
@@ -187,15 +209,17 @@ export function createChaos(options: ChaosOptions): ChaosEngine {
       let n = 0;
       // Filled with a changing byte, so every page is touched and resident, not a shared zero page.
       const fresh = (): Buffer => Buffer.alloc(chunk, n++ & 0xff);
-      const held: Buffer[] = Array.from({ length: mb }, fresh);
+      held = Array.from({ length: mb }, fresh);
+      const buffers = held;
       const churn = setInterval(() => {
-        for (let i = 0; i < Math.max(1, mb >> 3); i++) held[(n + i) % mb] = fresh();
+        for (let i = 0; i < Math.max(1, mb >> 3); i++) buffers[(n + i) % mb] = fresh();
       }, 250);
       return () => {
         clearInterval(churn);
-        held.length = 0;
+        buffers.length = 0;
       };
     },
+    heldBytes: () => held.reduce((sum, b) => sum + b.length, 0),
     completed(task) {
       const list = open.get(task);
       if (list === undefined) return;
@@ -205,6 +229,7 @@ export function createChaos(options: ChaosOptions): ChaosEngine {
     },
     counts: () => ({ ...counts }),
     recoveries: () => [...recovered],
+    exposure: () => ({ ...exposure }),
     unrecovered: () => [...open.values()].flat(),
     stop() {
       for (const timer of timers) clearTimeout(timer);
