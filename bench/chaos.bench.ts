@@ -23,7 +23,7 @@
  * --memory-mb 256 --saver memory`). Prints progress, tables, then one JSON line.
  */
 import { percentile, runChaosWorkload, type ChaosReport } from './lib/chaos-workload.js';
-import { CHAOS_DEFAULTS, INJECTED_KINDS } from './lib/chaos.js';
+import { DEFAULT_CHAOS_OPTIONS, INJECTED_FAULT_KINDS } from '../src/loop/chaos.js';
 import { createSaver, printTable, round, type SaverKind } from './lib/loop-bench.js';
 
 function arg(name: string, fallback: string): string {
@@ -38,11 +38,11 @@ const memoryMb = Number(arg('memory-mb', '256'));
 const saverKind = arg('saver', 'memory') as SaverKind;
 const asked = (x: number): string => `${round(100 * x)} %`;
 const RATE_ASKED = {
-  'agent-transient': asked(CHAOS_DEFAULTS.agentFailureRate * (1 - CHAOS_DEFAULTS.crashShare)),
-  'agent-crash': asked(CHAOS_DEFAULTS.agentFailureRate * CHAOS_DEFAULTS.crashShare),
+  'agent-transient': asked(DEFAULT_CHAOS_OPTIONS.agentFailureRate * (1 - DEFAULT_CHAOS_OPTIONS.crashShare)),
+  'agent-crash': asked(DEFAULT_CHAOS_OPTIONS.agentFailureRate * DEFAULT_CHAOS_OPTIONS.crashShare),
   'agent-down': '',
-  'tool-timeout': asked(CHAOS_DEFAULTS.toolTimeoutRate),
-  partition: asked(CHAOS_DEFAULTS.partitionRate),
+  'tool-timeout': asked(DEFAULT_CHAOS_OPTIONS.toolTimeoutRate),
+  partition: asked(DEFAULT_CHAOS_OPTIONS.partitionRate),
   'partition-blocked': '',
 };
 const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
         if (performance.now() - lastPrint < 30_000) return;
         lastPrint = performance.now();
         console.log(`${Math.round((performance.now() - started) / 1000)} s: ${r.runsCompleted}/${r.runs} runs, ${r.tasksCompleted}/${r.tasks} tasks, ` +
-          `corrupted ${r.corrupted}, faults ${INJECTED_KINDS.map((k) => `${k} ${r.faults[k]}`).join(', ')}, rss ${Math.round(r.peakRssMb)} MB`);
+          `corrupted ${r.corrupted}, faults ${INJECTED_FAULT_KINDS.map((k) => `${k} ${r.faults[k]}`).join(', ')}, rss ${Math.round(r.peakRssMb)} MB`);
       },
     });
   } finally {

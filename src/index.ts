@@ -202,6 +202,9 @@ export type {
 } from './coordination/anomaly.js';
 export { createSelfHealing, DEFAULT_QUARANTINE_MS, DEFAULT_HEALING_LADDERS } from './loop/index.js';
 export type { SelfHealing, SelfHealingOptions, SelfHealingDetectors, HealedLoop, HealedTools, CallObservation, AnomalyNotice } from './loop/index.js';
+// chaos testing
+export { createChaos, DEFAULT_CHAOS_OPTIONS, INJECTED_FAULT_KINDS } from './loop/index.js';
+export type { ChaosEngine, ChaosOptions, ChaosFault, ChaosFaultKind, ChaosToolCall } from './loop/index.js';
 export type { Anomaly, AnomalyKind, AnomalySubjectType, Correction, HealingAction } from './contracts/index.js';
 
 // The multi-layer tool system.

@@ -23,6 +23,8 @@ const PUBLIC_VALUES = [
   'DEFAULT_KNOWLEDGE_TTL_MS', 'mergeAdaptiveStates',
   // anomaly detection and self-healing
   'robustDetector', 'errorRateDetector', 'stallDetector', 'createSelfHealing', 'DEFAULT_QUARANTINE_MS', 'DEFAULT_HEALING_LADDERS',
+  // chaos testing
+  'createChaos', 'DEFAULT_CHAOS_OPTIONS', 'INJECTED_FAULT_KINDS',
   // tools
   'createToolLayer', 'createToolAgent', 'createToolRegistry', 'createToolOrchestrator', 'defineTool', 'toLangChainTools', 'primitiveTools',
   'executionTools', 'dashboardTools', 'sandboxStatus', 'ToolCallError', 'isToolCallError', 'DEFAULT_RATE_LIMIT',

@@ -23,7 +23,7 @@ import { buildToolLayer } from '../../src/tools/layer.js';
 import { defineTool } from '../../src/tools/tool.js';
 import { NoError } from '../../src/contracts/errors.js';
 import type { EventEnvelope } from '../../src/contracts/events.js';
-import { createChaos, type ChaosEngine, type ChaosOptions, type FaultKind } from './chaos.js';
+import { createChaos, type ChaosEngine, type ChaosOptions, type ChaosFaultKind } from '../../src/loop/chaos.js';
 
 export interface ChaosWorkloadOptions {
   chaos: ChaosOptions;
@@ -77,7 +77,7 @@ export interface ChaosReport {
   /** Tasks whose attempts saw more than one idempotency key. */
   keyChanges: number;
   /** Faults seen, by kind (agent-down: attempts that met a crashed agent). */
-  faults: Record<FaultKind, number>;
+  faults: Record<ChaosFaultKind, number>;
   /** What the fault rates apply to: agent attempts, tool calls, message sends. */
   exposure: { attempts: number; toolCalls: number; sends: number };
   /** Fault-to-completion times, ms. */

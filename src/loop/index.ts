@@ -56,3 +56,5 @@ export {
 export type { SelfHealing, SelfHealingOptions, SelfHealingDetectors, HealedLoop, HealedTools, CallObservation, AnomalyNotice } from './self-healing.js';
 export { createToolAgent, DEFAULT_TOOL_AGENT_MAX_STEPS, DEFAULT_TOOL_RESULT_CHARS, DEFAULT_TOOL_AGENT_OUTPUT_CHARS, DEFAULT_TOOL_AGENT_PROMPT } from './tool-agent.js';
 export type { ToolAgentOptions, ToolAgentOutput, ToolAgentCall } from './tool-agent.js';
+export { createChaos, DEFAULT_CHAOS_OPTIONS, INJECTED_FAULT_KINDS } from './chaos.js';
+export type { ChaosEngine, ChaosOptions, ChaosFault, ChaosFaultKind, ChaosToolCall } from './chaos.js';

@@ -1,7 +1,13 @@
-import { INJECTED_KINDS, createChaos } from '../../bench/lib/chaos';
+import { INJECTED_FAULT_KINDS, createChaos } from '../../src/loop/chaos';
 import { chaosDag, expectedResults, percentile, runChaosWorkload, type ChaosReport } from '../../bench/lib/chaos-workload';
 import { isNoError } from '../../src/contracts/errors';
 import { createAgentNetwork } from '../../src/network/network';
+import { buildToolLayer } from '../../src/tools/layer';
+import { defineTool } from '../../src/tools/tool';
+import { z } from 'zod';
+
+const attemptOf = (agent: { run: unknown }, task: string, attempt: number): unknown =>
+  (agent.run as (i: unknown, c: unknown) => unknown)(null, { threadId: 'th', task: { id: task }, attempt });
 
 /**
  * The chaos bench's short run: a few seconds of concurrent DAG runs under agent failures, tool
@@ -19,7 +25,7 @@ describe('the master loop under chaos', () => {
   }, 60_000);
 
   it('injected every kind of fault, so the run proves something', () => {
-    for (const kind of INJECTED_KINDS) expect(report.faults[kind]).toBeGreaterThan(0);
+    for (const kind of INJECTED_FAULT_KINDS) expect(report.faults[kind]).toBeGreaterThan(0);
   });
 
   it('completes more than 95 % of tasks and of runs', () => {
@@ -36,7 +42,7 @@ describe('the master loop under chaos', () => {
 
   it('recovers from every fault, each within 30 s', () => {
     expect(report.unrecovered).toBe(0);
-    expect(report.recoveries.length).toBeGreaterThanOrEqual(INJECTED_KINDS.reduce((n, k) => n + report.faults[k], 0));
+    expect(report.recoveries.length).toBeGreaterThanOrEqual(INJECTED_FAULT_KINDS.reduce((n, k) => n + report.faults[k], 0));
     expect(percentile(report.recoveries, 100)).toBeLessThan(30_000);
   });
 });
@@ -48,7 +54,7 @@ describe('the chaos engine', () => {
       const agent = chaos.wrapAgent({ id: 'a', capabilities: ['work'], run: () => 'ok' });
       return Array.from({ length: 40 }, (_, i) => {
         try {
-          return (agent.run as (i: unknown, c: unknown) => unknown)(null, { threadId: 't', task: { id: `t${i}` }, attempt: 1 });
+          return attemptOf(agent, `t${i}`, 1);
         } catch {
           return 'failed';
         }
@@ -86,6 +92,50 @@ describe('the chaos engine', () => {
     expect(process.memoryUsage().arrayBuffers).toBeGreaterThanOrEqual(24 * 2 ** 20);
     stop();
     expect(chaos.heldBytes()).toBe(0);
+  });
+
+  it('a crashed agent fails every attempt as an agent fault until it is back, and each fault recovers when its task completes', async () => {
+    const chaos = createChaos({ seed: 2, agentFailureRate: 1, crashShare: 1, crashMs: 30 });
+    const agent = chaos.wrapAgent({ id: 'a', capabilities: ['work'], run: () => 'ok' });
+    expect(() => attemptOf(agent, 't1', 1)).toThrow(/crashed/);
+    let down: unknown;
+    try {
+      attemptOf(agent, 't2', 1);
+    } catch (error) {
+      down = error;
+    }
+    expect(down).toMatchObject({ classification: 'agent-fault', message: expect.stringMatching(/is down/) });
+    expect(chaos.counts()).toMatchObject({ 'agent-crash': 1, 'agent-down': 1 });
+    expect(chaos.unrecovered().map((f) => f.task)).toEqual(['th/t1', 'th/t2']);
+    chaos.completed('th/t1');
+    expect(chaos.recoveries()).toHaveLength(1);
+    expect(chaos.unrecovered().map((f) => f.task)).toEqual(['th/t2']);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    // Back up: with every attempt drawn to fail it crashes again, which shows it ran the draw, not the down check.
+    expect(() => attemptOf(agent, 't3', 1)).toThrow(/crashed/);
+  });
+
+  it('a hung tool call holds until its gate\'s timeout aborts it, and a retry with the same input is a new draw', async () => {
+    const chaos = createChaos({ seed: 5, toolTimeoutRate: 0.5 });
+    let ran = 0;
+    const tool = chaos.wrapTool(defineTool({
+      name: 'echo', capability: 'compute', description: 'echo', mutating: false, input: z.object({ x: z.number() }),
+      run: async (input) => (ran++, input.x),
+    }));
+    const layer = buildToolLayer('primitive', [tool], { rateLimit: false, timeoutMs: 20 });
+    const results = [];
+    for (let i = 0; i < 12; i++) results.push(await layer.invoke('echo', { x: 1 }));
+    const hung = results.filter((r) => !r.ok);
+    expect(hung.length).toBe(chaos.counts()['tool-timeout']);
+    expect(hung.length).toBeGreaterThan(0);
+    expect(ran).toBe(12 - hung.length);
+    for (const r of hung) expect(r).toMatchObject({ ok: false, error: { retryable: true, details: { reason: 'timeout' } } });
+  });
+
+  it('refuses a function-less agent, a seed that is not an integer, and says what to pass', () => {
+    const chaos = createChaos({ seed: 1 });
+    expect(() => chaos.wrapAgent({ id: 'r', capabilities: [], run: { invoke: async () => 1 } })).toThrow(/wrap it in \(input, ctx\)/);
+    expect(() => createChaos({ seed: 1.5 })).toThrow(/createChaos\(\{ seed: 1 \}\)/);
   });
 
   it('refuses a rate outside 0..1 and says what to pass', () => {

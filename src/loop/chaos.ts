@@ -1,6 +1,7 @@
 /**
- * A chaos engine for the chaos bench and its short run in the test suite: it injects real faults into
- * a master loop's agents, a tool layer's tools and an agent network, seeded and reproducible.
+ * A chaos engine for testing a master loop the way production will treat it: it injects real faults
+ * into the loop's agents, a tool layer's tools and an agent network, seeded and reproducible
+ * (bench/chaos.bench.ts and its short run in the test suite use it).
  *
  * - agent failures: an attempt throws before the agent does anything. Most are transient (a reset
  *   connection, retried with backoff on the same agent); the rest crash the agent, which then fails
@@ -16,13 +17,14 @@
  * attempt number), never a shared random stream: the same seed injects the same faults into the same
  * attempts however the concurrent runs interleave.
  */
-import type { AgentDefinition, AgentRunContext, AgentFunction } from '../../src/loop/agents.js';
-import type { AgentNetwork } from '../../src/network/types.js';
-import { createRandom, hashString } from '../../src/scheduler/random.js';
-import type { ToolDefinition } from '../../src/tools/tool.js';
-import { NoError } from '../../src/contracts/errors.js';
+import { NoError } from '../contracts/errors.js';
+import type { AgentNetwork } from '../network/types.js';
+import { createRandom, hashString } from '../scheduler/random.js';
+import type { ToolDefinition } from '../tools/tool.js';
+import type { AgentDefinition, AgentFunction, AgentRunContext } from './agents.js';
 
-export const CHAOS_DEFAULTS = {
+/** The rates of the chaos bench (the issue's figures); each is a share of what it applies to. */
+export const DEFAULT_CHAOS_OPTIONS = {
   agentFailureRate: 0.1,
   /** Share of agent failures that crash the agent instead of failing one attempt. */
   crashShare: 0.3,
@@ -55,18 +57,18 @@ export interface ChaosOptions {
  * Injected faults, and their consequences: `agent-down` for each attempt that met a crashed agent,
  * `partition-blocked` for each later send across a split in force.
  */
-export type FaultKind = 'agent-transient' | 'agent-crash' | 'agent-down' | 'tool-timeout' | 'partition' | 'partition-blocked';
-export const INJECTED_KINDS: readonly FaultKind[] = ['agent-transient', 'agent-crash', 'tool-timeout', 'partition'];
+export type ChaosFaultKind = 'agent-transient' | 'agent-crash' | 'agent-down' | 'tool-timeout' | 'partition' | 'partition-blocked';
+export const INJECTED_FAULT_KINDS: readonly ChaosFaultKind[] = ['agent-transient', 'agent-crash', 'tool-timeout', 'partition'];
 
 export interface ChaosFault {
-  kind: FaultKind;
+  kind: ChaosFaultKind;
   /** The task it hit (`thread/task`). */
   task: string;
   at: number;
 }
 
 /** Where a tool call's decision comes from: the task it serves and a unique subject (task, attempt, call). */
-export interface ToolCallSubject {
+export interface ChaosToolCall {
   task: string;
   subject: string;
 }
@@ -75,8 +77,12 @@ export interface ChaosEngine {
   readonly options: Required<ChaosOptions>;
   /** The agent with failures injected into its attempts. */
   wrapAgent(agent: AgentDefinition): AgentDefinition;
-  /** The tool with hangs injected; `subjectOf` names the task and the call from the tool's input. */
-  wrapTool<T extends ToolDefinition>(tool: T, subjectOf: (input: unknown) => ToolCallSubject): T;
+  /**
+   * The tool with hangs injected. `subjectOf` names the task a call serves and the call itself from
+   * the tool's input; by default the task is the input's JSON and the call counts the calls with it,
+   * so a retry with the same input is a new draw.
+   */
+  wrapTool<T extends ToolDefinition>(tool: T, subjectOf?: (input: unknown) => ChaosToolCall): T;
   /** Call before an agent sends: may split the network between `from` (and some agents) and `to`. */
   beforeSend(network: AgentNetwork, agentIds: readonly string[], from: string, to: string, task: string, subject: string): void;
   /** Allocates and holds `memoryPressureMb`; returns the stop function. */
@@ -86,7 +92,7 @@ export interface ChaosEngine {
   /** Marks a task done: every open fault on it is recovered now. */
   completed(task: string): void;
   /** Faults seen so far, by kind. */
-  counts(): Record<FaultKind, number>;
+  counts(): Record<ChaosFaultKind, number>;
   /** Fault-to-completion times of recovered faults, ms. */
   recoveries(): number[];
   /**
@@ -100,22 +106,45 @@ export interface ChaosEngine {
   stop(): void;
 }
 
+/** Names a call by its input's JSON and how many calls had that input before it. */
+function callCounter(): (input: unknown) => ChaosToolCall {
+  const calls = new Map<string, number>();
+  return (input) => {
+    const task = JSON.stringify(input) ?? 'undefined';
+    const n = (calls.get(task) ?? 0) + 1;
+    calls.set(task, n);
+    return { task, subject: `${task}#${n}` };
+  };
+}
+
 const rate = (name: string, value: number): number => {
   if (!(value >= 0 && value <= 1)) throw new NoError('INVALID_INPUT', `chaos ${name} is ${value}: pass a share between 0 and 1, e.g. ${name}: 0.1`, { details: { [name]: value } });
   return value;
 };
 
-/** Builds a chaos engine; see the file's header for what each fault does. */
+/**
+ * A chaos engine: wraps agent definitions and tools, splits a network before sends, holds memory.
+ * The same seed injects the same faults into the same attempts. Faults are real in kind: an attempt
+ * that throws, a tool that hangs until its gate's timeout, a partition on the network, held buffers.
+ *
+ * @example
+ * const chaos = createChaos({ seed: 1, agentFailureRate: 0.1, toolTimeoutRate: 0.15, memoryPressureMb: 256 });
+ * const loop = createMasterAgentLoop({ agents: agents.map(chaos.wrapAgent), network });
+ * const tools = buildToolLayer('primitive', [chaos.wrapTool(myTool)], { timeoutMs: 300 });
+ * const stop = chaos.startMemoryPressure();
+ * // ... run, then compare chaos.counts() with what the runs recovered from
+ * stop(); chaos.stop();
+ */
 export function createChaos(options: ChaosOptions): ChaosEngine {
   if (!Number.isInteger(options?.seed)) throw new NoError('INVALID_INPUT', 'chaos needs an integer seed: createChaos({ seed: 1 })', { details: { seed: options?.seed } });
-  const o: Required<ChaosOptions> = { ...CHAOS_DEFAULTS, ...options };
+  const o: Required<ChaosOptions> = { ...DEFAULT_CHAOS_OPTIONS, ...options };
   rate('agentFailureRate', o.agentFailureRate);
   rate('crashShare', o.crashShare);
   rate('toolTimeoutRate', o.toolTimeoutRate);
   rate('partitionRate', o.partitionRate);
   const draw = (kind: string, subject: string): number => createRandom(hashString(`${o.seed}|${kind}|${subject}`))();
   const open = new Map<string, ChaosFault[]>();
-  const counts: Record<FaultKind, number> = { 'agent-transient': 0, 'agent-crash': 0, 'agent-down': 0, 'tool-timeout': 0, partition: 0, 'partition-blocked': 0 };
+  const counts: Record<ChaosFaultKind, number> = { 'agent-transient': 0, 'agent-crash': 0, 'agent-down': 0, 'tool-timeout': 0, partition: 0, 'partition-blocked': 0 };
   const recovered: number[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const healers = new Set<() => void>();
@@ -124,7 +153,7 @@ export function createChaos(options: ChaosOptions): ChaosEngine {
   const exposure = { attempts: 0, toolCalls: 0, sends: 0 };
   let held: Buffer[] = [];
 
-  const fault = (kind: FaultKind, task: string): void => {
+  const fault = (kind: ChaosFaultKind, task: string): void => {
     counts[kind]++;
     const list = open.get(task) ?? [];
     list.push({ kind, task, at: performance.now() });
@@ -165,7 +194,7 @@ export function createChaos(options: ChaosOptions): ChaosEngine {
       };
       return { ...agent, run };
     },
-    wrapTool(tool, subjectOf) {
+    wrapTool(tool, subjectOf = callCounter()) {
       const inner = tool.run.bind(tool);
       return {
         ...tool,
