@@ -1,14 +1,16 @@
 /**
  * The master loop under chaos: concurrent DAG runs on a pool of agents while a seeded chaos engine
- * (bench/lib/chaos.ts) injects faults, for a set duration.
+ * (`createChaos`, src/loop/chaos.ts) injects faults, for a set duration.
  *
  * Workload (bench/lib/chaos-workload.ts): runs of 10-30 tasks each (random DAGs, up to 3 dependencies
  * per task), `--runs` of them at once, new ones started until `--minutes` have passed. One loop, 8
- * agents of one capability (4 tasks each at once), a MemorySaver (`--saver sqlite` for a file). Each
- * task asks a peer agent for a review over the loop's network and waits for its signed answer (1 s),
- * computes its result with a tool through a primitive layer's gate (300 ms per-call timeout), and
- * applies its effect with a second tool keyed by its idempotency key. Loop: 5 retries, backoff
- * 20-500 ms, 5 s per attempt, breakers open after 3 failures and retry after 1 s.
+ * `work` agents and 2 `standby` agents (4 tasks each at once; every task declares the standby
+ * capability as its fallback, for when no work agent is left to try it), a MemorySaver (`--saver
+ * sqlite` for a file). Each task asks a peer agent for a review over the loop's network and waits for
+ * its signed answer (1 s), computes its result with a tool through a primitive layer's gate (300 ms
+ * per-call timeout), and applies its effect with a second tool keyed by its idempotency key. Loop:
+ * 5 retries, backoff 20-500 ms, 5 s per attempt, breakers at their defaults but retried after 1 s.
+ * Standby agents are under the same chaos as the others.
  * Faults (the issue's figures): 10 % of agent attempts fail (70 % transient, 30 % crash the agent
  * for 1 s, so every attempt on it meanwhile fails as an agent fault), 15 % of tool calls hang until
  * the gate's timeout aborts them, 5 % of message sends split the network (sender's side and the
@@ -89,16 +91,16 @@ async function main(): Promise<void> {
       ['tasks with > 1 idempotency key', r.keyChanges, '0', ok(r.keyChanges === 0)],
       ['recovery p50 / p95 / max ms', `${Math.round(recP50)} / ${Math.round(recP95)} / ${Math.round(recMax)}`, 'max < 30000', ok(recMax < 30_000)],
       ['faults never recovered', r.unrecovered, '0', ok(r.unrecovered === 0)],
+      ['recovery actions taken', Object.entries(r.recoveryActions).map(([k, n]) => `${k} ${n}`).join(', '), '', ''],
       ['run wall p50 / p95 ms', `${Math.round(percentile(r.runMs, 50))} / ${Math.round(percentile(r.runMs, 95))}`, '', ''],
       ['peak rss / heap MB', `${Math.round(r.peakRssMb)} / ${Math.round(r.peakHeapMb)}`, '', ''],
     ],
   );
   // Each rate is drawn on what it applies to: attempts not on a crashed agent, sends while no split is in force.
   const drawnAttempts = r.exposure.attempts - r.faults['agent-down'];
-  const drawnSends = r.exposure.sends - r.faults['partition-blocked'];
   const exposureOf = {
     'agent-transient': drawnAttempts, 'agent-crash': drawnAttempts, 'agent-down': r.exposure.attempts,
-    'tool-timeout': r.exposure.toolCalls, partition: drawnSends, 'partition-blocked': r.exposure.sends,
+    'tool-timeout': r.exposure.toolCalls, partition: r.exposure.sendsDrawn, 'partition-blocked': r.exposure.sends,
   };
   printTable(
     'faults seen (agent-down and partition-blocked are consequences: attempts that met a crashed agent, sends across a split in force)',
@@ -109,7 +111,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({
     bench: 'chaos', minutes, seed, concurrentRuns: runs, saver: saverKind, memoryPressureMb: memoryMb, elapsedMs: Math.round(r.elapsedMs),
     runs: r.runs, runsCompleted: r.runsCompleted, tasks: r.tasks, tasksCompleted: r.tasksCompleted, corrupted: r.corrupted,
-    doubleEffects: r.doubleEffects, keyChanges: r.keyChanges, faults: r.faults, exposure: r.exposure, unrecovered: r.unrecovered,
+    doubleEffects: r.doubleEffects, keyChanges: r.keyChanges, faults: r.faults, exposure: r.exposure, recoveryActions: r.recoveryActions, unrecovered: r.unrecovered,
     recoveryMs: { n: r.recoveries.length, p50: round(recP50), p95: round(recP95), max: round(recMax) },
     runMs: { p50: round(percentile(r.runMs, 50)), p95: round(percentile(r.runMs, 95)) },
     peakRssMb: round(r.peakRssMb, 1), peakHeapMb: round(r.peakHeapMb, 1), runErrors: r.runErrors,

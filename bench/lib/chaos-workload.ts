@@ -79,7 +79,7 @@ export interface ChaosReport {
   /** Faults seen, by kind (agent-down: attempts that met a crashed agent). */
   faults: Record<ChaosFaultKind, number>;
   /** What the fault rates apply to: agent attempts, tool calls, message sends. */
-  exposure: { attempts: number; toolCalls: number; sends: number };
+  exposure: { attempts: number; toolCalls: number; sends: number; sendsDrawn: number };
   /** Fault-to-completion times, ms. */
   recoveries: number[];
   unrecovered: number;

@@ -97,9 +97,9 @@ export interface ChaosEngine {
   recoveries(): number[];
   /**
    * What the rates apply to: agent attempts (those on a crashed agent are not drawn), tool calls,
-   * sends (those while a split is in force are not drawn).
+   * sends, and `sendsDrawn`, the sends made while no split was in force (the partition rate's base).
    */
-  exposure(): { attempts: number; toolCalls: number; sends: number };
+  exposure(): { attempts: number; toolCalls: number; sends: number; sendsDrawn: number };
   /** Faults whose task never completed. */
   unrecovered(): ChaosFault[];
   /** Heals any split and stops every timer. */
@@ -150,7 +150,7 @@ export function createChaos(options: ChaosOptions): ChaosEngine {
   const healers = new Set<() => void>();
   let splitUntil = 0;
   let split: [Set<string>, Set<string>] | undefined;
-  const exposure = { attempts: 0, toolCalls: 0, sends: 0 };
+  const exposure = { attempts: 0, toolCalls: 0, sends: 0, sendsDrawn: 0 };
   let held: Buffer[] = [];
 
   const fault = (kind: ChaosFaultKind, task: string): void => {
@@ -214,6 +214,7 @@ export function createChaos(options: ChaosOptions): ChaosEngine {
         if (split !== undefined && ((split[0].has(from) && split[1].has(to)) || (split[1].has(from) && split[0].has(to)))) fault('partition-blocked', task);
         return;
       }
+      exposure.sendsDrawn++;
       if (draw('partition', subject) >= o.partitionRate) return;
       const others = agentIds.filter((id) => id !== from && id !== to);
       const pick = createRandom(hashString(`${o.seed}|split|${subject}`));
