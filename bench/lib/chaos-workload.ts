@@ -23,7 +23,7 @@ import { buildToolLayer } from '../../src/tools/layer.js';
 import { defineTool } from '../../src/tools/tool.js';
 import { NoError } from '../../src/contracts/errors.js';
 import type { EventEnvelope } from '../../src/contracts/events.js';
-import { createChaos, type ChaosEngine, type ChaosOptions, type ChaosFaultKind } from '../../src/loop/chaos.js';
+import { createChaos, type ChaosOptions, type ChaosFaultKind } from '../../src/loop/chaos.js';
 
 export interface ChaosWorkloadOptions {
   chaos: ChaosOptions;
@@ -79,7 +79,7 @@ export interface ChaosReport {
   /** Faults seen, by kind (agent-down: attempts that met a crashed agent). */
   faults: Record<ChaosFaultKind, number>;
   /** What the fault rates apply to: agent attempts, tool calls, message sends. */
-  exposure: { attempts: number; toolCalls: number; sends: number; sendsDrawn: number };
+  exposure: { attempts: number; toolCalls: number; sends: number; sendsDrawn: number; splitMs: number };
   /** Fault-to-completion times, ms. */
   recoveries: number[];
   unrecovered: number;
@@ -326,4 +326,3 @@ export function percentile(xs: readonly number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
-export type { ChaosEngine };

@@ -28,7 +28,7 @@ export const DEFAULT_CHAOS_OPTIONS = {
   agentFailureRate: 0.1,
   /** Share of agent failures that crash the agent instead of failing one attempt. */
   crashShare: 0.3,
-  crashMs: 1_000,
+  crashMs: 250,
   toolTimeoutRate: 0.15,
   partitionRate: 0.05,
   partitionMs: 1_500,
@@ -41,7 +41,7 @@ export interface ChaosOptions {
   agentFailureRate?: number;
   /** Share of those failures that crash the agent for `crashMs`. @default 0.3 */
   crashShare?: number;
-  /** @default 1000 */
+  /** How long a crashed agent stays down (a restart). @default 250 */
   crashMs?: number;
   /** Share of tool calls that hang until the gate's timeout. @default 0.15 */
   toolTimeoutRate?: number;
@@ -97,9 +97,10 @@ export interface ChaosEngine {
   recoveries(): number[];
   /**
    * What the rates apply to: agent attempts (those on a crashed agent are not drawn), tool calls,
-   * sends, and `sendsDrawn`, the sends made while no split was in force (the partition rate's base).
+   * sends, and `sendsDrawn`, the sends made while no split was in force (the partition rate's base);
+   * `splitMs`, how long the network has been split in all.
    */
-  exposure(): { attempts: number; toolCalls: number; sends: number; sendsDrawn: number };
+  exposure(): { attempts: number; toolCalls: number; sends: number; sendsDrawn: number; splitMs: number };
   /** Faults whose task never completed. */
   unrecovered(): ChaosFault[];
   /** Heals any split and stops every timer. */
@@ -150,7 +151,7 @@ export function createChaos(options: ChaosOptions): ChaosEngine {
   const healers = new Set<() => void>();
   let splitUntil = 0;
   let split: [Set<string>, Set<string>] | undefined;
-  const exposure = { attempts: 0, toolCalls: 0, sends: 0, sendsDrawn: 0 };
+  const exposure = { attempts: 0, toolCalls: 0, sends: 0, sendsDrawn: 0, splitMs: 0 };
   let held: Buffer[] = [];
 
   const fault = (kind: ChaosFaultKind, task: string): void => {
@@ -224,8 +225,10 @@ export function createChaos(options: ChaosOptions): ChaosEngine {
       split = [new Set([from, ...side]), new Set([to, ...rest])];
       splitUntil = performance.now() + o.partitionMs;
       fault('partition', task);
+      const splitAt = performance.now();
       const heal = (): void => {
         healers.delete(heal);
+        exposure.splitMs += performance.now() - splitAt;
         split = undefined;
         network.healPartition();
       };
