@@ -131,7 +131,9 @@ const rate = (name: string, value: number): number => {
  * @example
  * const chaos = createChaos({ seed: 1, agentFailureRate: 0.1, toolTimeoutRate: 0.15, memoryPressureMb: 256 });
  * const loop = createMasterAgentLoop({ agents: agents.map(chaos.wrapAgent), network });
- * const tools = buildToolLayer('primitive', [chaos.wrapTool(myTool)], { timeoutMs: 300 });
+ * const tools = createToolLayer('primitive', { tools: [chaos.wrapTool(myTool)], timeoutMs: 300 });
+ * // in an agent, before it sends to `peer` (the subject names the attempt, so a retry draws anew):
+ * chaos.beforeSend(network, agentIds, ctx.agentId, peer, `${ctx.threadId}/${ctx.task.id}`, `${ctx.threadId}/${ctx.task.id}#${ctx.attempt}`);
  * const stop = chaos.startMemoryPressure();
  * // ... run, then compare chaos.counts() with what the runs recovered from
  * stop(); chaos.stop();
