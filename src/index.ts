@@ -204,6 +204,9 @@ export { stuckDetector } from './coordination/stuck-detector.js';
 export type { StuckDetector, StuckDetectorOptions, StuckVerdict } from './coordination/stuck-detector.js';
 export { createSelfHealing, DEFAULT_QUARANTINE_MS, DEFAULT_HEALING_LADDERS } from './loop/index.js';
 export type { SelfHealing, SelfHealingOptions, SelfHealingDetectors, HealedLoop, HealedTools, CallObservation, AnomalyNotice } from './loop/index.js';
+// chaos testing
+export { createChaos, DEFAULT_CHAOS_OPTIONS, INJECTED_FAULT_KINDS } from './loop/index.js';
+export type { ChaosEngine, ChaosOptions, ChaosFault, ChaosFaultKind, ChaosToolCall } from './loop/index.js';
 export type { Anomaly, AnomalyKind, AnomalySubjectType, Correction, HealingAction } from './contracts/index.js';
 
 // Planning from a goal: a chat model's plan, checked by the package's own validation; it also

@@ -25,6 +25,8 @@ const PUBLIC_VALUES = [
   'robustDetector', 'errorRateDetector', 'stallDetector', 'stuckDetector', 'createSelfHealing', 'DEFAULT_QUARANTINE_MS', 'DEFAULT_HEALING_LADDERS',
   // planning
   'createLlmPlanner', 'DEFAULT_PLANNER_MAX_ATTEMPTS', 'DEFAULT_MAX_REPLANS',
+  // chaos testing
+  'createChaos', 'DEFAULT_CHAOS_OPTIONS', 'INJECTED_FAULT_KINDS',
   // tools
   'createToolLayer', 'createToolAgent', 'createToolRegistry', 'createToolOrchestrator', 'defineTool', 'toLangChainTools', 'primitiveTools',
   'executionTools', 'dashboardTools', 'sandboxStatus', 'ToolCallError', 'isToolCallError', 'DEFAULT_RATE_LIMIT',

@@ -57,3 +57,5 @@ export { createToolAgent, DEFAULT_TOOL_AGENT_MAX_STEPS, DEFAULT_TOOL_RESULT_CHAR
 export type { ToolAgentOptions, ToolAgentOutput, ToolAgentCall } from './tool-agent.js';
 export { DEFAULT_MAX_REPLANS } from './replan.js';
 export type { ReplanOptions } from './replan.js';
+export { createChaos, DEFAULT_CHAOS_OPTIONS, INJECTED_FAULT_KINDS } from './chaos.js';
+export type { ChaosEngine, ChaosOptions, ChaosFault, ChaosFaultKind, ChaosToolCall } from './chaos.js';
