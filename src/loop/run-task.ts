@@ -171,6 +171,20 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
     st.exclude = new Set(env.exclude);
     return undefined;
   };
+  /**
+   * Agents this task was moved off that are well again (a crashed agent back, its circuit closed),
+   * let back in for one retry of its budget; none when the budget is spent. Never the task's pinned
+   * exclusions (a consensus voter's), never `except` (the agent that just failed it).
+   */
+  const readmit = (except?: string): string[] => {
+    if (st.retriesUsed >= maxRetries) return [];
+    const back = [...st.exclude].filter((id) => id !== except && !env.exclude?.has(id) && env.pool.capable(st.capability).includes(id)
+      && env.pool.health(id) !== 'unhealthy' && env.pool.breaker(id).state !== 'open');
+    if (back.length === 0) return [];
+    st.retriesUsed++;
+    for (const id of back) st.exclude.delete(id);
+    return back;
+  };
   const failed = (message: string, classification: FailureClass, code?: string): TaskOutcome => ({
     ...base, status: env.signal.aborted ? 'cancelled' : 'failed', attempts: st.attempts, durationMs: 0, usedFallback: st.usedFallback,
     error: { message, classification, ...(code === undefined ? {} : { code }) },
@@ -247,7 +261,12 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
     env.emitter.emit('orchestration.agent.freed', { agentId, taskId: task.id, reason: classification });
 
     const circuitOpened = wasClosed && (breaker.state as string) === 'open';
-    const others = env.pool.capable(st.capability).filter((id) => id !== agentId && !st.exclude.has(id) && env.pool.health(id) !== 'unhealthy');
+    let others = env.pool.capable(st.capability).filter((id) => id !== agentId && !st.exclude.has(id) && env.pool.health(id) !== 'unhealthy');
+    if (others.length === 0 && !stopped && (classification === 'agent-fault' || classification === 'transient')) {
+      // Every other agent has failed this task already: one that is well again may have it back, for a retry.
+      const back = readmit(agentId);
+      if (back.length > 0) others = back;
+    }
     if (preempted) {
       record(preemptedAction(task.id, agentId, preempted, others.length > 0));
       throw new AttemptEnded({ kind: 'preempted', agentId, elsewhere: others.length > 0 }, err.message);
@@ -293,6 +312,7 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
       continue;
     }
     if (end.kind === 'no-agent') {
+      if (readmit().length > 0) continue;
       const action = record(decideRecovery({
         task, classification: 'agent-fault', message: end.reason, retriesUsed: st.retriesUsed, maxRetries,
         alternatives: 0, circuitOpened: false, canRestart: false, fallbackAvailable: task.fallback !== undefined && !st.usedFallback,
