@@ -27,3 +27,22 @@ describe('a tool layer', () => {
     expect(() => createToolLayer('execution', { root: __filename })).toThrow(expect.objectContaining({ message: expect.stringMatching(/is not a folder/) }));
   });
 });
+
+describe('a loop with a checkpointer', () => {
+  it('run without a thread_id says to pass one, not that LangGraph is unsupported', async () => {
+    const { MemorySaver } = require('@langchain/langgraph') as typeof import('@langchain/langgraph');
+    const loop = createMasterAgentLoop({ agents: [{ id: 'a', capabilities: ['x'], run: async () => 1 }], checkpointer: new MemorySaver() });
+    const request = { request: { tasks: [{ id: 't', capability: 'x' }] } };
+    for (const config of [undefined, { configurable: {} }]) {
+      await expect(loop.invoke(request, config)).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringMatching(/configurable: \{ thread_id: 'run-1' \}/) });
+    }
+  });
+});
+
+describe('a tool layer level', () => {
+  it('that does not exist names the levels there are; an execution layer without a root shows one', () => {
+    const { createToolLayer } = require('../../src/tools/index') as typeof import('../../src/tools/index');
+    expect(() => createToolLayer('bogus' as never)).toThrow(expect.objectContaining({ message: expect.stringMatching(/'primitive', 'execution' or 'dashboard'/) }));
+    expect(() => createToolLayer('execution', {} as never)).toThrow(expect.objectContaining({ message: expect.stringMatching(/root: '\.\/workspace'/) }));
+  });
+});

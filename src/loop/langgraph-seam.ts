@@ -76,7 +76,12 @@ export function superstepCheckpointOf(config: LangGraphRunnableConfig): { saver:
   const graphNs = ns.includes(NS_SEPARATOR) ? ns.slice(0, ns.lastIndexOf(NS_SEPARATOR)) : '';
   const id = (configurable[CHECKPOINT_MAP_KEY] as Record<string, unknown> | undefined)?.[graphNs];
   const threadId = configurable['thread_id'];
-  if (typeof id !== 'string' || (typeof threadId !== 'string' && typeof threadId !== 'number')) {
+  if (typeof threadId !== 'string' && typeof threadId !== 'number') {
+    throw new NoError('INVALID_REQUEST', "a graph with a checkpointer runs on a thread: pass one, e.g. loop.invoke(input, { configurable: { thread_id: 'run-1' } }); the same thread_id later resumes or continues that run", {
+      details: { missing: 'configurable.thread_id' },
+    });
+  }
+  if (typeof id !== 'string') {
     throw new NoError('INTERNAL_ERROR', `no checkpoint id for namespace '${graphNs}' in the running node's config: this LangGraph version is not supported`, {
       details: { namespace: graphNs },
     });

@@ -123,7 +123,7 @@ function callsOf(messages: readonly BaseMessage[], names: ReadonlyMap<string, st
  */
 export function createToolAgent(options: ToolAgentOptions): AgentDefinition {
   if (typeof options?.id !== 'string' || options.id.length === 0) {
-    throw new NoError('INVALID_INPUT', 'createToolAgent needs an id: the agent id its tool calls are authorised and audited as', { details: {} });
+    throw new NoError('INVALID_INPUT', `createToolAgent needs an id, a non-empty string (got ${typeof options?.id === 'string' ? 'an empty one' : typeof options?.id}): the agent id its tool calls are authorised and audited as`, { details: {} });
   }
   if (typeof (options.model as { bindTools?: unknown } | undefined)?.bindTools !== 'function') {
     throw new NoError('INVALID_INPUT', `createToolAgent('${options.id}'): model must be a LangChain chat model with tool calling (bindTools), such as ChatOpenAI or ChatAnthropic`, { details: { agentId: options.id } });

@@ -18,10 +18,10 @@ function builtins(level: ToolLayerLevel, options: Partial<ExecutionLayerOptions>
   if (level === 'primitive') return primitiveTools(options.store === undefined ? {} : { store: options.store });
   if (level === 'dashboard') return dashboardTools(options.plans === undefined ? {} : { plans: options.plans });
   if (level === 'execution') {
-    if (options.root === undefined) throw new NoError('INVALID_REQUEST', "an execution layer needs a sandbox 'root'", { details: { layer: level } });
+    if (options.root === undefined) throw new NoError('INVALID_REQUEST', "an execution layer needs a sandbox 'root', the folder its tools may touch: createToolLayer('execution', { root: './workspace', commands: ['ls'], hosts: [] })", { details: { layer: level } });
     return executionTools(options as ExecutionToolsOptions);
   }
-  throw new NoError('INVALID_REQUEST', `unknown tool layer '${String(level)}'`, { details: { layer: level } });
+  throw new NoError('INVALID_REQUEST', `unknown tool layer '${String(level)}': the levels are 'primitive', 'execution' or 'dashboard'`, { details: { layer: level } });
 }
 
 /**
