@@ -181,6 +181,7 @@ export type {
   KnowledgeQuery,
   KnowledgeRead,
   KnowledgeRefusal,
+  KnowledgeSchema,
 } from './coordination/knowledge.js';
 export type { KnowledgeProvenance, KnowledgeRefusalReason } from './coordination/knowledge-record.js';
 

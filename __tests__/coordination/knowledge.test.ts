@@ -1,5 +1,6 @@
 import { InMemoryStore } from '@langchain/langgraph';
 import { z } from 'zod';
+import { z as z3 } from 'zod/v3';
 import { createSharedKnowledge, DEFAULT_KNOWLEDGE_NAMESPACE, type SharedKnowledgeOptions } from '../../src/coordination/knowledge';
 import { isNoError, type NoError } from '../../src/contracts/index';
 import { createAgentNetwork, createKeyring } from '../../src/network/index';
@@ -59,6 +60,14 @@ describe('shared knowledge', () => {
     const accepted = await knowledge.confirmKnowledge('r2', item.id, { scope: 'team-a' });
     expect(accepted).toMatchObject({ confirmedBy: ['r1', 'r2'], accepted: true });
     expect((await knowledge.getSharedKnowledge('reader', { scope: 'team-a', acceptedOnly: true })).items.map((i) => i.id)).toEqual([item.id]);
+  });
+
+  it('takes zod 3 schemas as well as zod 4 ones, with the same checks', async () => {
+    const { knowledge } = setup({ kinds: { fact: z3.object({ text: z3.string().min(1) }) } });
+    await expect(knowledge.shareKnowledge('a', { kind: 'fact', scope: 'team-a', content: { text: 'ok' } })).resolves.toMatchObject({ kind: 'fact' });
+    const wrong = await rejectionOf(knowledge.shareKnowledge('a', { kind: 'fact', scope: 'team-a', content: { text: '' } }));
+    expect(wrong).toMatchObject({ code: 'INVALID_INPUT', details: { reason: 'invalid-content' } });
+    expect(wrong.message).toMatch(/text: /);
   });
 
   it('refuses an unknown kind and content of the wrong schema with INVALID_INPUT that says how to fix it', async () => {

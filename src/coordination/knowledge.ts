@@ -1,5 +1,4 @@
 import type { BaseStore, Item } from '@langchain/langgraph';
-import type { z } from 'zod';
 import { AgentIdSchema } from '../contracts/network.js';
 import { NoError } from '../contracts/errors.js';
 import { parseWith } from '../contracts/validate.js';
@@ -41,8 +40,8 @@ export interface SharedKnowledgeOptions {
   network?: AgentNetwork;
   /** Signs and verifies with this keyring (a `secret` keyring verifies across processes). Wins over network. */
   keyring?: Keyring;
-  /** The zod schema of each kind's content; items of another kind are refused. @default {} (register with registerKind) */
-  kinds?: Record<string, z.ZodType>;
+  /** The schema of each kind's content (zod 4 or 3); items of another kind are refused. @default {} (register with registerKind) */
+  kinds?: Record<string, KnowledgeSchema>;
   /** Confirmations (by agents other than the author, each counted once) that make an item accepted. @default DEFAULT_KNOWLEDGE_QUORUM */
   quorum?: number;
   /** Time to live of an item that sets none. @default DEFAULT_KNOWLEDGE_TTL_MS */
@@ -124,9 +123,17 @@ export interface AgentKnowledge {
   get(query?: KnowledgeQuery): Promise<KnowledgeRead>;
 }
 
+/**
+ * What a kind's schema must do: `safeParse`, as zod 4 and zod 3 schemas (and libraries shaped like
+ * them) have, so a project on either zod fits without a cast.
+ */
+export interface KnowledgeSchema {
+  safeParse(value: unknown): { success: true } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
+}
+
 export interface SharedKnowledge {
   /** Adds (or replaces) the schema of a kind. */
-  registerKind(kind: string, schema: z.ZodType): void;
+  registerKind(kind: string, schema: KnowledgeSchema): void;
   /** Validates, signs as `agentId` and stores an item; returns it as a reader would see it. */
   shareKnowledge(agentId: string, knowledge: KnowledgeInput, options?: OperationOptions): Promise<KnowledgeItem>;
   /**
@@ -189,7 +196,7 @@ export function createSharedKnowledge(options: SharedKnowledgeOptions): SharedKn
     const schema = kinds.get(body.kind);
     if (!schema) return { reason: 'unknown-kind', why: `kind '${body.kind}' has no schema (known: ${[...kinds.keys()].join(', ') || 'none'}); register it with registerKind(kind, schema)` };
     const result = schema.safeParse(body.content);
-    if (!result.success) return { reason: 'invalid-content', why: `content is not a valid '${body.kind}': ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` };
+    if (!result.success) return { reason: 'invalid-content', why: `content is not a valid '${body.kind}': ${result.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}` };
     return undefined;
   }
 
