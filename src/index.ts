@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * langgraph-no — nO, a master agent loop for LangGraph.js.
  *

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * langgraph-no/mcp — serve tool layers to MCP clients (stdio, Streamable HTTP) and mount other MCP
  * servers' tools into a layer. A subpath of its own so that `import 'langgraph-no'` never loads the

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 // ── Serving a pool agent over A2A ────────────────────────────────────────────────────────────────
 export { serveAgentOverA2A, DEFAULT_A2A_HOST, DEFAULT_A2A_PORT, DEFAULT_A2A_RPC_PATH, A2A_UNAUTHENTICATED_CODE } from './serve.js';
 export type { ServeA2AOptions, A2AServerHandle } from './serve.js';

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 export { jobQueue } from './job-queue.js';
 export type { JobQueue, JobQueueOptions } from './job-queue.js';
 export { postgresLeadership } from './leadership.js';

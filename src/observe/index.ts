@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 export { createPrometheusMetrics, DEFAULT_MAX_SERIES_PER_METRIC } from './prometheus.js';
 export type { PrometheusMetrics, PrometheusMetricsOptions } from './prometheus.js';
 export { serveObservability } from './serve.js';
