@@ -13,6 +13,10 @@ describe('observe edges', () => {
       code: 'INVALID_REQUEST',
       message: 'createPrometheusMetrics needs @opentelemetry/not-a-package, an optional peer dependency: npm install @opentelemetry/not-a-package',
     });
+    // Every package the feature needs is in the one command, so a second attempt does not stop at the next one.
+    await expect(loadOptional('@opentelemetry/not-a-package', 'createPrometheusMetrics', '@opentelemetry/not-a-package @opentelemetry/another')).rejects.toMatchObject({
+      message: expect.stringMatching(/npm install @opentelemetry\/not-a-package @opentelemetry\/another$/),
+    });
   });
 
   it('answers 500 with the error when a metrics source throws, and drops the connection when it fails mid-answer', async () => {

@@ -66,8 +66,9 @@ function checkLimit(value: number): number {
 export async function createPrometheusMetrics(options: PrometheusMetricsOptions = {}): Promise<PrometheusMetrics> {
   const limit = checkLimit(options.maxSeriesPerMetric ?? DEFAULT_MAX_SERIES_PER_METRIC);
   const why = 'createPrometheusMetrics';
-  const sdk = await loadOptional<typeof SdkMetricsModule>('@opentelemetry/sdk-metrics', why);
-  const prom = await loadOptional<typeof PrometheusModule>('@opentelemetry/exporter-prometheus', why);
+  const install = '@opentelemetry/sdk-metrics @opentelemetry/exporter-prometheus';
+  const sdk = await loadOptional<typeof SdkMetricsModule>('@opentelemetry/sdk-metrics', why, install);
+  const prom = await loadOptional<typeof PrometheusModule>('@opentelemetry/exporter-prometheus', why, install);
   // The seed's labels are the whole label set: no otel_scope_* labels on every series.
   const exporter = new prom.PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
   const meterProvider = new sdk.MeterProvider({
