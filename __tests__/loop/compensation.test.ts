@@ -20,9 +20,9 @@ describe('compensation of a failed run (saga)', () => {
     loop.onEvent((e) => { if (e.type === 'no.task.compensated') log.push(`event ${(e.data as { taskId: string }).taskId}`); });
     const out = await loop.invoke(
       request([
-        { id: 'reserve', capability: 'work', input: { ms: 30 } },
+        { id: 'reserve', capability: 'work', input: { ms: 90 } },
         { id: 'hold', capability: 'work', input: { ms: 10 } },
-        { id: 'notify', capability: 'work', input: { ms: 20 } },
+        { id: 'notify', capability: 'work', input: { ms: 50 } },
         { id: 'charge', capability: 'work', dependsOn: ['reserve', 'hold', 'notify'] },
       ]),
       thread(),

@@ -261,21 +261,24 @@ export async function runTask(task: Task, env: TaskRunEnv): Promise<TaskOutcome>
     env.emitter.emit('orchestration.agent.freed', { agentId, taskId: task.id, reason: classification });
 
     const circuitOpened = wasClosed && (breaker.state as string) === 'open';
-    let others = env.pool.capable(st.capability).filter((id) => id !== agentId && !st.exclude.has(id) && env.pool.health(id) !== 'unhealthy');
-    if (others.length === 0 && !stopped && (classification === 'agent-fault' || classification === 'transient')) {
-      // Every other agent has failed this task already: one that is well again may have it back, for a retry.
-      const back = readmit(agentId);
-      if (back.length > 0) others = back;
-    }
+    const others = env.pool.capable(st.capability).filter((id) => id !== agentId && !st.exclude.has(id) && env.pool.health(id) !== 'unhealthy');
     if (preempted) {
       record(preemptedAction(task.id, agentId, preempted, others.length > 0));
       throw new AttemptEnded({ kind: 'preempted', agentId, elsewhere: others.length > 0 }, err.message);
     }
-    const action = record(decideRecovery({
-      task, agentId, classification, message: err.message, retriesUsed: st.retriesUsed, maxRetries, alternatives: others.length,
+    const decide = (alternatives: number): RecoveryAction => decideRecovery({
+      task, agentId, classification, message: err.message, retriesUsed: st.retriesUsed, maxRetries, alternatives,
       circuitOpened, canRestart: env.pool.definition(agentId).factory !== undefined,
       fallbackAvailable: task.fallback !== undefined && !st.usedFallback,
-    }, env.strategies));
+    }, env.strategies);
+    let decided = decide(others.length);
+    if (!CONTINUING.has(decided.type) && others.length === 0 && (classification === 'agent-fault' || classification === 'transient')) {
+      // It would end here because every other agent has failed it already: one that is well again
+      // may have it back, for a retry of its budget.
+      const back = readmit(agentId);
+      if (back.length > 0) decided = decide(back.length);
+    }
+    const action = record(decided);
     if (!CONTINUING.has(action.type) && action.level === 'system') env.onFatal(action.reason);
     throw new AttemptEnded({ kind: 'failed', agentId, action, classification, code }, err.message);
   };
