@@ -7,10 +7,8 @@ import { parseWith } from '../contracts/validate.js';
 import {
   errorRateDetector,
   robustDetector,
-  stallDetector,
   type ErrorRateDetector,
   type RobustDetector,
-  type StallDetector,
   type Transition,
 } from '../coordination/anomaly.js';
 import { stuckDetector, type StuckVerdict } from '../coordination/stuck-detector.js';
@@ -20,15 +18,13 @@ import { recordAnomaly, recordHealingAction } from '../telemetry/metrics.js';
 import { ANOMALY_ATTRIBUTES, SPAN_NAMES } from '../telemetry/names.js';
 import { withSpan } from '../telemetry/tracer.js';
 import type { AgentPool } from './agent-pool.js';
-import { THREAD_ID_HEADER } from './emitter.js';
 import { DEFAULT_HEALING_LADDERS, healingActions } from './healing-actions.js';
+import { createRunWatch } from './run-watch.js';
 
 export { DEFAULT_HEALING_LADDERS } from './healing-actions.js';
 
 import {
-  MAX_HEALED_RUNS,
   resolveHealingOptions,
-  sizeOf,
   type AnomalyNotice,
   type CallObservation,
   type SelfHealing,
@@ -39,14 +35,6 @@ interface Subject {
   latency?: RobustDetector;
   errors?: ErrorRateDetector;
   output?: RobustDetector;
-}
-
-interface RunWatch {
-  stall: StallDetector;
-  /** attempt key -> agent id */
-  inFlight: Map<string, string>;
-  /** The run's LangGraph thread, from its events' `no-thread-id` header. */
-  threadId?: string;
 }
 
 /**
@@ -73,7 +61,6 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
   const events = createListeners<EventEnvelope>();
   const subjects = new Map<string, Subject>();
   const open = new Map<string, Anomaly>();
-  const runs = new Map<string, RunWatch>();
   const stuck = stuckOptions ? stuckDetector(stuckOptions) : undefined;
   const loop = options.loop;
   const actions = healingActions(pool, { now, quarantineMs, preempt: options.preempt ?? true,
@@ -201,85 +188,15 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
 
   // --- the loop's events -----------------------------------------------------------------------
 
-  /** The thread named by the event being handled (its `no-thread-id` header). */
-  let eventThread: string | undefined;
-  function run(runId: string): RunWatch | undefined {
-    if (!stallOptions) return undefined;
-    let r = runs.get(runId);
-    if (r) {
-      runs.delete(runId);
-    } else {
-      r = { stall: stallDetector(stallOptions), inFlight: new Map() };
-    }
-    if (eventThread !== undefined) r.threadId = eventThread;
-    // Re-inserted on each event: insertion order is recency order, so the oldest idle run goes first.
-    runs.set(runId, r);
-    if (runs.size > MAX_HEALED_RUNS) runs.delete(runs.keys().next().value as string);
-    return r;
-  }
-  const progress = (runId: string, r: RunWatch | undefined): void => {
-    if (!r) return;
-    transition(r.stall.progress(), { kind: 'stall', subjectType: 'run', subject: runId, value: 0, baseline: 0,
-      threshold: stallOptions?.rounds ?? 0, message: `run ${runId} made no progress` });
-  };
+  const watch = createRunWatch({ stall: stallOptions, outputSizes: outputOptions !== undefined, observe, transition });
 
-  function onLoopEvent(event: EventEnvelope): void {
-    const runId = event.correlationId ?? 'unknown';
-    eventThread = event.headers?.[THREAD_ID_HEADER];
-    const data = event.data as { taskId?: string; agentId?: string; attempt?: number; durationMs?: number; result?: unknown;
-      metadata?: { agentId?: unknown; attempt?: unknown; attempts?: unknown; replayed?: unknown; classification?: unknown } };
-    switch (event.type) {
-      case 'orchestration.task.started': {
-        if (data.agentId === undefined) return;
-        const key = `${runId}\u0000${data.taskId}\u0000${data.attempt}`;
-        run(runId)?.inFlight.set(key, data.agentId);
-        return;
-      }
-      case 'orchestration.task.completed': {
-        const agentId = data.metadata?.agentId;
-        const r = run(runId);
-        if (typeof agentId !== 'string' || data.metadata?.replayed === true) return progress(runId, r);
-        const key = `${runId}\u0000${data.taskId}\u0000${String(data.metadata?.attempts)}`;
-        r?.inFlight.delete(key);
-        progress(runId, r);
-        observe({ subjectType: 'agent', subject: agentId, ok: true, ...(data.durationMs === undefined ? {} : { latencyMs: data.durationMs }),
-          ...(outputOptions ? (() => { const size = sizeOf(data.result); return size === undefined ? {} : { outputBytes: size }; })() : {}) });
-        return;
-      }
-      case 'orchestration.task.failed': {
-        const agentId = data.metadata?.agentId;
-        const r = run(runId);
-        if (typeof agentId !== 'string') return progress(runId, r);
-        const key = `${runId}\u0000${data.taskId}\u0000${String(data.metadata?.attempt)}`;
-        r?.inFlight.delete(key);
-        progress(runId, r);
-        // Bad input and a stopped run are not the agent's fault; the pool's own failure count skips them too.
-        const classification = data.metadata?.classification;
-        if (classification === 'transient' || classification === 'agent-fault') observe({ subjectType: 'agent', subject: agentId, ok: false });
-        return;
-      }
-      case 'no.agent.step':
-        progress(runId, run(runId));
-        return;
-      case 'no.run.completed': {
-        const r = runs.get(runId);
-        if (r) {
-          progress(runId, r);
-          runs.delete(runId);
-        }
-        return;
-      }
-      default:
-        return;
-    }
-  }
   function onToolEvent(event: EventEnvelope): void {
     if (event.type !== 'no.tool.layer.invoked') return;
     const data = event.data as EventPayload<'no.tool.layer.invoked'>;
     observe({ subjectType: 'tool', subject: `${data.layer}/${data.tool}`, ok: data.success, latencyMs: data.durationMs });
   }
   const subscriptions = [
-    ...(options.loop ? [options.loop.onEvent(onLoopEvent)] : []),
+    ...(options.loop ? [options.loop.onEvent(watch.onLoopEvent)] : []),
     ...(options.tools ?? []).map((t) => t.onEvent(onToolEvent)),
   ];
 
@@ -296,11 +213,7 @@ export function createSelfHealing(options: SelfHealingOptions): SelfHealing {
       subjects.delete(`agent\u0000${agentId}`);
       stuck?.forget(agentId);
     }
-    for (const [runId, r] of runs) {
-      transition(r.stall.round(), { kind: 'stall', subjectType: 'run', subject: runId, value: r.stall.idleRounds, baseline: 0,
-        threshold: stallOptions?.rounds ?? 0, message: `run ${runId} has had no task end for ${r.stall.idleRounds} rounds`,
-        agentIds: [...new Set(r.inFlight.values())], ...(r.threadId === undefined ? {} : { threadId: r.threadId }) });
-    }
+    watch.round();
     if (stuck) {
       // The pool's own record of running attempts: every attempt of every run (consensus voters too), none left over.
       const running = new Map(pool.ids().map((id) => [id, pool.running(id)] as const).filter(([, ages]) => ages.length > 0));
