@@ -10,6 +10,15 @@ export const sleepMs = (ms: number, signal?: AbortSignal): Promise<void> =>
     }, { once: true });
   });
 
+/** Resolves once `condition` holds, polling every 5 ms; rejects after `ms`. */
+export const until = async (condition: () => boolean, ms = 10_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleepMs(5);
+  }
+};
+
 let threads = 0;
 export const thread = (): { configurable: { thread_id: string } } => ({ configurable: { thread_id: `t-${++threads}` } });
 

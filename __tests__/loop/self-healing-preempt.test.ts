@@ -2,15 +2,7 @@ import { ALL_EVENT_SCHEMAS, type EventEnvelope, type EventType } from '../../src
 import type { Correction } from '../../src/contracts/anomaly';
 import { isNoError } from '../../src/contracts/errors';
 import { createAgentPool, createSelfHealing, type AgentDefinition, type AgentFunction } from '../../src/loop/index';
-import { loopWith, request, sleepMs, thread } from './helpers';
-
-const until = async (condition: () => boolean, ms = 10_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleepMs(5);
-  }
-};
+import { loopWith, request, sleepMs, thread, until } from './helpers';
 
 const agentOf = (e: EventEnvelope): unknown => (e.data as { agentId?: unknown; metadata?: { agentId?: unknown } }).agentId ?? (e.data as { metadata?: { agentId?: unknown } }).metadata?.agentId;
 

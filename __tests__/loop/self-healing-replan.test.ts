@@ -3,15 +3,7 @@ import type { EventEnvelope } from '../../src/contracts/events';
 import { createSelfHealing, type AgentDefinition } from '../../src/loop/index';
 import { createLlmPlanner } from '../../src/planning/index';
 import { PlanScriptModel, planCall } from '../planning/plan-model';
-import { loopWith, request, sleepMs, thread } from './helpers';
-
-const until = async (condition: () => boolean, ms = 10_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleepMs(5);
-  }
-};
+import { loopWith, request, thread, until } from './helpers';
 
 /** The only agent that can fetch: it hangs (respecting its signal) and nothing can stand in for it. */
 const primary: AgentDefinition = {

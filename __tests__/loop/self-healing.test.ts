@@ -5,7 +5,7 @@ import { createListeners } from '../../src/contracts/listeners';
 import { createEventEnvelope } from '../../src/telemetry/events';
 import { createAgentPool, createSelfHealing, type AgentDefinition, type AgentFunction, type AnomalyNotice } from '../../src/loop/index';
 import { installTestTelemetry } from '../helpers/otel';
-import { loopWith, request, sleepMs, thread } from './helpers';
+import { loopWith, request, sleepMs, thread, until } from './helpers';
 
 /** Records what a healer says, and checks every event against its schema. */
 function watch(healing: ReturnType<typeof createSelfHealing>) {
@@ -20,14 +20,6 @@ function watch(healing: ReturnType<typeof createSelfHealing>) {
   });
   return { notices, corrections, events };
 }
-
-const until = async (condition: () => boolean, ms = 10_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleepMs(5);
-  }
-};
 
 /** An agent whose first instance turns slow after `healthyCalls`; a rebuilt one is fast again. */
 function degradingAgent(id: string, healthyCalls: number, marks: { degradedAt?: number }): AgentDefinition {
